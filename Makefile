@@ -1,0 +1,36 @@
+# Relais: `make run` starts everything on an embedded default; `make test` runs the suite.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+PORT ?= 8000
+export PORT
+
+.PHONY: run test bench venv translations extract-messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+translations: venv
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -f -q
+
+extract-messages: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-location
+
+run: venv translations
+	$(PY) -m saas.devserver
+
+test: venv translations
+	$(PY) scripts/ensure_chromium.py
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv translations
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) instance test-artifacts

@@ -1,0 +1,52 @@
+"""Relais: the application factory."""
+import logging
+
+from flask import Flask
+
+from saas.config import ROOT, Config
+
+
+def create_app(config=None):
+    """Build the Flask app: configuration, extensions, blueprints."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or Config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if app.config["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    from saas import db, errors, models, web
+    from saas.extensions import babel, csrf, login_manager
+    from saas.i18n import select_locale
+
+    models.import_all()
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    from flask_babel import get_locale
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    login_manager.init_app(app)
+    web.init_app(app)
+    errors.init_app(app)
+
+    from saas.auth import bp as auth_bp
+    from saas.auth.members import bp as members_bp
+    from saas.health import bp as health_bp
+    from saas.i18n import bp as i18n_bp
+    from tenants.clients import bp as clients_bp
+    from tenants.workspace import bp as workspace_bp
+
+    for blueprint in (auth_bp, members_bp, health_bp, i18n_bp, workspace_bp, clients_bp):
+        app.register_blueprint(blueprint)
+
+    from saas.cli import register_commands
+
+    register_commands(app)
+    return app

@@ -1,0 +1,6 @@
+"""Accounts: signup, login, logout, password reset, invitations, memberships."""
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from saas.auth import routes  # noqa: E402,F401  (registers the views)

@@ -1,0 +1,58 @@
+"""Mail jobs of the accounts feature (queue `mail`)."""
+from flask import current_app
+
+from saas import db
+from saas.auth.models import Agency, Invitation, User
+from saas.auth.service import invitation_token, reset_token
+from saas.jobs import task
+from saas.mail import absolute_url, render_mail, send_mail
+
+MAIL_RETRY = (3, (10, 60, 300))
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_invitation_email(invitation_id, agency_id, locale=None):
+    """Send the invitation link of one invitation."""
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.accepted_at or invitation.revoked_at:
+        return "skipped"
+    agency = db.session.get(Agency, agency_id)
+    inviter = db.session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
+    link = absolute_url("auth.accept_invitation", token=invitation_token(invitation))
+    subject, body, html = render_mail(
+        "invitation", locale, agency=agency, inviter=inviter, invitation=invitation, link=link,
+        days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+    )
+    send_mail(invitation.email, subject, body, html)
+    return "sent"
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_password_reset_email(user_id, locale=None):
+    """Send a password-reset link to one user."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return "skipped"
+    link = absolute_url("auth.reset_password", token=reset_token(user))
+    minutes = current_app.config["TOKEN_MAX_AGE"] // 60
+    subject, body, html = render_mail("reset", locale or user.locale, user=user, link=link, minutes=minutes)
+    send_mail(user.email, subject, body, html)
+    return "sent"
+
+
+@task(queue="default")
+def purge_stale_invitations(days=30):
+    """Delete invitations that expired or were revoked more than `days` ago (all agencies)."""
+    from datetime import timedelta
+
+    from sqlalchemy import delete, or_
+
+    from saas import tenancy
+    from saas.db import utcnow
+
+    cutoff = utcnow() - timedelta(days=days)
+    with tenancy.all_agencies():
+        result = db.session.execute(
+            delete(Invitation).where(or_(Invitation.expires_at < cutoff, Invitation.revoked_at < cutoff))
+        )
+    return result.rowcount

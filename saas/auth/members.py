@@ -1,0 +1,107 @@
+"""The team page of a workspace: members, roles, invitations."""
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from saas.auth import service
+from saas.auth.jobs import send_invitation_email
+from saas.auth.models import POLES, Invitation, Membership
+from saas.auth.validation import clean_email, email_problem
+from saas.db import utcnow
+from saas.jobs import enqueue
+from saas.web import get_or_404, require_role
+
+bp = Blueprint("members", __name__, url_prefix="/a/<agency_slug>/members")
+INVITABLE_ROLES = ("admin", "member")
+
+
+def _page(errors=None, form=None, status=200):
+    return render_template(
+        "members/index.html",
+        members=service.members_of_agency(),
+        invitations=service.pending_invitations() if g.membership.is_manager else [],
+        errors=errors or {}, form=form or {}, poles=POLES,
+    ), status
+
+
+@bp.get("/")
+def index():
+    """List the agency's members and pending invitations."""
+    return _page()
+
+
+@bp.post("/invite")
+@require_role("owner", "admin")
+def invite():
+    """Invite a teammate by email."""
+    email = clean_email(request.form.get("email"))
+    role = request.form.get("role", "member")
+    pole = request.form.get("pole") or "both"
+    errors = {"email": email_problem(email)}
+    if role not in INVITABLE_ROLES:
+        errors["role"] = _l("Choose a role: admin or member.")
+    if pole not in POLES:
+        errors["pole"] = _l("Choose a pole: PR, CM or both.")
+    if not errors["email"] and any(m.user.email == email for m in service.members_of_agency()):
+        errors["email"] = _l("This person is already a member of the agency.")
+    if any(errors.values()):
+        return _page(errors, request.form, 422)
+    invitation = service.create_invitation(email, role, pole, current_user)
+    enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
+    flash(_l("Invitation sent to %(email)s.", email=email), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/<int:membership_id>/role")
+@require_role("owner")
+def change_role(membership_id):
+    """Change a member's role and pole (owners only)."""
+    membership = get_or_404(Membership, membership_id)
+    role = request.form.get("role", "")
+    pole = request.form.get("pole") or None
+    if role not in ("owner", "admin", "member") or (pole and pole not in POLES):
+        flash(_l("Choose a valid role and pole."), "error")
+        return _page(status=422)
+    if not service.change_role(membership, role, pole or "both"):
+        flash(_l("The agency must keep at least one owner."), "error")
+        return _page(status=409)
+    flash(_l("Role updated."), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/<int:membership_id>/remove")
+@require_role("owner")
+def remove(membership_id):
+    """Remove someone from the agency (owners only; never the last owner)."""
+    membership = get_or_404(Membership, membership_id)
+    if not service.remove_member(membership):
+        flash(_l("The agency must keep at least one owner."), "error")
+        return _page(status=409)
+    flash(_l("Member removed."), "success")
+    if membership.user_id == current_user.id:
+        return redirect(url_for("auth.agencies"))
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@require_role("owner", "admin")
+def revoke_invitation(invitation_id):
+    """Cancel a pending invitation; its link stops working."""
+    invitation = get_or_404(Invitation, invitation_id)
+    invitation.revoked_at = invitation.revoked_at or utcnow()
+    flash(_l("Invitation cancelled."), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/invitations/<int:invitation_id>/resend")
+@require_role("owner", "admin")
+def resend_invitation(invitation_id):
+    """Send the invitation email again."""
+    invitation = get_or_404(Invitation, invitation_id)
+    if invitation.accepted_at or invitation.revoked_at:
+        flash(_l("This invitation is no longer pending."), "error")
+        return _page(status=409)
+    enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
+    flash(_l("Invitation sent again to %(email)s.", email=invitation.email), "success")
+    return redirect(url_for("members.index"))

@@ -1,0 +1,98 @@
+"""People, agencies, memberships and invitations."""
+import secrets
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from saas.db import Base, UTCDateTime, utcnow
+from saas.tenancy import TenantScoped
+
+ROLES = ("owner", "admin", "member", "guest")
+POLES = ("rp", "cm", "both")
+MANAGER_ROLES = ("owner", "admin")
+
+
+def new_session_token():
+    """Return a fresh random token that ties sessions to a password."""
+    return secrets.token_urlsafe(16)
+
+
+class User(Base):
+    """A person who signs in; may belong to several agencies."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login protocol
+    is_active = True
+    is_anonymous = False
+    is_authenticated = True
+
+    def get_id(self):
+        """Identify the user and the password generation the session was made with."""
+        return f"{self.id}:{self.session_token}"
+
+
+class Agency(Base):
+    """An agency: one isolated workspace."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    color: Mapped[str] = mapped_column(String(7), default="#4f46e5")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Membership(TenantScoped, Base):
+    """A person's place in an agency: role, and pole for members."""
+
+    __tablename__ = "memberships"
+    __tenant_args__ = (
+        UniqueConstraint("agency_id", "user_id"),
+        CheckConstraint("role IN ('owner','admin','member','guest')", name="role"),
+        CheckConstraint("pole IS NULL OR pole IN ('rp','cm','both')", name="pole"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    pole: Mapped[str | None] = mapped_column(String(5))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def is_manager(self):
+        """Owners and admins manage the team and settings."""
+        return self.role in MANAGER_ROLES
+
+
+class Invitation(TenantScoped, Base):
+    """A pending invitation to join an agency, accepted once through a signed link."""
+
+    __tablename__ = "invitations"
+    __tenant_args__ = (
+        CheckConstraint("role IN ('owner','admin','member','guest')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(10))
+    pole: Mapped[str | None] = mapped_column(String(5))
+    nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(8))
+    invited_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

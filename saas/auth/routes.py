@@ -1,0 +1,240 @@
+"""Views of signup, login, logout, password reset, account and invitations."""
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+
+from saas import ratelimit
+from saas.auth import bp, service
+from saas.auth.jobs import send_invitation_email, send_password_reset_email  # noqa: F401
+from saas.auth.validation import clean_email, email_problem, slug_problem, slugify, text_problem
+from saas.jobs import enqueue
+from saas.passwords import password_problems
+from saas.urls import safe_next
+
+TOKEN_MESSAGES = {
+    "invalid": _l("This link is not valid. Check that you copied it whole, or ask for a new one."),
+    "expired": _l("This link has expired. Ask for a new one."),
+    "used": _l("This link has already been used. Ask for a new one if you need it."),
+}
+
+
+def _form_error(template, errors, **context):
+    """Re-render a form with its messages and what was typed (never the password)."""
+    return render_template(template, errors=errors, form=request.form, **context), 422
+
+
+def start_session(user, remember=False):
+    """Begin a fresh session for `user` (a new session on every login)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    login_user(user, remember=remember)
+
+
+def home_for(user):
+    """Where a signed-in person lands: their agency's home, or the agency picker."""
+    memberships = service.memberships_of(user)
+    staff = [(m, a) for m, a in memberships if m.role != "guest"]
+    if len(staff) == 1 and len(memberships) == 1:
+        return url_for("workspace.home", agency_slug=staff[0][1].slug)
+    return url_for("auth.agencies")
+
+
+@bp.get("/")
+def index():
+    """The landing page, or the person's workspace when signed in."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    return render_template("auth/landing.html")
+
+
+def _agency_fields(errors):
+    name = request.form.get("agency_name", "").strip()
+    slug = request.form.get("agency_slug", "").strip().lower() or slugify(name)
+    errors["agency_name"] = text_problem(name, _l("Agency name"), 120)
+    errors["agency_slug"] = slug_problem(slug) if name else None
+    if not errors["agency_slug"] and name and service.slug_taken(slug):
+        errors["agency_slug"] = _l("This address is already taken: choose another one.")
+    return name, slug
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an agency and its owner's account."""
+    if request.method == "GET":
+        return render_template("auth/signup.html", errors={}, form={})
+    errors = {}
+    agency_name, slug = _agency_fields(errors)
+    name = request.form.get("name", "").strip()
+    email = clean_email(request.form.get("email"))
+    password = request.form.get("password", "")
+    errors["name"] = text_problem(name, _l("Your name"), 120)
+    errors["email"] = email_problem(email)
+    if not errors["email"] and service.find_user_by_email(email):
+        errors["email"] = _l("An account already uses this email address. Log in, then create your agency.")
+    problems = password_problems(password, email, name)
+    errors["password"] = " ".join(str(p) for p in problems) or None
+    if any(errors.values()):
+        return _form_error("auth/signup.html", errors)
+    user = service.register_user(email, name, password, locale=str(get_locale()))
+    agency = service.create_agency(agency_name, slug, user)
+    start_session(user)
+    flash(_l("Welcome to Relais! Your agency's workspace is ready."), "success")
+    return redirect(url_for("workspace.home", agency_slug=agency.slug))
+
+
+@bp.route("/agencies", methods=["GET", "POST"])
+@login_required
+def agencies():
+    """List the person's agencies (the switcher) and create another one."""
+    memberships = service.memberships_of(current_user)
+    if request.method == "GET":
+        return render_template("auth/agencies.html", memberships=memberships, errors={}, form={})
+    errors = {}
+    agency_name, slug = _agency_fields(errors)
+    if any(errors.values()):
+        return _form_error("auth/agencies.html", errors, memberships=memberships)
+    agency = service.create_agency(agency_name, slug, current_user)
+    flash(_l("Agency created."), "success")
+    return redirect(url_for("workspace.home", agency_slug=agency.slug))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password; rate-limited per IP and per account."""
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user))
+        return render_template("auth/login.html", errors={}, form={}, next=request.args.get("next", ""))
+    config = current_app.config
+    email = clean_email(request.form.get("email"))
+    window = config["LOGIN_RATE_WINDOW"]
+    next_url = safe_next(request.form.get("next"))
+    account_key = f"login:account:{email}"
+    if ratelimit.too_many(f"login:ip:{request.remote_addr}", config["LOGIN_RATE_PER_IP"], window) or (
+        ratelimit.is_blocked(account_key, config["LOGIN_RATE_PER_ACCOUNT"])
+    ):
+        errors = {"form": _l("Too many attempts. Wait a few minutes, then try again.")}
+        return render_template("auth/login.html", errors=errors, form=request.form, next=next_url or ""), 429
+    user = service.authenticate(email, request.form.get("password", ""))
+    if user is None:
+        ratelimit.too_many(account_key, config["LOGIN_RATE_PER_ACCOUNT"], window)
+        errors = {"form": _l("Wrong email or password.")}
+        return render_template("auth/login.html", errors=errors, form=request.form, next=next_url or ""), 401
+    ratelimit.reset(account_key)
+    start_session(user, remember=bool(request.form.get("remember")))
+    return redirect(next_url or home_for(user))
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out and forget the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a password-reset link by email (the answer never tells who exists)."""
+    if request.method == "GET":
+        return render_template("auth/forgot.html", errors={}, form={}, sent=False)
+    email = clean_email(request.form.get("email"))
+    problem = email_problem(email)
+    if problem:
+        return _form_error("auth/forgot.html", {"email": problem}, sent=False)
+    if ratelimit.too_many(f"reset:ip:{request.remote_addr}", 10, 3600):
+        abort(429)
+    user = service.find_user_by_email(email)
+    if user is not None and not ratelimit.too_many(f"reset:account:{email}", 3, 3600):
+        enqueue(send_password_reset_email, user.id, locale=str(get_locale()))
+    return render_template("auth/forgot.html", errors={}, form={}, sent=True)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    """Choose a new password from an emailed link (signed, expiring, single-use)."""
+    try:
+        user = service.load_reset_token(token)
+    except service.TokenError as exc:
+        return render_template("auth/token_error.html", message=TOKEN_MESSAGES[exc.reason]), 410 if exc.reason != "invalid" else 400
+    if request.method == "GET":
+        return render_template("auth/reset.html", errors={}, token=token)
+    password = request.form.get("password", "")
+    problems = password_problems(password, user.email, user.name)
+    if problems:
+        return render_template("auth/reset.html", errors={"password": " ".join(map(str, problems))}, token=token), 422
+    service.set_password(user, password)
+    start_session(user)
+    flash(_l("Your password has been changed. Other sessions have been signed out."), "success")
+    return redirect(home_for(user))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """Edit one's name and language, and change one's password."""
+    if request.method == "GET":
+        return render_template("auth/account.html", errors={}, form={})
+    errors = {}
+    if request.form.get("action") == "password":
+        from saas.passwords import verify_password
+
+        password = request.form.get("new_password", "")
+        if not verify_password(current_user.password_hash, request.form.get("current_password", "")):
+            errors["current_password"] = _l("Your current password is not right.")
+        problems = password_problems(password, current_user.email, current_user.name)
+        errors["new_password"] = " ".join(map(str, problems)) or None
+        if any(errors.values()):
+            return _form_error("auth/account.html", errors)
+        service.set_password(current_user, password)
+        start_session(current_user)
+        flash(_l("Your password has been changed. Your other sessions have been signed out."), "success")
+        return redirect(url_for("auth.account"))
+    name = request.form.get("name", "").strip()
+    locale = request.form.get("locale", "")
+    errors["name"] = text_problem(name, _l("Your name"), 120)
+    if locale not in current_app.config["LANGUAGES"]:
+        errors["locale"] = _l("Choose French or English.")
+    if any(errors.values()):
+        return _form_error("auth/account.html", errors)
+    current_user.name, current_user.locale = name, locale
+    session["lang"] = locale
+    flash(_l("Your settings have been saved."), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token):
+    """Join an agency from an invitation link: create an account or use one's own."""
+    try:
+        agency, invitation = service.load_invitation(token)
+    except service.TokenError as exc:
+        status = 400 if exc.reason == "invalid" else 410
+        return render_template("auth/token_error.html", message=TOKEN_MESSAGES[exc.reason]), status
+    existing = service.find_user_by_email(invitation.email)
+    context = {"agency": agency, "invitation": invitation, "token": token, "existing": existing}
+    if current_user.is_authenticated and current_user.email != invitation.email:
+        return render_template("auth/invitation.html", wrong_user=True, errors={}, form={}, **context), 403
+    if request.method == "GET":
+        return render_template("auth/invitation.html", errors={}, form={}, **context)
+    if current_user.is_authenticated:
+        user = current_user
+    elif existing is not None:
+        return redirect(url_for("auth.login", next=request.path))
+    else:
+        name = request.form.get("name", "").strip()
+        password = request.form.get("password", "")
+        errors = {"name": text_problem(name, _l("Your name"), 120)}
+        errors["password"] = " ".join(map(str, password_problems(password, invitation.email, name))) or None
+        if any(errors.values()):
+            return _form_error("auth/invitation.html", errors, **context)
+        user = service.register_user(invitation.email, name, password, locale=str(get_locale()))
+        start_session(user)
+    service.accept_invitation(invitation, user)
+    flash(_l("You have joined %(agency)s.", agency=agency.name), "success")
+    if invitation.role == "guest":
+        return redirect(url_for("auth.agencies"))
+    return redirect(url_for("workspace.home", agency_slug=agency.slug))

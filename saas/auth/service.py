@@ -1,0 +1,202 @@
+"""Account and membership operations; they flush, the request or job commits."""
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from saas import db, tenancy
+from saas.auth.models import Agency, Invitation, Membership, User, new_session_token
+from saas.db import utcnow
+from saas.passwords import hash_password, needs_rehash, verify_password
+
+
+class TokenError(Exception):
+    """A signed link that is invalid, expired or already used."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason  # "invalid", "expired" or "used"
+
+
+def _serializer(purpose):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"relais-{purpose}")
+
+
+def find_user_by_email(email):
+    """Return the user with this (normalised) email, or None."""
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def register_user(email, name, password, locale=None):
+    """Create a person's account."""
+    user = User(email=email, name=name, password_hash=hash_password(password), locale=locale)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email, password):
+    """Return the user when the password matches, else None (constant work either way)."""
+    user = find_user_by_email(email)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def set_password(user, password):
+    """Set a new password and end every session made with the old one."""
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+
+
+def slug_taken(slug):
+    """Tell whether an agency already uses this slug."""
+    return db.session.scalar(select(func.count()).select_from(Agency).where(Agency.slug == slug)) > 0
+
+
+def create_agency(name, slug, owner):
+    """Create an agency with `owner` as its first owner."""
+    agency = Agency(name=name, slug=slug)
+    db.session.add(agency)
+    db.session.flush()
+    with tenancy.agency_scope(agency.id):
+        db.session.add(Membership(agency_id=agency.id, user_id=owner.id, role="owner", pole="both"))
+        db.session.flush()
+    return agency
+
+
+def memberships_of(user):
+    """Every agency this person belongs to, with the role, for the switcher."""
+    with tenancy.all_agencies():
+        rows = db.session.execute(
+            select(Membership, Agency)
+            .join(Agency, Agency.id == Membership.agency_id)
+            .where(Membership.user_id == user.id)
+            .order_by(Agency.name)
+        ).all()
+    return [(membership, agency) for membership, agency in rows]
+
+
+def members_of_agency():
+    """The current agency's memberships, owners first."""
+    order = {"owner": 0, "admin": 1, "member": 2, "guest": 3}
+    members = db.session.scalars(select(Membership).join(Membership.user)).all()
+    return sorted(members, key=lambda m: (order[m.role], m.user.name.lower()))
+
+
+def count_owners():
+    """How many owners the current agency has."""
+    return db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role == "owner"))
+
+
+def is_last_owner(membership):
+    """Tell whether this membership is the agency's only owner."""
+    return membership.role == "owner" and count_owners() <= 1
+
+
+def change_role(membership, role, pole):
+    """Change a member's role and pole; the last owner keeps the role."""
+    if role != "owner" and is_last_owner(membership):
+        return False
+    membership.role = role
+    membership.pole = pole if role == "member" else ("both" if role in ("owner", "admin") else None)
+    return True
+
+
+def remove_member(membership):
+    """Remove someone from the agency; the last owner cannot be removed."""
+    if is_last_owner(membership):
+        return False
+    db.session.delete(membership)
+    return True
+
+
+def create_invitation(email, role, pole, invited_by):
+    """Record an invitation of `email` into the current agency."""
+    max_age = current_app.config["INVITATION_MAX_AGE"]
+    invitation = Invitation(
+        email=email, role=role, pole=pole if role == "member" else None,
+        invited_by_id=invited_by.id, expires_at=utcnow() + timedelta(seconds=max_age),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+def pending_invitations():
+    """Invitations of the current agency not yet accepted, revoked or expired."""
+    return db.session.scalars(
+        select(Invitation)
+        .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow())
+        .order_by(Invitation.created_at.desc())
+    ).all()
+
+
+def invitation_token(invitation):
+    """The signed token of an invitation link."""
+    return _serializer("invite").dumps({"a": invitation.agency_id, "i": invitation.id, "n": invitation.nonce})
+
+
+def load_invitation(token):
+    """Return (agency, invitation) for a link's token; raise TokenError otherwise.
+
+    The agency is set as current on success, so the caller works inside it.
+    """
+    max_age = current_app.config["INVITATION_MAX_AGE"]
+    try:
+        data = _serializer("invite").loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise TokenError("expired") from None
+    except BadSignature:
+        raise TokenError("invalid") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("a", "i")):
+        raise TokenError("invalid")
+    agency = db.session.get(Agency, data["a"])
+    if agency is None:
+        raise TokenError("invalid")
+    tenancy.set_agency(agency.id)
+    invitation = db.session.get(Invitation, data.get("i"))
+    if invitation is None or invitation.nonce != data.get("n") or invitation.revoked_at:
+        raise TokenError("invalid")
+    if invitation.accepted_at:
+        raise TokenError("used")
+    if invitation.expires_at <= utcnow():
+        raise TokenError("expired")
+    return agency, invitation
+
+
+def accept_invitation(invitation, user):
+    """Join the invitation's agency as `user`; the link then stops working."""
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    if membership is None:
+        membership = Membership(user_id=user.id, role=invitation.role, pole=invitation.pole)
+        db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    return membership
+
+
+def reset_token(user):
+    """The signed token of a password-reset link; a password change voids it."""
+    return _serializer("reset").dumps({"u": user.id, "p": user.password_hash[-16:]})
+
+
+def load_reset_token(token):
+    """Return the user of a reset link; raise TokenError when invalid, expired or used."""
+    try:
+        data = _serializer("reset").loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        raise TokenError("expired") from None
+    except BadSignature:
+        raise TokenError("invalid") from None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise TokenError("invalid")
+    if user.password_hash[-16:] != data.get("p"):
+        raise TokenError("used")
+    return user

@@ -1,0 +1,100 @@
+"""The database: engine, session, declarative base, and the one commit point."""
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Relais model."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow():
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+SessionFactory = sessionmaker(expire_on_commit=False)
+session = scoped_session(SessionFactory)
+
+
+def make_engine(url, app_role=None):
+    """Build an engine; on PostgreSQL every connection takes the non-owner app role."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    if app_role:
+        @event.listens_for(engine, "connect")
+        def _set_role(dbapi_conn, _record):
+            # Superusers and table owners bypass row-level security: take the app role.
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f'SET ROLE "{app_role}"')
+            dbapi_conn.commit()
+
+    return engine
+
+
+def init_app(app):
+    """Bind the session to this app's database and close it after each request."""
+    engine = make_engine(app.config["DATABASE_URL"], app.config.get("DATABASE_APP_ROLE"))
+    app.extensions["relais_engine"] = engine
+    session.remove()
+    SessionFactory.configure(bind=engine)
+
+    @app.teardown_appcontext
+    def _remove_session(exc):
+        session.remove()
+
+
+def commit():
+    """Commit the unit of work: the one commit point of requests and jobs."""
+    session.commit()
+
+
+def is_postgres():
+    """Tell whether the bound database is PostgreSQL."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def ping():
+    """Check the database answers; raise when it does not."""
+    session.execute(text("SELECT 1"))

@@ -1,0 +1,104 @@
+"""Background jobs on RQ: the queues, the Redis connection, one enqueue helper.
+
+Jobs are plain functions decorated with @task. They receive ids, never ORM objects;
+the decorator gives them an app context, sets the agency when one is passed, and
+commits (or rolls back) at the end: the job's one commit point.
+"""
+import functools
+import logging
+import os
+from contextlib import nullcontext
+
+from flask import current_app, has_app_context
+from redis import Redis
+from rq import Queue, Retry
+
+from saas import db, tenancy
+
+log = logging.getLogger("relais.jobs")
+
+QUEUES = ("mail", "monitoring", "default")
+DEFAULT_TIMEOUT = 300
+_connections = {}
+_worker_app = None
+
+
+def redis_url():
+    """Return the Redis URL of the current app (or of the environment in a worker)."""
+    if has_app_context():
+        return current_app.config["REDIS_URL"]
+    from saas.config import Config
+
+    return Config.REDIS_URL
+
+
+def redis_connection():
+    """Return a Redis connection for the configured URL (one per process and URL)."""
+    url = redis_url()
+    key = (url, os.getpid())
+    if key not in _connections:
+        _connections[key] = Redis.from_url(url)
+    return _connections[key]
+
+
+def get_queue(name):
+    """Return one of the queues named in QUEUES."""
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=redis_connection())
+
+
+def task(queue="default", timeout=DEFAULT_TIMEOUT, retry=None):
+    """Declare a job function: its queue, timeout and retry policy."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def run(*args, agency_id=None, **kwargs):
+            with _app_context():
+                scope = tenancy.agency_scope(agency_id) if agency_id is not None else nullcontext()
+                try:
+                    with scope:
+                        result = func(*args, **kwargs) if agency_id is None else func(
+                            *args, agency_id=agency_id, **kwargs
+                        )
+                        db.commit()
+                    return result
+                except Exception:
+                    db.session.rollback()
+                    raise
+                finally:
+                    db.session.remove()
+
+        run.queue_name = queue
+        run.timeout = timeout
+        run.retry = retry
+        run.original = func
+        return run
+
+    return decorate
+
+
+def enqueue(job, *args, job_id=None, at_front=False, **kwargs):
+    """Put a @task job on its queue; `job_id` makes it unique while pending."""
+    queue = get_queue(job.queue_name)
+    options = {"job_timeout": job.timeout, "at_front": at_front, "failure_ttl": 7 * 24 * 3600}
+    if job.retry:
+        options["retry"] = Retry(max=job.retry[0], interval=list(job.retry[1]))
+    if job_id:
+        options["job_id"] = job_id
+        existing = queue.fetch_job(job_id)
+        if existing is not None and existing.get_status(refresh=True) in ("queued", "started", "scheduled", "deferred"):
+            return existing
+    return queue.enqueue(job, *args, **kwargs, **options)
+
+
+def _app_context():
+    """An app context for a job: the current one, or this worker process's own app."""
+    global _worker_app
+    if has_app_context():
+        return nullcontext()
+    if _worker_app is None:
+        from saas import create_app
+
+        _worker_app = create_app()
+    return _worker_app.app_context()

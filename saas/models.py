@@ -1,0 +1,7 @@
+"""Import every model module so the metadata (and Alembic) sees every table."""
+
+
+def import_all():
+    """Import the model modules of the platform and of every tenant feature."""
+    import saas.auth.models  # noqa: F401
+    import tenants.clients.models  # noqa: F401

@@ -1,0 +1,178 @@
+"""The one place that knows the current agency and scopes every tenant query to it.
+
+Fail-closed: an ORM query or write touching a tenant model while no agency is set
+raises TenantNotSet. Platform code that truly spans agencies says so with
+`all_agencies()`; on PostgreSQL row-level security enforces the same rule again.
+"""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, text
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+
+from saas import db
+
+_agency_id: ContextVar = ContextVar("relais_agency_id", default=None)
+_all_agencies: ContextVar = ContextVar("relais_all_agencies", default=False)
+
+
+class TenantNotSet(RuntimeError):
+    """A tenant model was touched with no agency set."""
+
+
+class TenantMismatch(RuntimeError):
+    """A write would put a row into another agency than the current one."""
+
+
+class TenantScoped:
+    """Mixin of every model that belongs to one agency."""
+
+    __tenant_args__ = ()
+
+    @declared_attr
+    def agency_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True, nullable=False)
+
+    @declared_attr.directive
+    def __table_args__(cls):
+        return (*cls.__tenant_args__, UniqueConstraint("agency_id", "id"))
+
+
+def tenant_fk(column, target_table, ondelete="CASCADE"):
+    """Composite foreign key (agency_id, column) -> target (agency_id, id)."""
+    return ForeignKeyConstraint(
+        ["agency_id", column], [f"{target_table}.agency_id", f"{target_table}.id"], ondelete=ondelete
+    )
+
+
+def current_agency_id():
+    """Return the id of the agency set for this request or job, or None."""
+    return _agency_id.get()
+
+
+def set_agency(agency_id):
+    """Set the current agency, also inside an already open database transaction."""
+    _agency_id.set(agency_id)
+    _sync_connection()
+
+
+def clear():
+    """Forget the current agency (end of a request or job)."""
+    _agency_id.set(None)
+    _all_agencies.set(False)
+
+
+@contextmanager
+def agency_scope(agency_id):
+    """Run a block as agency `agency_id` (jobs, CLI, tests)."""
+    token = _agency_id.set(agency_id)
+    _sync_connection()
+    try:
+        yield
+    finally:
+        _agency_id.reset(token)
+        _sync_connection()
+
+
+@contextmanager
+def all_agencies():
+    """Explicitly opt out of scoping for platform code that spans agencies."""
+    token = _all_agencies.set(True)
+    _sync_connection()
+    try:
+        yield
+    finally:
+        _all_agencies.reset(token)
+        _sync_connection()
+
+
+def _pg_settings():
+    agency = _agency_id.get()
+    return {"a": "" if agency is None else str(agency), "all": "on" if _all_agencies.get() else "off"}
+
+
+_SET_CONFIG = text("SELECT set_config('app.agency_id', :a, true), set_config('app.all_agencies', :all, true)")
+
+
+def _sync_connection():
+    """Push the tenant into the open PostgreSQL transaction (row-level security)."""
+    sess = db.session()
+    if sess.bind is None or not sess.in_transaction():
+        return
+    conn = sess.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(_SET_CONFIG, _pg_settings())
+
+
+@event.listens_for(Session, "after_begin")
+def _set_pg_tenant(session, transaction, connection):
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET_CONFIG, _pg_settings())
+
+
+def _touches_tenant_model(state):
+    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_query(state):
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if _all_agencies.get() or not _touches_tenant_model(state):
+        return
+    agency_id = _agency_id.get()
+    if agency_id is None:
+        raise TenantNotSet("query on a tenant model with no agency set")
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantScoped, lambda cls: cls.agency_id == agency_id, include_aliases=True)
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _check_writes(session, flush_context, instances):
+    if _all_agencies.get():
+        return
+    agency_id = _agency_id.get()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if not isinstance(obj, TenantScoped):
+            continue
+        if agency_id is None:
+            raise TenantNotSet(f"write of {type(obj).__name__} with no agency set")
+        if obj.agency_id is None and obj in session.new:
+            obj.agency_id = agency_id
+        if obj.agency_id != agency_id:
+            raise TenantMismatch(f"{type(obj).__name__} belongs to another agency")
+
+
+RLS_POLICY = (
+    "agency_id = NULLIF(current_setting('app.agency_id', true), '')::integer "
+    "OR current_setting('app.all_agencies', true) = 'on'"
+)
+
+
+def app_role_statements(role):
+    """SQL that creates the non-owner application role and grants it data access."""
+    return [
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') "
+        f'THEN CREATE ROLE "{role}" NOLOGIN; END IF; END $$',
+        f'GRANT "{role}" TO CURRENT_USER',
+        f'GRANT USAGE ON SCHEMA public TO "{role}"',
+        f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+        f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO "{role}"',
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO "{role}"',
+    ]
+
+
+def rls_statements(table):
+    """SQL that puts a tenant table behind row-level security (the second wall)."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY agency_isolation ON {table} USING ({RLS_POLICY}) WITH CHECK ({RLS_POLICY})",
+    ]
+
+
+def tenant_tables(metadata):
+    """Names of every table that carries agency_id."""
+    return sorted(name for name, table in metadata.tables.items() if "agency_id" in table.c)

@@ -1,0 +1,131 @@
+"""The request lifecycle: who is signed in, which agency, the commit point, safe headers."""
+import hmac
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas import db, tenancy
+from saas.auth.models import Agency, Membership, User
+from saas.extensions import login_manager
+
+
+def load_user(user_key):
+    """Load the signed-in user; a session made before a password change is refused."""
+    user_id, _, token = (user_key or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def guest_allowed(view):
+    """Mark a workspace view that invited guests may open."""
+    view.guest_allowed = True
+    return view
+
+
+def resolve_agency():
+    """Resolve /a/<agency_slug>/ once per request and check the membership."""
+    slug = g.pop("agency_slug", None)
+    if slug is None:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
+    if agency is None:
+        abort(404)
+    tenancy.set_agency(agency.id)
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
+    if membership is None:
+        abort(404)
+    view = current_app.view_functions.get(request.endpoint)
+    if membership.role == "guest" and not getattr(view, "guest_allowed", False):
+        abort(404)
+    g.agency, g.membership = agency, membership
+    return None
+
+
+def init_app(app):
+    """Install the per-request hooks."""
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @app.url_value_preprocessor
+    def _pull_agency_slug(endpoint, values):
+        if values and "agency_slug" in values:
+            g.agency_slug = values.pop("agency_slug")
+
+    @app.url_defaults
+    def _add_agency_slug(endpoint, values):
+        if "agency_slug" in values or not g.get("agency"):
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "agency_slug"):
+            values["agency_slug"] = g.agency.slug
+
+    app.before_request(resolve_agency)
+
+    @app.context_processor
+    def _navigation():
+        def nav_memberships():
+            from saas.auth.service import memberships_of
+
+            return memberships_of(current_user) if current_user.is_authenticated else []
+
+        return {"nav_memberships": nav_memberships}
+
+    @app.after_request
+    def _finish(response):
+        # The one commit point of a request: success commits, an error rolls back.
+        if response.status_code < 400:
+            db.commit()
+        else:
+            db.session.rollback()
+        if request.is_secure:
+            cookies = response.headers.getlist("Set-Cookie")
+            response.headers.remove("Set-Cookie")
+            for cookie in cookies:
+                response.headers.add("Set-Cookie", cookie if "; Secure" in cookie else cookie + "; Secure")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        if request.headers.get("HX-Request"):
+            response.vary.add("HX-Request")
+        return response
+
+    @app.teardown_request
+    def _forget_agency(exc):
+        tenancy.clear()
+
+
+def get_or_404(model, object_id):
+    """Load one object of the current agency by id, or answer 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def require_role(*roles):
+    """Allow a workspace view only to members with one of `roles` (else 403)."""
+    import functools
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if g.membership.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate

@@ -1,0 +1,1 @@
+"""What lives inside one agency's workspace."""

@@ -1,0 +1,18 @@
+"""The workspace home page."""
+from flask import render_template
+
+from saas.auth import service as accounts
+from tenants.clients import service as clients
+from tenants.workspace import bp
+
+
+@bp.get("/")
+def home():
+    """The agency's clients at a glance, its team, and what to do next."""
+    active, archived = clients.count_clients()
+    return render_template(
+        "workspace/home.html",
+        clients=clients.list_clients()[:24],
+        active_count=active, archived_count=archived,
+        members=accounts.members_of_agency(),
+    )

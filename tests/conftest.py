@@ -1,0 +1,161 @@
+"""Fixtures: a real PostgreSQL database and Redis, the app, clients, agency factories."""
+import os
+import re
+import threading
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from flask.testing import FlaskClient
+from redis import Redis
+from werkzeug.serving import make_server
+
+from saas import create_app, db, tenancy
+from saas.auth import service as accounts
+from saas.auth.validation import slugify
+from saas.config import TestConfig
+from tests import services
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+PASSWORD = "Correct-Horse-Battery-42"
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """A migrated, empty PostgreSQL database for this test run."""
+    url = services.create_database(services.postgres_server())
+    from saas.cli import upgrade_database
+
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A real Redis for this test run."""
+    url = services.redis_server_url()
+    Redis.from_url(url).flushdb()
+    return url
+
+
+class RelaisClient(FlaskClient):
+    """A test client that sends the page's CSRF token with every form, as a browser does."""
+
+    def csrf_token(self):
+        """Read the CSRF token from a page, like the meta tag htmx uses."""
+        page = self.get("/reset").get_data(as_text=True)
+        return CSRF_RE.search(page).group(1)
+
+    def open(self, *args, **kwargs):
+        csrf = kwargs.pop("csrf", True)
+        method = kwargs.get("method", "GET")
+        if csrf and method not in ("GET", "HEAD", "OPTIONS"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    """The Relais app on the test database and Redis."""
+    config = type("RunConfig", (TestConfig,), {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                                               "BASE_URL": "http://localhost"})
+    application = create_app(config)
+    application.test_client_class = RelaisClient
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request, database_url, redis_url):
+    """Empty every table and the Redis database after each test."""
+    yield
+    tables = ", ".join(sorted(db.Base.metadata.tables))
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    Redis.from_url(redis_url).flushdb()
+
+
+@pytest.fixture
+def client(app):
+    """A browser-like test client."""
+    return app.test_client()
+
+
+@dataclass
+class AgencyFixture:
+    """An agency created for a test, with its owner."""
+
+    id: int
+    slug: str
+    name: str
+    owner_id: int
+    owner_email: str
+    password: str = PASSWORD
+
+
+@pytest.fixture
+def make_agency(app):
+    """Create an agency and its owner; returns a callable."""
+
+    def _make(name="Agence Lumière", email=None, slug=None):
+        slug = slug or slugify(name)
+        email = email or f"owner@{slug}.test"
+        with app.app_context():
+            user = accounts.find_user_by_email(email) or accounts.register_user(email, f"Owner {name}", PASSWORD)
+            agency = accounts.create_agency(name, slug, user)
+            db.commit()
+            return AgencyFixture(agency.id, agency.slug, agency.name, user.id, email)
+
+    return _make
+
+
+@pytest.fixture
+def make_member(app):
+    """Add a person to an agency with a role; returns the user's email."""
+
+    def _make(agency, email, role="member", pole="both", name=None):
+        from saas.auth.models import Membership
+
+        with app.app_context():
+            user = accounts.find_user_by_email(email) or accounts.register_user(email, name or email.split("@")[0], PASSWORD)
+            with tenancy.agency_scope(agency.id):
+                db.session.add(Membership(user_id=user.id, role=role, pole=pole if role == "member" else None))
+                db.commit()
+            return email
+
+    return _make
+
+
+def login(client, email, password=PASSWORD):
+    """Sign a test client in."""
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def logged_in(client):
+    """Sign the client in as someone; returns the client."""
+
+    def _login(email, password=PASSWORD):
+        login(client, email, password)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free local port (for the browser)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url
+    yield url
+    server.shutdown()
+    app.config["BASE_URL"] = "http://localhost"
+
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")

