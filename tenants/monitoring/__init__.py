@@ -1,0 +1,1 @@
+"""Monitoring: keywords, sources, fetching, matching, sentiment, mentions."""
