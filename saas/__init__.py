@@ -16,11 +16,6 @@ def create_app(config=None):
     )
     app.config.from_object(config or Config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if app.config["TRUST_PROXY"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
-
     from saas import db, errors, models, web
     from saas.extensions import babel, csrf, login_manager
     from saas.i18n import select_locale
@@ -49,4 +44,8 @@ def create_app(config=None):
     from saas.cli import register_commands
 
     register_commands(app)
+    if app.config["TRUST_PROXY"]:  # outermost, so every layer sees the client's scheme and address
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
     return app

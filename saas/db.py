@@ -1,7 +1,8 @@
 """The database: engine, session, declarative base, and the one commit point."""
+import os
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, MetaData, create_engine, event, exc, text  # noqa: F401  (text re-exported)
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
 
@@ -46,10 +47,26 @@ SessionFactory = sessionmaker(expire_on_commit=False)
 session = scoped_session(SessionFactory)
 
 
+def _guard_fork(engine):
+    """Never hand a connection opened by a parent process to a forked RQ work horse."""
+
+    @event.listens_for(engine, "connect")
+    def _remember_pid(dbapi_conn, record):
+        record.info["pid"] = os.getpid()
+
+    @event.listens_for(engine, "checkout")
+    def _check_pid(dbapi_conn, record, proxy):
+        if record.info.get("pid") != os.getpid():
+            record.dbapi_connection = proxy.dbapi_connection = None
+            raise exc.DisconnectionError("connection opened by another process")
+
+    return engine
+
+
 def make_engine(url, app_role=None):
     """Build an engine; on PostgreSQL every connection takes the non-owner app role."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = _guard_fork(create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}))
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -61,7 +78,7 @@ def make_engine(url, app_role=None):
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    engine = _guard_fork(create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10))
     if app_role:
         @event.listens_for(engine, "connect")
         def _set_role(dbapi_conn, _record):

@@ -48,8 +48,29 @@ def resolve_agency():
     return None
 
 
+class SecureCookiesOverHttps:
+    """WSGI middleware: every cookie is marked Secure when the request came over HTTPS."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("wsgi.url_scheme") != "https":
+            return self.wsgi_app(environ, start_response)
+
+        def secure_start_response(status, headers, exc_info=None):
+            headers = [
+                (name, value + "; Secure" if name.lower() == "set-cookie" and "; secure" not in value.lower() else value)
+                for name, value in headers
+            ]
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, secure_start_response)
+
+
 def init_app(app):
     """Install the per-request hooks."""
+    app.wsgi_app = SecureCookiesOverHttps(app.wsgi_app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -85,11 +106,6 @@ def init_app(app):
             db.commit()
         else:
             db.session.rollback()
-        if request.is_secure:
-            cookies = response.headers.getlist("Set-Cookie")
-            response.headers.remove("Set-Cookie")
-            for cookie in cookies:
-                response.headers.add("Set-Cookie", cookie if "; Secure" in cookie else cookie + "; Secure")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -1,6 +1,7 @@
 """The team page of a workspace: members, roles, invitations."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -49,7 +50,7 @@ def invite():
         return _page(errors, request.form, 422)
     invitation = service.create_invitation(email, role, pole, current_user)
     enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
-    flash(_l("Invitation sent to %(email)s.", email=email), "success")
+    flash(_("Invitation sent to %(email)s.", email=email), "success")
     return redirect(url_for("members.index"))
 
 
@@ -61,12 +62,12 @@ def change_role(membership_id):
     role = request.form.get("role", "")
     pole = request.form.get("pole") or None
     if role not in ("owner", "admin", "member") or (pole and pole not in POLES):
-        flash(_l("Choose a valid role and pole."), "error")
+        flash(_("Choose a valid role and pole."), "error")
         return _page(status=422)
     if not service.change_role(membership, role, pole or "both"):
-        flash(_l("The agency must keep at least one owner."), "error")
+        flash(_("The agency must keep at least one owner."), "error")
         return _page(status=409)
-    flash(_l("Role updated."), "success")
+    flash(_("Role updated."), "success")
     return redirect(url_for("members.index"))
 
 
@@ -76,9 +77,9 @@ def remove(membership_id):
     """Remove someone from the agency (owners only; never the last owner)."""
     membership = get_or_404(Membership, membership_id)
     if not service.remove_member(membership):
-        flash(_l("The agency must keep at least one owner."), "error")
+        flash(_("The agency must keep at least one owner."), "error")
         return _page(status=409)
-    flash(_l("Member removed."), "success")
+    flash(_("Member removed."), "success")
     if membership.user_id == current_user.id:
         return redirect(url_for("auth.agencies"))
     return redirect(url_for("members.index"))
@@ -90,7 +91,7 @@ def revoke_invitation(invitation_id):
     """Cancel a pending invitation; its link stops working."""
     invitation = get_or_404(Invitation, invitation_id)
     invitation.revoked_at = invitation.revoked_at or utcnow()
-    flash(_l("Invitation cancelled."), "success")
+    flash(_("Invitation cancelled."), "success")
     return redirect(url_for("members.index"))
 
 
@@ -100,8 +101,8 @@ def resend_invitation(invitation_id):
     """Send the invitation email again."""
     invitation = get_or_404(Invitation, invitation_id)
     if invitation.accepted_at or invitation.revoked_at:
-        flash(_l("This invitation is no longer pending."), "error")
+        flash(_("This invitation is no longer pending."), "error")
         return _page(status=409)
     enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
-    flash(_l("Invitation sent again to %(email)s.", email=invitation.email), "success")
+    flash(_("Invitation sent again to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("members.index"))

@@ -1,6 +1,7 @@
 """Views of signup, login, logout, password reset, account and invitations."""
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -26,6 +27,8 @@ def _form_error(template, errors, **context):
 
 def start_session(user, remember=False):
     """Begin a fresh session for `user` (a new session on every login)."""
+    if hasattr(user, "_get_current_object"):
+        user = user._get_current_object()  # never store the current_user proxy itself
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -81,7 +84,7 @@ def signup():
     user = service.register_user(email, name, password, locale=str(get_locale()))
     agency = service.create_agency(agency_name, slug, user)
     start_session(user)
-    flash(_l("Welcome to Relais! Your agency's workspace is ready."), "success")
+    flash(_("Welcome to Relais! Your agency's workspace is ready."), "success")
     return redirect(url_for("workspace.home", agency_slug=agency.slug))
 
 
@@ -97,7 +100,7 @@ def agencies():
     if any(errors.values()):
         return _form_error("auth/agencies.html", errors, memberships=memberships)
     agency = service.create_agency(agency_name, slug, current_user)
-    flash(_l("Agency created."), "success")
+    flash(_("Agency created."), "success")
     return redirect(url_for("workspace.home", agency_slug=agency.slug))
 
 
@@ -168,7 +171,7 @@ def reset_password(token):
         return render_template("auth/reset.html", errors={"password": " ".join(map(str, problems))}, token=token), 422
     service.set_password(user, password)
     start_session(user)
-    flash(_l("Your password has been changed. Other sessions have been signed out."), "success")
+    flash(_("Your password has been changed. Other sessions have been signed out."), "success")
     return redirect(home_for(user))
 
 
@@ -191,7 +194,7 @@ def account():
             return _form_error("auth/account.html", errors)
         service.set_password(current_user, password)
         start_session(current_user)
-        flash(_l("Your password has been changed. Your other sessions have been signed out."), "success")
+        flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
         return redirect(url_for("auth.account"))
     name = request.form.get("name", "").strip()
     locale = request.form.get("locale", "")
@@ -202,7 +205,7 @@ def account():
         return _form_error("auth/account.html", errors)
     current_user.name, current_user.locale = name, locale
     session["lang"] = locale
-    flash(_l("Your settings have been saved."), "success")
+    flash(_("Your settings have been saved."), "success")
     return redirect(url_for("auth.account"))
 
 
@@ -234,7 +237,7 @@ def accept_invitation(token):
         user = service.register_user(invitation.email, name, password, locale=str(get_locale()))
         start_session(user)
     service.accept_invitation(invitation, user)
-    flash(_l("You have joined %(agency)s.", agency=agency.name), "success")
+    flash(_("You have joined %(agency)s.", agency=agency.name), "success")
     if invitation.role == "guest":
         return redirect(url_for("auth.agencies"))
     return redirect(url_for("workspace.home", agency_slug=agency.slug))

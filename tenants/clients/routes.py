@@ -1,5 +1,6 @@
 """Client views: list and search, inline create and edit (htmx), archive, delete."""
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
@@ -45,7 +46,7 @@ def create():
     client = service.create_client(values)
     if _htmx():
         return render_template("clients/_created.html", created=client, **_form_context())
-    flash(_l("Client %(name)s created.", name=client.name), "success")
+    flash(_("Client %(name)s created.", name=client.name), "success")
     return redirect(url_for("clients.index"))
 
 
@@ -85,7 +86,7 @@ def update(client_id):
     service.update_client(client, values)
     if _htmx():
         return render_template("clients/_row.html", client=client)
-    flash(_l("Client saved."), "success")
+    flash(_("Client saved."), "success")
     return redirect(url_for("clients.show", client_id=client.id))
 
 
@@ -94,7 +95,7 @@ def archive(client_id):
     """Archive a client (kept, hidden from the daily list)."""
     client = get_or_404(Client, client_id)
     service.archive_client(client)
-    flash(_l("Client %(name)s archived.", name=client.name), "success")
+    flash(_("Client %(name)s archived.", name=client.name), "success")
     return redirect(url_for("clients.index"))
 
 
@@ -103,7 +104,7 @@ def restore(client_id):
     """Restore an archived client."""
     client = get_or_404(Client, client_id)
     service.restore_client(client)
-    flash(_l("Client %(name)s restored.", name=client.name), "success")
+    flash(_("Client %(name)s restored.", name=client.name), "success")
     return redirect(url_for("clients.index"))
 
 
@@ -119,5 +120,5 @@ def delete(client_id):
         return render_template("clients/delete.html", client=client, errors=errors), 422
     name = client.name
     service.delete_client(client)
-    flash(_l("Client %(name)s deleted.", name=name), "success")
+    flash(_("Client %(name)s deleted.", name=name), "success")
     return redirect(url_for("clients.index"))

@@ -1,0 +1,131 @@
+"""Tenancy sweeps: every route, every method, another agency's ids and slug answer 404.
+
+A new route fails these tests until its URL parameters are known here: add the
+parameter to OBJECT_PARAMS (with the object the factory creates) or the route to
+PLATFORM_ENDPOINTS (routes outside a workspace, each tested on its own).
+"""
+import re
+
+import psycopg
+import pytest
+
+from saas import db as dbmodule
+from tests.conftest import login
+from tests.factories import populate
+
+# URL parameter -> key in Populated.ids (an object of that kind in each agency)
+OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "invitation_id": "invitation_id"}
+PLATFORM_ENDPOINTS = {
+    "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
+    "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",
+    "health.healthz", "i18n.set_language",
+}
+MUTATING_FORM = {"name": "Pirate", "email": "pirate@evil.test", "role": "owner", "pole": "rp",
+                 "sector": "x", "color": "#000000", "confirm_name": "", "q": ""}
+
+
+def workspace_rules(app):
+    """Every rule under /a/<agency_slug>/, with the methods it accepts."""
+    rules = []
+    for rule in app.url_map.iter_rules():
+        if "agency_slug" in rule.arguments:
+            rules.append(rule)
+        else:
+            assert rule.endpoint in PLATFORM_ENDPOINTS, f"route {rule.rule} ({rule.endpoint}) is not covered by the sweep"
+    return rules
+
+
+def methods(rule):
+    """The methods of a rule a client can send."""
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def build(rule, slug, ids):
+    """Fill a rule's URL with a slug and object ids."""
+    values = {"agency_slug": slug}
+    for arg in rule.arguments - {"agency_slug"}:
+        assert arg in OBJECT_PARAMS, f"URL parameter <{arg}> of {rule.rule} is unknown to the isolation sweep"
+        values[arg] = ids[OBJECT_PARAMS[arg]]
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def snapshot(database_url, agency_id):
+    """Every row of every tenant table that belongs to one agency."""
+    rows = {}
+    with psycopg.connect(database_url) as conn:
+        for table in sorted(dbmodule.Base.metadata.tables):
+            if "agency_id" in dbmodule.Base.metadata.tables[table].c:
+                rows[table] = conn.execute(f"SELECT * FROM {table} WHERE agency_id = %s ORDER BY id", (agency_id,)).fetchall()
+    return rows
+
+
+@pytest.fixture
+def two_agencies(app, make_agency):
+    """Agencies A and B, each with data."""
+    a = populate(app, make_agency("Agence Alpha"), "Alpha")
+    b = populate(app, make_agency("Agence Beta"), "Beta")
+    return a, b
+
+
+def test_every_route_is_known_to_the_sweep(app):
+    for rule in workspace_rules(app):
+        build(rule, "x", {key: 1 for key in OBJECT_PARAMS.values()})
+
+
+def test_other_agency_ids_answer_404_and_change_nothing(app, client, two_agencies, database_url):
+    a, b = two_agencies
+    login(client, a.agency.owner_email)
+    before = snapshot(database_url, b.agency.id)
+    checked = 0
+    for rule in workspace_rules(app):
+        if not (rule.arguments - {"agency_slug"}):
+            continue
+        url = build(rule, a.agency.slug, b.ids)
+        for method in methods(rule):
+            response = client.open(url, method=method, data=MUTATING_FORM)
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+            assert b.client_name not in response.get_data(as_text=True)
+            checked += 1
+    assert checked > 5
+    assert snapshot(database_url, b.agency.id) == before
+
+
+def test_other_agency_slug_answers_404_and_changes_nothing(app, client, two_agencies, database_url):
+    a, b = two_agencies
+    login(client, a.agency.owner_email)
+    before = snapshot(database_url, b.agency.id)
+    for rule in workspace_rules(app):
+        for ids in (a.ids, b.ids):
+            url = build(rule, b.agency.slug, ids)
+            for method in methods(rule):
+                response = client.open(url, method=method, data=MUTATING_FORM)
+                assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+                body = response.get_data(as_text=True)
+                assert b.client_name not in body and "Agence Beta" not in body
+    assert snapshot(database_url, b.agency.id) == before
+
+
+def test_unknown_agency_slug_is_404(client, two_agencies):
+    a, _ = two_agencies
+    login(client, a.agency.owner_email)
+    assert client.get("/a/no-such-agency/").status_code == 404
+
+
+def test_every_workspace_route_requires_login(app, client, two_agencies):
+    a, _ = two_agencies
+    for rule in workspace_rules(app):
+        url = build(rule, a.agency.slug, a.ids)
+        for method in methods(rule):
+            response = client.open(url, method=method, data=MUTATING_FORM)
+            assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
+            assert response.location.startswith("/login")
+            assert a.client_name not in response.get_data(as_text=True)
+
+
+def test_own_ids_work_so_the_404s_above_mean_isolation(app, client, two_agencies):
+    a, _ = two_agencies
+    login(client, a.agency.owner_email)
+    for rule in workspace_rules(app):
+        if "GET" in rule.methods:
+            url = build(rule, a.agency.slug, a.ids)
+            assert client.get(url).status_code == 200, url

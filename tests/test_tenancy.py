@@ -1,0 +1,103 @@
+"""Central scoping (fail-closed) and PostgreSQL row-level security, the second wall."""
+import psycopg
+import pytest
+from sqlalchemy import select, update
+
+from saas import db, tenancy
+from saas.config import Config
+from tenants.clients.models import Client
+from tests.factories import populate
+
+
+@pytest.fixture
+def two(app, make_agency):
+    return populate(app, make_agency("Agence Alpha"), "Alpha"), populate(app, make_agency("Agence Beta"), "Beta")
+
+
+def test_query_on_tenant_model_without_agency_raises(app, two):
+    with app.app_context(), pytest.raises(tenancy.TenantNotSet):
+        db.session.scalars(select(Client)).all()
+
+
+def test_query_sees_only_current_agency_rows(app, two):
+    a, b = two
+    with app.app_context(), tenancy.agency_scope(a.agency.id):
+        names = db.session.scalars(select(Client.name)).all()
+        assert names == ["Alpha Client"]
+        assert db.session.get(Client, b.ids["client_id"]) is None
+
+
+def test_bulk_update_is_scoped_to_current_agency(app, two):
+    a, b = two
+    with app.app_context():
+        with tenancy.agency_scope(a.agency.id):
+            db.session.execute(update(Client).values(sector="Changed"))
+            db.commit()
+        with tenancy.agency_scope(b.agency.id):
+            assert db.session.scalars(select(Client.sector)).all() == ["Food"]
+
+
+def test_writing_a_row_for_another_agency_raises(app, two):
+    a, b = two
+    with app.app_context(), tenancy.agency_scope(a.agency.id):
+        db.session.add(Client(agency_id=b.agency.id, name="Intruder"))
+        with pytest.raises(tenancy.TenantMismatch):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_new_rows_take_the_current_agency(app, two):
+    a, _ = two
+    with app.app_context(), tenancy.agency_scope(a.agency.id):
+        client = Client(name="Fresh")
+        db.session.add(client)
+        db.session.flush()
+        assert client.agency_id == a.agency.id
+        db.session.rollback()
+
+
+def test_explicit_opt_out_spans_agencies(app, two):
+    with app.app_context(), tenancy.all_agencies():
+        assert len(db.session.scalars(select(Client)).all()) == 2
+
+
+def _as_app_role(database_url):
+    conn = psycopg.connect(database_url)
+    conn.execute(f'SET ROLE "{Config.DATABASE_APP_ROLE}"')
+    return conn
+
+
+def test_rls_without_agency_reads_zero_rows(database_url, two):
+    with _as_app_role(database_url) as conn:
+        for table in ("clients", "memberships", "invitations"):
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
+
+
+def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url, two):
+    a, b = two
+    with _as_app_role(database_url) as conn:
+        conn.execute("SELECT set_config('app.agency_id', %s, true)", (str(a.agency.id),))
+        rows = conn.execute("SELECT agency_id, name FROM clients").fetchall()
+        assert rows == [(a.agency.id, "Alpha Client")]
+        assert conn.execute("UPDATE clients SET name = 'x' WHERE agency_id = %s", (b.agency.id,)).rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute(
+                "INSERT INTO clients (agency_id, name, sector, website, social_handles, notes, color, created_at, updated_at)"
+                " VALUES (%s, 'Intruder', '', '', '{}', '', '#000000', now(), now())", (b.agency.id,))
+
+
+def test_rls_setting_is_per_transaction(database_url, two):
+    a, _ = two
+    with _as_app_role(database_url) as conn:
+        conn.execute("SELECT set_config('app.agency_id', %s, true)", (str(a.agency.id),))
+        assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 1
+        conn.commit()
+        assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
+
+
+def test_app_connections_run_as_the_non_owner_role(app):
+    with app.app_context():
+        role = db.session.execute(select(db.text("current_user"))).scalar()
+        assert role == Config.DATABASE_APP_ROLE
+        bypass = db.session.execute(db.text("SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
+        assert bypass is False
