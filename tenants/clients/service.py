@@ -10,6 +10,7 @@ from saas.auth.validation import text_problem
 from saas.db import utcnow
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 
+SCHEME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 HANDLE_RE = re.compile(r"^[@\w.\-/:]{1,100}$")
 SECTORS = (
@@ -34,10 +35,10 @@ def clean_client_form(form):
         "notes": text_problem(values["notes"], _l("Notes"), 5000, required=False),
     }
     if values["website"]:
-        if "://" not in values["website"]:
+        if not SCHEME_RE.match(values["website"]):
             values["website"] = "https://" + values["website"]
         parts = urlsplit(values["website"])
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(values["website"]) > 500:
+        if parts.scheme not in ("http", "https") or "." not in (parts.hostname or "") or len(values["website"]) > 500:
             errors["website"] = _l("Enter a web address like https://brand.fr.")
     if not COLOR_RE.match(values["color"]):
         errors["color"] = _l("Choose a colour like #4f46e5.")
