@@ -240,3 +240,15 @@ def test_language_switch_is_remembered_for_the_user(app, client, make_agency):
 def test_over_long_body_is_413_not_500(client):
     response = client.post("/signup", data={"agency_name": "x" * (3 * 1024 * 1024)})
     assert response.status_code == 413
+
+
+def test_remember_me_restores_the_session(app, make_agency):
+    agency = make_agency()
+    browser = app.test_client()
+    browser.post("/login", data={"email": agency.owner_email, "password": PASSWORD, "remember": "1"})
+    browser.delete_cookie("session")
+    assert browser.get(f"/a/{agency.slug}/").status_code == 200
+    forgetful = app.test_client()
+    forgetful.post("/login", data={"email": agency.owner_email, "password": PASSWORD})
+    forgetful.delete_cookie("session")
+    assert forgetful.get(f"/a/{agency.slug}/").status_code == 302

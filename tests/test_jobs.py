@@ -1,0 +1,46 @@
+"""Jobs: one enqueue helper with unique ids, periodic jobs in one place, run by real workers."""
+from datetime import timedelta
+
+from rq import SimpleWorker
+from rq.cron import CronScheduler
+from sqlalchemy import func, select
+
+from saas import db, tenancy
+from saas.auth import service as accounts
+from saas.auth.jobs import purge_stale_invitations
+from saas.auth.models import Invitation, User
+from saas.jobs import enqueue, get_queue, redis_connection
+
+
+def test_enqueue_with_job_id_is_unique_while_pending(app):
+    with app.app_context():
+        first = enqueue(purge_stale_invitations, job_id="purge-once")
+        second = enqueue(purge_stale_invitations, job_id="purge-once")
+        assert first.id == second.id
+        assert get_queue("default").count == 1
+
+
+def test_cron_config_registers_the_periodic_jobs(app):
+    with app.app_context():
+        scheduler = CronScheduler(connection=redis_connection())
+        scheduler.load_config_from_file("saas.cron")
+        names = {job.func_name for job in scheduler.get_jobs()}
+    assert "saas.auth.jobs.purge_stale_invitations" in names
+
+
+def test_purge_job_removes_stale_invitations_of_every_agency(app, make_agency):
+    agencies = [make_agency("Agence Alpha"), make_agency("Agence Beta")]
+    with app.app_context():
+        for agency in agencies:
+            with tenancy.agency_scope(agency.id):
+                owner = db.session.get(User, agency.owner_id)
+                old = accounts.create_invitation("old@x.test", "member", "rp", owner)
+                old.expires_at -= timedelta(days=60)
+                accounts.create_invitation("fresh@x.test", "member", "rp", owner)
+                db.commit()
+        enqueue(purge_stale_invitations)
+        SimpleWorker([get_queue("default")], connection=redis_connection()).work(burst=True)
+        with tenancy.all_agencies():
+            emails = sorted(db.session.scalars(select(Invitation.email)).all())
+            assert emails == ["fresh@x.test", "fresh@x.test"]
+            assert db.session.scalar(select(func.count()).select_from(Invitation)) == 2
