@@ -19,7 +19,7 @@ translations: venv
 	$(VENV)/bin/pybabel compile -d translations
 
 extract-messages: venv
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --no-location
 
 run: venv translations

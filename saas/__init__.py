@@ -15,6 +15,10 @@ def create_app(config=None):
         instance_path=str(ROOT / "instance"),
     )
     app.config.from_object(config or Config)
+    if not app.config["SECRET_KEY"]:
+        from saas.config import instance_secret_key
+
+        app.config["SECRET_KEY"] = instance_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from saas import db, errors, models, web
     from saas.extensions import babel, csrf, login_manager
@@ -33,12 +37,18 @@ def create_app(config=None):
 
     from saas.auth import bp as auth_bp
     from saas.auth.members import bp as members_bp
+    from saas.billing import bp as billing_bp
     from saas.health import bp as health_bp
     from saas.i18n import bp as i18n_bp
+    from tenants.boards import bp as boards_bp
+    from tenants.boards.notifications import bp as notifications_bp
     from tenants.clients import bp as clients_bp
+    from tenants.monitoring import bp as monitoring_bp
     from tenants.workspace import bp as workspace_bp
 
-    for blueprint in (auth_bp, members_bp, health_bp, i18n_bp, workspace_bp, clients_bp):
+    for blueprint in (auth_bp, members_bp, health_bp, i18n_bp, workspace_bp, clients_bp, billing_bp, monitoring_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (boards_bp, notifications_bp):
         app.register_blueprint(blueprint)
 
     from saas.cli import register_commands

@@ -22,6 +22,11 @@ def upgrade_database(url=None):
 
 def register_commands(app):
     """Attach the commands to the app's CLI."""
+    from tenants.monitoring.cli import mentions_cli
+    from tenants.monitoring.sources_cli import sources_cli
+
+    app.cli.add_command(mentions_cli)
+    app.cli.add_command(sources_cli)
 
     @app.cli.command("worker")
     @click.argument("queues", nargs=-1)

@@ -13,10 +13,22 @@ def _bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def instance_secret_key():
+    """Return the key kept in instance/secret_key, creating it on first use."""
+    import secrets
+
+    path = ROOT / "instance" / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 class Config:
     """Settings for a running Relais; every value can come from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")  # empty: a random key kept in instance/secret_key
     DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'relais.db'}")
     # On PostgreSQL the app switches to this non-owner role so row-level security applies.
     DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "relais_app")
@@ -48,16 +60,35 @@ class Config:
     LOGIN_RATE_PER_IP = int(os.environ.get("LOGIN_RATE_PER_IP", "30"))
     LOGIN_RATE_PER_ACCOUNT = int(os.environ.get("LOGIN_RATE_PER_ACCOUNT", "5"))
     LOGIN_RATE_WINDOW = int(os.environ.get("LOGIN_RATE_WINDOW", "900"))
+    # Internal hosts the outbound HTTP client may reach on purpose (comma-separated names or IPs).
+    FETCH_ALLOW_HOSTS = os.environ.get("FETCH_ALLOW_HOSTS", "")
+    # Base addresses of the search APIs, by connector (tests and mirrors); empty: the public services.
+    SEARCH_API_BASES = {}
+    # Search services a new client's keywords use until the agency chooses otherwise.
+    MONITORING_DEFAULT_CONNECTORS = ("hackernews", "bluesky", "reddit")
     TOKEN_MAX_AGE = int(os.environ.get("TOKEN_MAX_AGE", "3600"))
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+
+    # Billing through Stripe: with no secret key, billing is off and no plan limit applies.
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+    STRIPE_PRICE_SOLO = os.environ.get("STRIPE_PRICE_SOLO", "")
+    STRIPE_PRICE_AGENCY = os.environ.get("STRIPE_PRICE_AGENCY", "")
+    STRIPE_PRICE_NETWORK = os.environ.get("STRIPE_PRICE_NETWORK", "")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: Stripe's own API address
     TESTING = False
 
 
 class TestConfig(Config):
     """Settings for the test suite: real PostgreSQL and Redis given by the test run."""
 
+    MONITORING_DEFAULT_CONNECTORS = ()  # no test reaches a public search API; tests turn connectors on
+
     TESTING = True
     SECRET_KEY = "test-secret"
     DATABASE_URL = os.environ.get("TEST_DATABASE_URL", Config.DATABASE_URL)
     REDIS_URL = os.environ.get("TEST_REDIS_URL", Config.REDIS_URL)
     MAIL_SERVER = ""
+    # Billing is off in tests unless a test turns it on (and points Stripe at a local fake).
+    STRIPE_SECRET_KEY = STRIPE_WEBHOOK_SECRET = STRIPE_API_BASE = ""
+    STRIPE_PRICE_SOLO = STRIPE_PRICE_AGENCY = STRIPE_PRICE_NETWORK = ""

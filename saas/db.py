@@ -115,3 +115,47 @@ def is_postgres():
 def ping():
     """Check the database answers; raise when it does not."""
     session.execute(text("SELECT 1"))
+
+
+def insert_ignoring_duplicates(model, rows, conflict_columns, returning=None):
+    """INSERT rows, skipping those that hit the unique key (PostgreSQL and SQLite)."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(model).on_conflict_do_nothing(index_elements=conflict_columns)
+    if returning is not None:
+        return session.execute(statement.returning(*returning), rows).all()
+    session.execute(statement, rows)
+    return []
+
+
+def copy_insert_ignoring_duplicates(model, rows, conflict_columns, returning):
+    """PostgreSQL fast path of insert_ignoring_duplicates: COPY into a temporary table, then
+    INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING, in the current transaction.
+
+    Row-level security still checks every row (the INSERT runs as the app role).
+    """
+    from psycopg.types.json import Jsonb
+    from sqlalchemy import JSON
+
+    table = model.__table__
+    columns = [name for name in rows[0] if name in table.c]
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    staging = f"_incoming_{table.name}"
+    column_list = ", ".join(columns)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS SELECT {column_list} FROM {table.name} WITH NO DATA")
+        cur.execute(f"TRUNCATE {staging}")
+        with cur.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([Jsonb(row[name]) if name in json_columns else row[name] for name in columns])
+        cur.execute(
+            f"INSERT INTO {table.name} ({column_list}) SELECT {column_list} FROM {staging} "
+            f"ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING RETURNING {returning}"
+        )
+        return cur.fetchall()

@@ -7,6 +7,11 @@ from saas.urls import safe_next
 bp = Blueprint("i18n", __name__)
 
 
+def N_(message):
+    """Mark a message for the catalogue; it is stored as is and translated where it is shown."""
+    return message
+
+
 def select_locale():
     """Pick the language of this request."""
     languages = current_app.config["LANGUAGES"]

@@ -4,4 +4,8 @@
 def import_all():
     """Import the model modules of the platform and of every tenant feature."""
     import saas.auth.models  # noqa: F401
+    import saas.billing.models  # noqa: F401
     import tenants.clients.models  # noqa: F401
+    import tenants.monitoring.models  # noqa: F401
+    import tenants.boards.models  # noqa: F401
+    import tenants.boards.notifications.models  # noqa: F401

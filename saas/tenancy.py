@@ -64,13 +64,14 @@ def clear():
 
 @contextmanager
 def agency_scope(agency_id):
-    """Run a block as agency `agency_id` (jobs, CLI, tests)."""
-    token = _agency_id.set(agency_id)
+    """Run a block as agency `agency_id` (jobs, CLI, tests), scoped even inside all_agencies()."""
+    token, all_token = _agency_id.set(agency_id), _all_agencies.set(False)
     _sync_connection()
     try:
         yield
     finally:
         _agency_id.reset(token)
+        _all_agencies.reset(all_token)
         _sync_connection()
 
 
@@ -100,8 +101,15 @@ def _sync_connection():
     if sess.bind is None or not sess.in_transaction():
         return
     conn = sess.connection()
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql" and not _transaction_failed(conn):
         conn.execute(_SET_CONFIG, _pg_settings())
+
+
+def _transaction_failed(conn):
+    """An aborted transaction takes no statement; it is rolled back, and after_begin sets the next one."""
+    from psycopg.pq import TransactionStatus
+
+    return conn.connection.driver_connection.info.transaction_status == TransactionStatus.INERROR
 
 
 @event.listens_for(Session, "after_begin")

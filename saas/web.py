@@ -45,7 +45,16 @@ def resolve_agency():
     if membership.role == "guest" and not getattr(view, "guest_allowed", False):
         abort(404)
     g.agency, g.membership = agency, membership
-    return None
+    from saas.billing.access import enforce_billing_access  # late: billing's views import this module
+
+    return enforce_billing_access()
+
+
+def content_security_policy(form_targets=()):
+    """The pages' CSP: our own scripts only; forms may also lead to `form_targets` (e.g. Stripe)."""
+    form_action = " ".join(("'self'", *form_targets))
+    return ("default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+            f"script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action {form_action}")
 
 
 class SecureCookiesOverHttps:
@@ -109,11 +118,7 @@ def init_app(app):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         if request.headers.get("HX-Request"):
             response.vary.add("HX-Request")
         return response

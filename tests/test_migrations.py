@@ -7,12 +7,20 @@ from saas.cli import upgrade_database
 from saas.db import Base, make_engine
 
 
+EXPRESSION_INDEXES = {"ix_mentions_fts"}  # made by hand in migrations (PostgreSQL full-text search)
+
+
+def _is_expression_index(difference):
+    return difference[0] == "remove_index" and difference[1].name in EXPRESSION_INDEXES
+
+
 def _differences(url):
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": False})
-            return compare_metadata(context, Base.metadata), set(inspect(conn).get_table_names())
+            diff = [d for d in compare_metadata(context, Base.metadata) if not _is_expression_index(d)]
+            return diff, set(inspect(conn).get_table_names())
     finally:
         engine.dispose()
 

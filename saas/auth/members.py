@@ -9,6 +9,7 @@ from saas.auth import service
 from saas.auth.jobs import send_invitation_email
 from saas.auth.models import POLES, Invitation, Membership
 from saas.auth.validation import clean_email, email_problem
+from saas.billing.limits import check_limit
 from saas.db import utcnow
 from saas.jobs import enqueue
 from saas.web import get_or_404, require_role
@@ -48,6 +49,7 @@ def invite():
         errors["email"] = _l("This person is already a member of the agency.")
     if any(errors.values()):
         return _page(errors, request.form, 422)
+    check_limit("seats")
     invitation = service.create_invitation(email, role, pole, current_user)
     enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
     flash(_("Invitation sent to %(email)s.", email=email), "success")
@@ -59,6 +61,9 @@ def invite():
 def change_role(membership_id):
     """Change a member's role and pole (owners only)."""
     membership = get_or_404(Membership, membership_id)
+    if membership.role == "guest":  # guests become staff only through a staff invitation (a paid seat)
+        flash(_("Guests are managed from the client portal settings, not from the team."), "error")
+        return _page(status=409)
     role = request.form.get("role", "")
     pole = request.form.get("pole") or None
     if role not in ("owner", "admin", "member") or (pole and pole not in POLES):

@@ -66,6 +66,9 @@ def create_agency(name, slug, owner):
     with tenancy.agency_scope(agency.id):
         db.session.add(Membership(agency_id=agency.id, user_id=owner.id, role="owner", pole="both"))
         db.session.flush()
+        from saas.billing.service import start_trial  # late: billing builds on accounts
+
+        start_trial(agency.id)
     return agency
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
+from saas.billing.limits import check_limit
 from saas.web import get_or_404, require_role
 from tenants.clients import bp, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
@@ -43,6 +44,7 @@ def create():
             return render_template("clients/_form.html", **_form_context(request.form, errors)), 422
         return render_template(PAGE, clients=service.list_clients(), q="", archived=False,
                                **_form_context(request.form, errors)), 422
+    check_limit("clients")
     client = service.create_client(values)
     if _htmx():
         return render_template("clients/_created.html", created=client, **_form_context())

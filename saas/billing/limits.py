@@ -1,0 +1,117 @@
+"""Plan limits, checked on the server when something is created.
+
+Features call `check_limit(kind)` right before creating a client, a seat or an active
+keyword; it raises LimitReached when the agency's plan is full. A downgrade below current
+usage keeps every item and only blocks new ones.
+"""
+from flask import g, has_request_context, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from saas import db
+from saas.auth.models import Invitation, Membership
+from saas.billing import service
+from saas.billing.plans import KIND_HINTS, KIND_LABELS, LIMIT_KINDS, get_plan
+from saas.db import utcnow
+
+MESSAGES = {
+    "clients": _l("Your %(plan)s plan includes %(limit)d clients and they are all in use. "
+                  "Upgrade your plan to add another client."),
+    "keywords": _l("Your %(plan)s plan includes %(limit)d active keywords and they are all in use. "
+                   "Upgrade your plan, or pause a keyword, to monitor another one."),
+    "seats": _l("Your %(plan)s plan includes %(limit)d team seats (members and pending invitations; "
+                "guests are free) and they are all taken. Upgrade your plan to invite someone else."),
+}
+
+
+class LimitReached(Exception):
+    """Creating one more item would go past the agency's plan."""
+
+    def __init__(self, kind, limit, plan):
+        super().__init__(f"{kind} limit of {limit} reached on plan {plan.key}")
+        self.kind, self.limit, self.plan = kind, limit, plan
+
+    @property
+    def message(self):
+        """What the person reads, in their language."""
+        return MESSAGES[self.kind] % {"plan": self.plan.name, "limit": self.limit}
+
+
+def count_clients():
+    """Every client of the current agency, archived ones included (they can be restored)."""
+    from tenants.clients.models import Client  # late: the clients views import this module
+
+    return db.session.scalar(select(func.count()).select_from(Client))
+
+
+def count_seats():
+    """Members who are not guests, plus pending invitations that are not for guests."""
+    members = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role != "guest"))
+    pending = db.session.scalar(
+        select(func.count()).select_from(Invitation).where(
+            Invitation.role != "guest", Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    return members + pending
+
+
+def count_keywords():
+    """Active keywords of the current agency (paused ones do not count)."""
+    from tenants.monitoring.models import Keyword  # late: the monitoring views import this module
+
+    return db.session.scalar(select(func.count()).select_from(Keyword).where(Keyword.active.is_(True)))
+
+
+_COUNTERS = {"clients": count_clients, "seats": count_seats, "keywords": count_keywords}
+
+
+def count_usage(kind):
+    """How many `kind` the current agency holds now."""
+    return _COUNTERS[kind]()
+
+
+def current_plan():
+    """The current agency's plan, or None when billing is off (no limits)."""
+    if not service.billing_enabled():
+        return None
+    state = g.get("billing") if has_request_context() else None
+    subscription = state.subscription if state and state.subscription else service.current_subscription()
+    return get_plan(subscription.plan)
+
+
+def check_limit(kind):
+    """Refuse (raise LimitReached) one more `kind` when the current agency's plan is full."""
+    if kind not in LIMIT_KINDS:
+        raise ValueError(f"unknown limit kind {kind!r}")
+    plan = current_plan()
+    if plan is None:
+        return
+    limit = plan.limit(kind)
+    if count_usage(kind) >= limit:
+        raise LimitReached(kind, limit, plan)
+
+
+def usage_report(plan):
+    """Each limit of `plan` with the current agency's usage, for the billing page."""
+    rows = []
+    for kind in LIMIT_KINDS:
+        used, limit = count_usage(kind), plan.limit(kind)
+        rows.append({"kind": kind, "label": KIND_LABELS[kind], "hint": KIND_HINTS[kind], "used": used,
+                     "limit": limit, "percent": min(100, round(100 * used / limit)) if limit else 100,
+                     "full": used >= limit})
+    return rows
+
+
+# The pages (blueprints) that create items of a kind: they show a notice once the plan is full.
+PAGE_LIMITS = {"clients": "clients", "members": "seats", "monitoring": "keywords"}
+
+
+def limit_notice():
+    """The used-up limit of what the current page creates, for the banner (or None)."""
+    state = g.get("billing")
+    kind = PAGE_LIMITS.get(request.blueprint)
+    if not (kind and state and state.enabled and state.level != "read_only"):
+        return None
+    used, limit = count_usage(kind), state.plan.limit(kind)
+    return {"kind": kind, "label": KIND_LABELS[kind], "used": used, "limit": limit} if used >= limit else None

@@ -1,0 +1,57 @@
+"""Billing state of each agency, and the Stripe events already received."""
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.db import Base, UTCDateTime, utcnow
+from saas.tenancy import TenantScoped
+
+LIVE_STATUSES = ("trialing", "active", "past_due")
+
+
+class Subscription(TenantScoped, Base):
+    """An agency's plan and where its Stripe subscription stands (one row per agency)."""
+
+    __tablename__ = "subscriptions"
+    __tenant_args__ = (
+        UniqueConstraint("agency_id"),
+        CheckConstraint("plan IN ('solo','agency','network')", name="plan"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan: Mapped[str] = mapped_column(String(20))
+    # Stripe's subscription status; "trialing" with no Stripe subscription is our own free trial.
+    status: Mapped[str] = mapped_column(String(24), default="trialing")
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255), index=True)
+    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255))
+    invoice_status: Mapped[str | None] = mapped_column(String(20))
+    invoice_amount: Mapped[int | None] = mapped_column(Integer)
+    invoice_currency: Mapped[str | None] = mapped_column(String(3))
+    invoice_url: Mapped[str | None] = mapped_column(String(1000))
+    invoice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def has_stripe_subscription(self):
+        """Tell whether a Stripe subscription (rather than our free trial) drives this row."""
+        return self.stripe_subscription_id is not None
+
+
+class StripeEvent(Base):
+    """A Stripe event received by the webhook: stored once, processed once (platform-wide)."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    stripe_created: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(40))

@@ -1,0 +1,62 @@
+"""The plans Relais sells, defined in this one place: limits, price shown, Stripe price.
+
+Each limit counts what an agency may hold at once. Guests are free and never count
+as seats; pending invitations do, since each becomes a seat when accepted.
+"""
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+TRIAL_DAYS = 14  # a new agency tries the middle plan this long, no card needed
+GRACE_DAYS = 7  # a past-due subscription keeps full access this long, then read-only
+LIMIT_KINDS = ("clients", "keywords", "seats")
+KIND_LABELS = {"clients": _l("Clients"), "keywords": _l("Active keywords"), "seats": _l("Team seats")}
+KIND_HINTS = {
+    "clients": _l("Active and archived client brands."),
+    "keywords": _l("Keywords monitored for your clients."),
+    "seats": _l("Owners, admins, members and pending invitations. Guests are free."),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan: its limits, its monthly price as shown, and the setting holding its Stripe price."""
+
+    key: str
+    name: str
+    tagline: str
+    monthly_eur: int  # shown on the billing page; the amount charged is the Stripe price's
+    clients: int
+    keywords: int
+    seats: int
+    price_setting: str
+
+    def limit(self, kind):
+        """How many `kind` (clients, keywords, seats) this plan allows."""
+        return getattr(self, kind)
+
+    @property
+    def price_id(self):
+        """The Stripe price id of this plan, from the configuration (None when unset)."""
+        return current_app.config.get(self.price_setting) or None
+
+
+PLANS = (
+    Plan("solo", _l("Solo"), _l("For a freelancer or a two-person studio."), 39, 3, 25, 2, "STRIPE_PRICE_SOLO"),
+    Plan("agency", _l("Agency"), _l("For an agency with its PR and CM poles."), 119, 15, 150, 10, "STRIPE_PRICE_AGENCY"),
+    Plan("network", _l("Network"), _l("For groups running many brands at once."), 299, 50, 600, 30, "STRIPE_PRICE_NETWORK"),
+)
+TRIAL_PLAN = "agency"
+
+
+def get_plan(key):
+    """Return the plan called `key`, or None."""
+    return next((plan for plan in PLANS if plan.key == key), None)
+
+
+def plan_for_price(price_id):
+    """Return the plan sold at this Stripe price id, or None."""
+    if not price_id:
+        return None
+    return next((plan for plan in PLANS if plan.price_id == price_id), None)

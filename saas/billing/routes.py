@@ -1,0 +1,132 @@
+"""Billing views: the billing page, Checkout and portal redirects, the Stripe webhook."""
+import logging
+
+import stripe
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import format_currency, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from redis.exceptions import RedisError
+
+from saas import db
+from saas.billing import bp, service
+from saas.billing.access import render_refusal
+from saas.billing.events import record_event, verify_event
+from saas.billing.jobs import process_stripe_event
+from saas.billing.limits import LimitReached, limit_notice, usage_report
+from saas.billing.plans import PLANS, TRIAL_DAYS, get_plan
+from saas.billing.stripe_api import hosted_page_origins
+from saas.extensions import csrf
+from saas.jobs import enqueue
+from saas.web import content_security_policy, require_role
+
+log = logging.getLogger("relais.billing")
+WORKSPACE = "/a/<agency_slug>/billing"
+STRIPE_DOWN = _l("Stripe could not be reached. Nothing has changed; please try again in a moment.")
+
+
+@bp.get(f"{WORKSPACE}/")
+@require_role("owner", "admin")
+def index():
+    """The plan, usage against each limit, trial days left, subscription and invoice status."""
+    state = g.billing
+    context = {"state": state, "plans": PLANS, "returned": request.args.get("checkout"), "trial_days": TRIAL_DAYS}
+    if state.enabled:
+        context["usage"] = usage_report(state.plan)
+        context["live"] = service.is_live(state.subscription)
+    response = make_response(render_template("billing/index.html", **context))
+    response.headers["Content-Security-Policy"] = content_security_policy(hosted_page_origins())
+    return response
+
+
+def _checkout_refusal(plan, subscription):
+    """Why Checkout cannot open for `plan`: (message, category) to flash, or None."""
+    if not service.billing_enabled():
+        return _("Billing is off on this Relais: there is nothing to pay."), "info"
+    if service.is_live(subscription) and subscription.plan == plan.key:
+        return _("You are already on the %(plan)s plan.", plan=plan.name), "info"
+    if not plan.price_id:
+        log.error("no Stripe price configured for plan %s (%s)", plan.key, plan.price_setting)
+        return _("This plan cannot be bought right now. Please contact us."), "error"
+    return None
+
+
+@bp.post(f"{WORKSPACE}/checkout")
+@require_role("owner", "admin")
+def checkout():
+    """Send the person to Stripe Checkout to subscribe to, or change to, the chosen plan."""
+    plan = get_plan(request.form.get("plan", ""))
+    if plan is None:
+        abort(400)
+    subscription = g.billing.subscription
+    refusal = _checkout_refusal(plan, subscription)
+    if refusal:
+        flash(*refusal)
+        return redirect(url_for("billing.index"))
+    try:
+        url = service.create_checkout_url(subscription, plan, current_user.email, str(get_locale()))
+    except stripe.StripeError:
+        log.exception("Stripe Checkout session failed")
+        flash(STRIPE_DOWN, "error")
+        return redirect(url_for("billing.index"))
+    return redirect(url, code=303)
+
+
+@bp.post(f"{WORKSPACE}/portal")
+@require_role("owner", "admin")
+def portal():
+    """Send the person to the Stripe customer portal: card, invoices, cancellation."""
+    subscription = g.billing.subscription
+    if subscription is None or not subscription.stripe_customer_id:
+        flash(_("Choose a plan first: billing details appear once you have subscribed."), "info")
+        return redirect(url_for("billing.index"))
+    try:
+        url = service.create_portal_url(subscription, str(get_locale()))
+    except stripe.StripeError:
+        log.exception("Stripe portal session failed")
+        flash(STRIPE_DOWN, "error")
+        return redirect(url_for("billing.index"))
+    return redirect(url, code=303)
+
+
+@bp.post("/billing/webhook")
+@csrf.exempt
+def webhook():
+    """Receive a Stripe event: check its signature on the raw body, store it once, queue it."""
+    if not service.billing_enabled():
+        abort(404)
+    try:
+        event = verify_event(request.get_data(), request.headers.get("Stripe-Signature"))
+    except (ValueError, stripe.SignatureVerificationError):
+        return {"error": "invalid payload or signature"}, 400
+    row, is_new = record_event(event)
+    if row.processed_at is not None:
+        return {"status": row.outcome if is_new else "duplicate"}
+    db.commit()  # the job must find the stored event, so it is committed before it is queued
+    try:
+        enqueue(process_stripe_event, row.id, job_id=f"stripe-event-{row.id}")
+    except RedisError:  # answer 503: Stripe delivers the event again, and it is queued then
+        log.exception("could not queue stripe event %s", row.id)
+        return {"error": "queue unavailable"}, 503
+    return {"status": "queued"}
+
+
+@bp.app_errorhandler(LimitReached)
+def limit_reached(exc):
+    """Refuse a creation past the plan's limit with the way to upgrade."""
+    return render_refusal(_l("Plan limit reached"), exc.message)
+
+
+def format_price(amount, currency="EUR", cents=False):
+    """A price in the person's language: 119 € / €119, or 119,50 € for invoice amounts."""
+    if cents:
+        return format_currency(amount / 100, currency.upper())
+    pattern = get_locale().currency_formats["standard"].pattern.replace(".00", "")
+    return format_currency(amount, currency.upper(), format=pattern, currency_digits=False)
+
+
+@bp.app_context_processor
+def _billing_helpers():
+    """Give templates the banner's limit notice and price formatting."""
+    return {"billing_limit_notice": limit_notice, "format_price": format_price}

@@ -1,0 +1,124 @@
+// Boards: drag and drop (SortableJS), keyboard moves, the card drawer, the live feed's manners.
+(function () {
+  "use strict";
+  var dragging = false;
+
+  function toast(message, isError) {
+    var box = document.getElementById("toasts");
+    if (!box || !message) { return; }
+    var el = document.createElement("div");
+    el.className = "toast" + (isError ? " toast-error" : "");
+    el.textContent = message;
+    box.appendChild(el);
+    setTimeout(function () { el.remove(); }, 6000);
+  }
+
+  // A card's move and step addresses extend its own address (the title link).
+  function cardUrl(card, action) {
+    return card.querySelector(".card-title").getAttribute("href") + "/" + action;
+  }
+
+  // The server re-checks every id and answers with the redrawn columns (out of band).
+  function saveMove(item) {
+    var previous = item.previousElementSibling;
+    while (previous && !previous.dataset.cardId) { previous = previous.previousElementSibling; }
+    var list = item.closest("[data-sortable-cards]");
+    htmx.ajax("POST", cardUrl(item, "move"), {
+      source: item, swap: "none",
+      values: { column_id: list.dataset.columnId, after_id: previous ? previous.dataset.cardId : "0" }
+    });
+  }
+
+  function makeSortable(root) {
+    if (typeof Sortable === "undefined") { return; }
+    var lists = root.matches && root.matches("[data-sortable-cards]") ? [root] : root.querySelectorAll("[data-sortable-cards]");
+    Array.prototype.forEach.call(lists, function (list) {
+      if (list.dataset.sortableReady) { return; }
+      list.dataset.sortableReady = "1";
+      Sortable.create(list, {
+        group: "cards", draggable: ".card", animation: 150, forceFallback: true, fallbackOnBody: true,
+        delayOnTouchOnly: true, delay: 150, ghostClass: "card-ghost", chosenClass: "card-chosen", dragClass: "card-drag",
+        onStart: function () { dragging = true; document.body.classList.add("is-dragging"); },
+        onEnd: function (evt) {
+          dragging = false;
+          document.body.classList.remove("is-dragging");
+          if (evt.from === evt.to && evt.oldIndex === evt.newIndex) { return; }
+          saveMove(evt.item);
+        }
+      });
+    });
+  }
+
+  htmx.onLoad(makeSortable);
+  makeSortable(document);
+
+  // A poll must not redraw the board under someone's drag, open menu or half-typed text.
+  function busyOnBoard() {
+    var board = document.getElementById("board-columns");
+    if (!board) { return false; }
+    if (board.querySelector("details[open]")) { return true; }
+    var active = document.activeElement;
+    return !!(active && board.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName) && active.value);
+  }
+
+  document.body.addEventListener("htmx:beforeRequest", function (evt) {
+    if (evt.detail.elt && evt.detail.elt.id === "board-feed" && (dragging || busyOnBoard())) {
+      evt.preventDefault();
+    }
+  });
+
+  // Keyboard: Enter opens a focused card; Alt + arrows move it, and focus follows the card.
+  var keys = { ArrowLeft: "left", ArrowRight: "right", ArrowUp: "up", ArrowDown: "down" };
+  document.addEventListener("keydown", function (evt) {
+    var card = evt.target.closest ? evt.target.closest(".card[data-card-id]") : null;
+    if (!card || evt.target !== card) { return; }
+    if (evt.key === "Enter") {
+      evt.preventDefault();
+      card.querySelector(".card-title").click();
+    } else if (evt.altKey && keys[evt.key]) {
+      evt.preventDefault();
+      var id = card.id;
+      htmx.ajax("POST", cardUrl(card, "step"), { source: card, swap: "none", values: { direction: keys[evt.key] } })
+        .then(function () { var moved = document.getElementById(id); if (moved) { moved.focus(); } });
+    }
+  });
+
+  // The drawer: open when a card arrives in it, close on the backdrop, the close button or Escape.
+  function closePanel() {
+    var host = document.getElementById("card-panel");
+    if (host && host.firstElementChild) {
+      host.innerHTML = "";
+      document.body.classList.remove("panel-open");
+    }
+  }
+  document.addEventListener("click", function (evt) {
+    var closer = evt.target.closest ? evt.target.closest("[data-close-panel]") : null;
+    if (closer && document.getElementById("board-columns")) {
+      evt.preventDefault();
+      closePanel();
+    }
+  });
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key === "Escape") { closePanel(); }
+  });
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "card-panel") {
+      document.body.classList.toggle("panel-open", !!evt.detail.target.firstElementChild);
+    }
+  });
+
+  // 409: someone saved the card meanwhile. Show the form that comes back (with what was typed)
+  // instead of the generic error toast; capture runs before app.js's listener on <body>.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.xhr.status === 409 && evt.detail.target && evt.detail.target.matches(".card-form")) {
+      evt.detail.shouldSwap = true;
+      evt.detail.isError = false;
+      evt.stopPropagation();
+    }
+  }, true);
+
+  // Notices sent with HX-Trigger (a column over its WIP limit).
+  document.body.addEventListener("boards:notice", function (evt) {
+    toast(evt.detail && evt.detail.message);
+  });
+})();

@@ -1,0 +1,95 @@
+"""What board templates need everywhere: Markdown, due-date states, the bell's count."""
+from datetime import timedelta
+
+from flask import g
+from flask_babel import gettext as _
+from flask_babel import to_user_timezone
+
+from saas.db import utcnow
+from tenants.boards.activity import describe_activity
+from tenants.boards.markdown import render_markdown
+
+SOON = timedelta(hours=48)
+AVATAR_COLORS = ("#6366f1", "#ec4899", "#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ef4444", "#14b8a6")
+ICONS = {  # SVG paths on a 24 x 24 grid, drawn with a 2 px stroke
+    "clock": "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 7v5l3 2",
+    "check": "M5 12l5 5L20 7",
+    "checklist": "M4 6l2 2 3-3M4 13l2 2 3-3M12 7h8M12 14h8M12 20h8",
+    "comment": "M4 5h16v11H9l-5 4z",
+    "eye": "M2 12s3.5-7 10-7 10 7 10 7-3.5 7-10 7S2 12 2 12zM12 9a3 3 0 1 0 0 6a3 3 0 1 0 0-6z",
+    "link": "M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1",
+    "board": "M4 4h5v16H4zM10 4h5v10h-5zM16 4h4v7h-4z",
+    "list": "M8 6h12M8 12h12M8 18h12M4 6h.01M4 12h.01M4 18h.01",
+    "calendar": "M4 6h16v14H4zM4 10h16M8 3v5M16 3v5",
+    "activity": "M3 12h4l3 8 4-16 3 8h4",
+    "bell": "M6 16V11a6 6 0 0 1 12 0v5l2 2H4zM10 20a2 2 0 0 0 4 0",
+    "dots": "M5 12h.01M12 12h.01M19 12h.01",
+    "plus": "M12 5v14M5 12h14",
+    "x": "M6 6l12 12M18 6L6 18",
+    "left": "M15 6l-6 6 6 6", "right": "M9 6l6 6-6 6", "up": "M6 15l6-6 6 6", "down": "M6 9l6 6 6-6",
+    "trash": "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
+    "alert": "M12 3l10 18H2zM12 10v5M12 18v.5",
+    "source": "M4 4h16v12H7l-3 3zM8 9h8M8 12h5",
+    "search": "M11 4a7 7 0 1 0 0 14a7 7 0 1 0 0-14zM21 21l-5-5",
+    "user": "M12 4a4 4 0 1 0 0 8a4 4 0 1 0 0-8zM4 20c1.5-4 4.5-6 8-6s6.5 2 8 6",
+    "tag": "M3 12V4h8l10 10-8 8zM7.5 7.5h.01",
+}
+TILE_ICONS = ("clock", "check", "checklist", "comment", "eye", "source")
+
+
+def due_state(due_at, done=False, now=None):
+    """Classify a due date: done, overdue, soon (within 48 h), later, or none."""
+    if due_at is None:
+        return "none"
+    if done:
+        return "done"
+    now = now or utcnow()
+    if due_at < now:
+        return "overdue"
+    return "soon" if due_at - now <= SOON else "later"
+
+
+def local_time(value):
+    """A UTC timestamp in the person's time zone (for date inputs and calendars)."""
+    return to_user_timezone(value) if value else None
+
+
+def tile_words():
+    """The words of a card tile, translated once per request (a board draws hundreds of tiles)."""
+    if "board_tile_words" not in g:
+        g.board_tile_words = {
+            "rp": _("PR"), "cm": _("CM"), "both": _("PR + CM"), "overdue": _("Overdue"), "soon": _("Due soon"),
+            "done": _("Done"), "later": _("Due"), "checklist": _("Checklist"), "comments": _("Comments"),
+            "visible": _("Visible to the client"), "source": _("Created from a mention"),
+        }
+    return g.board_tile_words
+
+
+def unread_notifications():
+    """How many unread notifications the signed-in member has in this agency."""
+    membership = g.get("membership")
+    if membership is None or membership.role == "guest":
+        return 0
+    from tenants.boards.notifications.service import count_unread  # late: notifications import boards
+
+    return count_unread(membership)
+
+
+def board_summary():
+    """(my open cards, the agency's overdue cards) for the workspace home."""
+    from tenants.boards.queries import workspace_counts  # late: queries need the app's models
+
+    return workspace_counts(g.membership)
+
+
+def register(bp):
+    """Make the filters and helpers available to every template of the app."""
+    bp.add_app_template_filter(render_markdown, "markdown")
+    bp.add_app_template_filter(local_time, "local_time")
+    bp.add_app_template_global(due_state, "due_state")
+    bp.add_app_template_global(describe_activity, "describe_activity")
+    bp.add_app_template_global(tile_words, "tile_words")
+    bp.add_app_template_global(ICONS, "board_icons")
+    bp.add_app_template_global(TILE_ICONS, "tile_icons")
+    bp.add_app_template_global(AVATAR_COLORS, "avatar_colors")
+    bp.app_context_processor(lambda: {"unread_notifications": unread_notifications, "board_summary": board_summary})

@@ -1,0 +1,118 @@
+"""Board forms read into (values, errors); values keep what was typed, errors say what to fix."""
+import re
+from datetime import datetime, time, timezone
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
+
+from saas.auth.validation import text_problem
+from tenants.boards.models import POLES
+
+COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
+MAX_DESCRIPTION = 20_000
+MAX_COMMENT = 10_000
+
+
+def parse_ids(values):
+    """Read a list of submitted ids; None when one is not a number (a tampered form)."""
+    ids = []
+    for value in values:
+        if not str(value).strip().isdigit():
+            return None
+        ids.append(int(value))
+    return list(dict.fromkeys(ids))
+
+
+def parse_int(value):
+    """Read one submitted id or number, or None."""
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def web_address_problem(url, required=True):
+    """Tell what is wrong with a web address (http or https only), or None."""
+    if not url:
+        return _l("Enter a web address.") if required else None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname or len(url) > 1000:
+        return _l("Enter a web address like https://example.com/page.")
+    return None
+
+
+def _due_at(date_text, time_text):
+    """Combine the date and time typed in the person's time zone into UTC; raise ValueError."""
+    if not date_text:
+        if time_text:
+            raise ValueError
+        return None
+    day = datetime.strptime(date_text, "%Y-%m-%d").date()
+    clock = datetime.strptime(time_text, "%H:%M").time() if time_text else time(18, 0)
+    return to_utc(datetime.combine(day, clock)).replace(tzinfo=timezone.utc)
+
+
+def clean_card_form(form, quick=False):
+    """Read a card form (the quick-add form has only a title)."""
+    values = {"title": form.get("title", "").strip()}
+    errors = {"title": text_problem(values["title"], _l("Title"), 200)}
+    if quick:
+        return values, {k: v for k, v in errors.items() if v}
+    values.update({
+        "description": form.get("description", "").replace("\r\n", "\n").strip(),
+        "pole": form.get("pole", "both"),
+        "client_visible": form.get("client_visible") == "1",
+        "source_url": form.get("source_url", "").strip() or None,
+        "source_excerpt": form.get("source_excerpt", "").strip() or None,
+    })
+    errors["description"] = text_problem(values["description"], _l("Description"), MAX_DESCRIPTION, required=False)
+    if values["pole"] not in POLES:
+        errors["pole"] = _l("Choose a pole: PR, CM or both.")
+    try:
+        values["due_at"] = _due_at(form.get("due_date", "").strip(), form.get("due_time", "").strip())
+    except ValueError:
+        errors["due_date"] = _l("Enter a date like 2026-03-31 and, if you wish, a time like 14:30.")
+    if values["source_url"]:
+        errors["source_url"] = web_address_problem(values["source_url"])
+    if values["source_excerpt"] and len(values["source_excerpt"]) > 2000:
+        errors["source_excerpt"] = _l("Keep the excerpt under 2,000 characters.")
+    return values, {k: v for k, v in errors.items() if v}
+
+
+def clean_column_form(form):
+    """Read a column form: name, optional WIP limit, and whether its cards are done."""
+    values = {"name": form.get("name", "").strip(), "done": form.get("done") == "1"}
+    errors = {"name": text_problem(values["name"], _l("Name"), 60)}
+    wip = form.get("wip_limit", "").strip()
+    values["wip_limit"] = parse_int(wip)
+    if wip and not (values["wip_limit"] and 1 <= values["wip_limit"] <= 999):
+        errors["wip_limit"] = _l("Enter a limit between 1 and 999, or leave it empty.")
+    return values, {k: v for k, v in errors.items() if v}
+
+
+def clean_label_form(form):
+    """Read a label form: a name and a colour."""
+    values = {"name": form.get("name", "").strip(), "color": form.get("color", "").strip() or "#6366f1"}
+    errors = {"name": text_problem(values["name"], _l("Name"), 40)}
+    if not COLOR_RE.match(values["color"]):
+        errors["color"] = _l("Choose a colour like #4f46e5.")
+    return values, {k: v for k, v in errors.items() if v}
+
+
+def clean_comment(form):
+    """Read a comment's text."""
+    body = form.get("body", "").replace("\r\n", "\n").strip()
+    return body, text_problem(body, _l("Comment"), MAX_COMMENT)
+
+
+def clean_checklist_item(form):
+    """Read a checklist line."""
+    text = form.get("text", "").strip()
+    return text, text_problem(text, _l("Item"), 200)
+
+
+def clean_link(form):
+    """Read a link: its address and an optional title."""
+    values = {"url": form.get("url", "").strip(), "title": form.get("title", "").strip()[:200]}
+    if values["url"] and "://" not in values["url"]:
+        values["url"] = "https://" + values["url"]
+    return values, web_address_problem(values["url"])

@@ -1,0 +1,112 @@
+"""Create, count, list and read notifications; each member's email choice.
+
+Emails leave through RQ jobs queued only once the transaction has committed, so the
+worker always finds the notification it is asked to send.
+"""
+import logging
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from saas import db
+from saas.db import utcnow
+from saas.jobs import enqueue
+from tenants.boards.models import BoardCard
+from tenants.boards.notifications.models import EMAIL_MODES, Notification, NotificationPreference
+
+log = logging.getLogger("relais.notifications")
+_PENDING = "relais_jobs_after_commit"
+
+
+def enqueue_after_commit(job, *args, **kwargs):
+    """Queue a @task job once the current transaction has committed (never if it rolls back)."""
+    db.session.connection()  # inside a transaction, so that its rollback drops the job
+    db.session.info.setdefault(_PENDING, []).append((job, args, kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    for job, args, kwargs in session.info.pop(_PENDING, []):
+        try:
+            enqueue(job, *args, **kwargs)
+        except Exception:  # the in-app notification exists; a lost email must not fail the request
+            log.exception("could not queue %s%r", job.__name__, args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)
+
+
+def notify_members(memberships, kind, card, actor):
+    """Notify each member (never the actor) about a card; their email follows after commit."""
+    from tenants.boards.notifications.jobs import send_notification_email  # late: jobs import this module
+
+    created = []
+    for membership in memberships:
+        if membership.role == "guest" or (actor is not None and membership.user_id == actor.id):
+            continue
+        notification = Notification(membership_id=membership.id, card_id=card.id, kind=kind,
+                                    actor_id=actor.id if actor is not None else None)
+        db.session.add(notification)
+        created.append(notification)
+    db.session.flush()
+    for notification in created:
+        enqueue_after_commit(send_notification_email, notification.id, agency_id=notification.agency_id)
+    return created
+
+
+def count_unread(membership):
+    """How many notifications of this member are unread."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.membership_id == membership.id, Notification.read_at.is_(None)))
+
+
+def list_notifications(membership, limit=60):
+    """A member's latest notifications with their cards, newest first."""
+    return db.session.scalars(
+        select(Notification).where(Notification.membership_id == membership.id)
+        .options(selectinload(Notification.card).joinedload(BoardCard.board))
+        .order_by(Notification.id.desc()).limit(limit)
+    ).all()
+
+
+def mark_read(notification):
+    """Mark one notification as read."""
+    notification.read_at = notification.read_at or utcnow()
+
+
+def mark_all_read(membership):
+    """Mark every notification of a member as read."""
+    db.session.execute(
+        update(Notification).where(Notification.membership_id == membership.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow()), execution_options={"synchronize_session": False})
+
+
+def email_mode(membership):
+    """How this member wants notification emails: instant, digest or off."""
+    mode = db.session.scalar(select(NotificationPreference.email_mode)
+                             .where(NotificationPreference.membership_id == membership.id))
+    return mode or "instant"
+
+
+def set_email_mode(membership, mode):
+    """Record how this member wants notification emails."""
+    if mode not in EMAIL_MODES:
+        raise ValueError(mode)
+    preference = db.session.scalar(select(NotificationPreference)
+                                   .where(NotificationPreference.membership_id == membership.id))
+    if preference is None:
+        preference = NotificationPreference(membership_id=membership.id)
+        db.session.add(preference)
+    preference.email_mode = mode
+    db.session.flush()
+
+
+def digest_notifications(membership):
+    """The notifications a digest should carry: unread and not yet emailed."""
+    return db.session.scalars(
+        select(Notification).where(Notification.membership_id == membership.id, Notification.read_at.is_(None),
+                                   Notification.emailed_at.is_(None))
+        .options(selectinload(Notification.card).joinedload(BoardCard.board)).order_by(Notification.id)
+    ).all()

@@ -1,0 +1,206 @@
+"""Reading boards: filters, cards with what a tile shows, calendars, the agency overview.
+
+Cards load with their assignees and labels in a fixed number of queries (subquery
+eager loading, grouped counts), so a page costs the same with 10 cards or 5,000.
+"""
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_babel import to_user_timezone, to_utc
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload, subqueryload
+
+from saas import db
+from saas.auth.service import members_of_agency
+from saas.db import utcnow
+from tenants.boards.models import (POLES, Board, BoardCard, BoardColumn, CardAssignee, CardComment, CardLabel,
+                                   ChecklistItem)
+
+DUE_CHOICES = ("overdue", "week", "none")
+CARD_OPTIONS = (subqueryload(BoardCard.assignments), subqueryload(BoardCard.card_labels))
+
+
+def _int(value):
+    value = str(value or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def local_today():
+    """Today's date in the person's time zone."""
+    return to_user_timezone(utcnow()).date()
+
+
+def local_start(day):
+    """The UTC instant a local day starts (aware, as stored timestamps are)."""
+    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class CardFilter:
+    """What a board, list or calendar shows: pole, assignee, label, due date, text."""
+
+    pole: str = ""
+    assignee: int | None = None  # a membership id
+    label: int | None = None
+    due: str = ""
+    text: str = ""
+    mine: bool = False
+
+    @classmethod
+    def from_args(cls, args, membership):
+        """Read the filter from a query string; `assignee=me` is the signed-in member."""
+        mine = args.get("assignee") == "me"
+        return cls(
+            pole=args.get("pole") if args.get("pole") in POLES else "",
+            assignee=membership.id if mine else _int(args.get("assignee")), label=_int(args.get("label")),
+            due=args.get("due") if args.get("due") in DUE_CHOICES else "", text=args.get("q", "").strip()[:100],
+            mine=mine,
+        )
+
+    @property
+    def active(self):
+        """Tell whether anything is filtered out."""
+        return bool(self.pole or self.assignee or self.label or self.due or self.text)
+
+    def args(self):
+        """The filter as query-string arguments (for links and the live feed)."""
+        values = {"pole": self.pole, "assignee": "me" if self.mine else self.assignee, "label": self.label,
+                  "due": self.due, "q": self.text}
+        return {key: value for key, value in values.items() if value}
+
+    def apply(self, query):
+        """Narrow a select of BoardCard to what the filter keeps."""
+        if self.pole:
+            query = query.where(BoardCard.pole.in_((self.pole, "both")) if self.pole != "both" else BoardCard.pole == "both")
+        if self.assignee:
+            query = query.where(BoardCard.id.in_(select(CardAssignee.card_id).where(CardAssignee.membership_id == self.assignee)))
+        if self.label:
+            query = query.where(BoardCard.id.in_(select(CardLabel.card_id).where(CardLabel.label_id == self.label)))
+        if self.due == "overdue":
+            open_columns = select(BoardColumn.id).where(BoardColumn.done.is_(False))
+            query = query.where(BoardCard.due_at < utcnow(), BoardCard.column_id.in_(open_columns))
+        elif self.due == "week":
+            monday = local_today() - timedelta(days=local_today().weekday())
+            query = query.where(BoardCard.due_at >= local_start(monday), BoardCard.due_at < local_start(monday + timedelta(days=7)))
+        elif self.due == "none":
+            query = query.where(BoardCard.due_at.is_(None))
+        if self.text:
+            needle = self.text.lower()
+            query = query.where(or_(func.lower(BoardCard.title).contains(needle, autoescape=True),
+                                    func.lower(BoardCard.description).contains(needle, autoescape=True)))
+        return query
+
+
+def board_cards(board, card_filter, column_ids=None):
+    """The board's cards the filter keeps, in column order, with assignees and labels."""
+    query = select(BoardCard).where(BoardCard.board_id == board.id)
+    if column_ids is not None:
+        query = query.where(BoardCard.column_id.in_(column_ids))
+    query = card_filter.apply(query).order_by(BoardCard.position, BoardCard.id).options(*CARD_OPTIONS)
+    return db.session.scalars(query).all()
+
+
+def cards_by_column(columns, cards):
+    """Group cards under their column ids (every column present, even empty)."""
+    grouped = {column.id: [] for column in columns}
+    for card in cards:
+        grouped.setdefault(card.column_id, []).append(card)
+    return grouped
+
+
+def column_totals(board):
+    """How many cards each column holds, whatever the filter (for WIP limits)."""
+    rows = db.session.execute(select(BoardCard.column_id, func.count()).where(BoardCard.board_id == board.id)
+                              .group_by(BoardCard.column_id)).all()
+    return dict(rows)
+
+
+@dataclass
+class CardCounts:
+    """What a card tile counts: comments and checklist progress."""
+
+    comments: int = 0
+    checked: int = 0
+    items: int = 0
+
+
+def card_counts(cards):
+    """Comment and checklist counts of many cards, in two queries."""
+    ids = [card.id for card in cards]
+    counts = defaultdict(CardCounts)
+    if not ids:
+        return counts
+    for card_id, n in db.session.execute(select(CardComment.card_id, func.count()).where(CardComment.card_id.in_(ids))
+                                         .group_by(CardComment.card_id)):
+        counts[card_id].comments = n
+    checked = func.sum(case((ChecklistItem.done.is_(True), 1), else_=0))
+    for card_id, total, done in db.session.execute(
+            select(ChecklistItem.card_id, func.count(), checked).where(ChecklistItem.card_id.in_(ids))
+            .group_by(ChecklistItem.card_id)):
+        counts[card_id].items, counts[card_id].checked = total, int(done or 0)
+    return counts
+
+
+def agency_cards(card_filter, board=None, start=None, end=None, limit=1000):
+    """Cards across the agency's boards (or one board), soonest due first, with column and client."""
+    query = select(BoardCard).options(joinedload(BoardCard.column), joinedload(BoardCard.board), *CARD_OPTIONS)
+    if board is not None:
+        query = query.where(BoardCard.board_id == board.id)
+    if start is not None:
+        query = query.where(BoardCard.due_at >= local_start(start), BoardCard.due_at < local_start(end))
+    query = card_filter.apply(query).order_by(BoardCard.due_at.is_(None), BoardCard.due_at, BoardCard.id)
+    return db.session.scalars(query.limit(limit)).all()
+
+
+def month_weeks(day):
+    """The weeks (Monday first) of the month of `day`, as lists of dates."""
+    return calendar.Calendar(firstweekday=0).monthdatescalendar(day.year, day.month)
+
+
+def week_days(day):
+    """The seven days (Monday first) of the week of `day`."""
+    monday = day - timedelta(days=day.weekday())
+    return [monday + timedelta(days=n) for n in range(7)]
+
+
+def cards_by_day(cards):
+    """Group cards under the local date they are due."""
+    days = defaultdict(list)
+    for card in cards:
+        days[to_user_timezone(card.due_at).date()].append(card)
+    return days
+
+
+def parse_day(text):
+    """Read a YYYY-MM-DD date from a query string, else today."""
+    try:
+        return date.fromisoformat(text or "")
+    except ValueError:
+        return local_today()
+
+
+def assignable_members():
+    """The members a card can be assigned to: everyone of the agency but guests."""
+    return [m for m in members_of_agency() if m.role != "guest"]
+
+
+def board_summaries(clients):
+    """For each client: its board (or None), open cards and overdue cards."""
+    boards = {board.client_id: board for board in db.session.scalars(select(Board))}
+    overdue = func.sum(case((BoardCard.due_at < utcnow(), 1), else_=0))
+    rows = db.session.execute(
+        select(BoardCard.board_id, func.count(), overdue).join(BoardColumn, BoardColumn.id == BoardCard.column_id)
+        .where(BoardColumn.done.is_(False)).group_by(BoardCard.board_id)).all()
+    stats = {board_id: (n, int(late or 0)) for board_id, n, late in rows}
+    return [(client, boards.get(client.id), *stats.get(getattr(boards.get(client.id), "id", None), (0, 0)))
+            for client in clients]
+
+
+def workspace_counts(membership):
+    """Open cards assigned to a member, and open overdue cards of the whole agency."""
+    open_cards = (select(func.count()).select_from(BoardCard)
+                  .join(BoardColumn, BoardColumn.id == BoardCard.column_id).where(BoardColumn.done.is_(False)))
+    mine = db.session.scalar(CardFilter(assignee=membership.id).apply(open_cards))
+    return mine, db.session.scalar(CardFilter(due="overdue").apply(open_cards))

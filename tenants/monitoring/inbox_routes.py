@@ -1,0 +1,95 @@
+"""The mentions inbox of the agency (all clients, or one): filters, live updates, bulk, export."""
+from flask import Response, abort, g, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+
+from saas import db, tenancy
+from saas.web import get_or_404
+from tenants.clients.models import Client
+from tenants.monitoring import bp, inbox
+from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, Keyword, Mention
+from tenants.monitoring.preview import segments
+
+PAGE = "monitoring/inbox.html"
+
+
+def _lookups():
+    clients = db.session.scalars(select(Client).order_by(Client.name)).all()
+    keywords = db.session.scalars(select(Keyword).order_by(Keyword.query)).all()
+    return clients, keywords
+
+
+@bp.get("/mentions/")
+def mentions():
+    """The inbox: newest first, filtered; htmx asks for the rows only (next page, live)."""
+    filters = inbox.read_filters(request.args)
+    rows, cursor = inbox.page(filters, request.args.get("after"))
+    clients, keywords = _lookups()
+    context = {"mentions": rows, "cursor": cursor, "filters": filters, "args": filters.as_args(),
+               "clients": clients, "keywords": keywords, "client_names": {c.id: c for c in clients},
+               "keyword_names": {k.id: k.query for k in keywords}, "latest_id": inbox.latest_id(),
+               "segments": segments, "sentiments": SENTIMENTS, "statuses": MENTION_STATUSES}
+    if request.headers.get("HX-Request") and request.args.get("after"):
+        return render_block(PAGE, "rows", **context)
+    return render_template(PAGE, **context)
+
+
+@bp.get("/mentions/live")
+def mentions_live():
+    """New mentions since the newest one shown; 204 when there is nothing new."""
+    since = request.args.get("since", "")
+    if not since:
+        return "", 204
+    if not since.isdigit():
+        abort(400)
+    filters = inbox.read_filters(request.args)
+    rows = inbox.newer_than(filters, int(since))
+    if not rows:
+        return "", 204
+    clients, keywords = _lookups()
+    return render_template("monitoring/_live.html", mentions=rows, latest_id=max(m.id for m in rows),
+                           client_names={c.id: c for c in clients}, keyword_names={k.id: k.query for k in keywords},
+                           segments=segments, args=filters.as_args(), sentiments=SENTIMENTS)
+
+
+@bp.post("/mentions/bulk")
+def bulk_action():
+    """Mark the selected mentions as read, new or archived."""
+    status = {"read": "read", "unread": "new", "archive": "archived", "restore": "new"}.get(request.form.get("action"))
+    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()][:500]
+    if status is None or not ids:
+        abort(400)
+    inbox.set_status(ids, status)
+    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith(f"/a/{g.agency.slug}/")
+                    else url_for("monitoring.mentions"))
+
+
+@bp.post("/mentions/<int:mention_id>/sentiment")
+def correct_sentiment(mention_id):
+    """Correct the sentiment of one mention; the correction is kept and shown."""
+    mention = get_or_404(Mention, mention_id)
+    label = request.form.get("sentiment")
+    if label not in SENTIMENTS:
+        abort(400)
+    inbox.correct_sentiment(mention, label, g.membership.user_id)
+    clients, keywords = _lookups()
+    return render_template("monitoring/_mention.html", mention=mention, client_names={c.id: c for c in clients},
+                           keyword_names={k.id: k.query for k in keywords}, segments=segments, sentiments=SENTIMENTS)
+
+
+@bp.get("/mentions/export.csv")
+def export_csv():
+    """Stream every mention matching the filters as CSV (large sets included)."""
+    filters = inbox.read_filters(request.args)
+    clients, keywords = _lookups()
+    agency_id = g.agency.id
+
+    def rows():
+        # The body is produced after the view returns: the agency is set again for its queries.
+        with tenancy.agency_scope(agency_id):
+            yield from inbox.export_rows(filters, {c.id: c.name for c in clients}, {k.id: k.query for k in keywords})
+
+    filename = _("mentions") + ".csv"
+    return Response(stream_with_context(rows()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

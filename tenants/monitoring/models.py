@@ -1,0 +1,146 @@
+"""Monitoring data: platform-wide sources and their items; per-agency keywords, subscriptions, mentions."""
+from datetime import datetime
+
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.db import Base, UTCDateTime, utcnow
+from saas.tenancy import TenantScoped, tenant_fk
+
+SOURCE_KINDS = ("rss", "hackernews", "bluesky", "mastodon", "reddit")
+SEARCH_CONNECTORS = ("hackernews", "bluesky", "mastodon", "reddit")
+SENTIMENTS = ("positive", "neutral", "negative")
+MENTION_STATUSES = ("new", "read", "archived")
+
+
+class Source(Base):
+    """A place on the web fetched once per interval for every agency that follows it."""
+
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("kind", "key"), CheckConstraint(
+        "kind IN ('rss','hackernews','bluesky','mastodon','reddit')", name="kind"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(600))  # feed URL, or "instance|term" for search connectors
+    url: Mapped[str] = mapped_column(String(1000))  # what is fetched
+    title: Mapped[str] = mapped_column(String(300), default="")
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=900)
+    next_fetch_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_failing(self):
+        """A source whose last fetch failed."""
+        return self.failures > 0
+
+
+class SourceItem(Base):
+    """One item a source brought, kept for backfills and previews (platform-wide, deduplicated)."""
+
+    __tablename__ = "source_items"
+    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    external_id: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    language: Mapped[str] = mapped_column(String(3), default="und")
+    sentiment: Mapped[str] = mapped_column(String(8), default="neutral")
+    sentiment_score: Mapped[float] = mapped_column(Float, default=0.0)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MonitoringSettings(TenantScoped, Base):
+    """Which search connectors run for a client, and on which Mastodon instances."""
+
+    __tablename__ = "monitoring_settings"
+    __tenant_args__ = (UniqueConstraint("agency_id", "client_id"), tenant_fk("client_id", "clients"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    connectors: Mapped[list] = mapped_column(JSON, default=list)
+    mastodon_instances: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Keyword(TenantScoped, Base):
+    """A monitored query of one client."""
+
+    __tablename__ = "keywords"
+    __tenant_args__ = (UniqueConstraint("agency_id", "client_id", "query"), tenant_fk("client_id", "clients"),
+                       CheckConstraint("language IS NULL OR language IN ('fr','en')", name="language"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    query: Mapped[str] = mapped_column(String(500))
+    language: Mapped[str | None] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    backfill_state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|running|done|failed
+    backfill_done: Mapped[int] = mapped_column(Integer, default=0)
+    backfill_total: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClientSource(TenantScoped, Base):
+    """A client's link to a platform source: a feed it follows, or a search run for one of its keywords."""
+
+    __tablename__ = "client_sources"
+    __tenant_args__ = (UniqueConstraint("agency_id", "client_id", "source_id", "keyword_id"),
+                       tenant_fk("client_id", "clients"), tenant_fk("keyword_id", "keywords"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    keyword_id: Mapped[int | None] = mapped_column(Integer)  # set for search sources driven by a keyword
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Mention(TenantScoped, Base):
+    """Something said on the web about a client, as the agency sees it."""
+
+    __tablename__ = "mentions"
+    __tenant_args__ = (
+        UniqueConstraint("agency_id", "client_id", "item_key"),
+        tenant_fk("client_id", "clients"), tenant_fk("keyword_id", "keywords"),
+        Index("ix_mentions_inbox", "agency_id", "published_at", "id"),
+        CheckConstraint("status IN ('new','read','archived')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    keyword_id: Mapped[int | None] = mapped_column(Integer)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    source_kind: Mapped[str] = mapped_column(String(20))
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    item_key: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    highlights: Mapped[list] = mapped_column(JSON, default=list)  # [start, end] spans in the excerpt
+    author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(3), default="und")
+    sentiment: Mapped[str] = mapped_column(String(8), default="neutral")
+    sentiment_score: Mapped[float] = mapped_column(Float, default=0.0)
+    sentiment_corrected: Mapped[str | None] = mapped_column(String(8))
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(8), default="new")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def current_sentiment(self):
+        """The sentiment a person set, else the computed one."""
+        return self.sentiment_corrected or self.sentiment

@@ -1,0 +1,141 @@
+"""A client's monitoring settings: keywords (with preview and backfill progress) and sources."""
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from saas.billing.limits import LimitReached, check_limit
+from saas.jobs import enqueue
+from saas.web import get_or_404
+from tenants.clients.models import Client
+from tenants.monitoring import bp, service
+from tenants.monitoring.jobs import backfill_keyword
+from tenants.monitoring.matcher import build_index, match_details
+from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword
+from tenants.monitoring.preview import preview_mentions, segments
+
+
+def _page(client, errors=None, form=None, status=200):
+    return render_template(
+        "monitoring/client.html", client=client, keywords=service.keywords_of(client.id),
+        settings=service.settings_of(client.id), sources=service.sources_of(client.id),
+        connectors=SEARCH_CONNECTORS, errors=errors or {}, form=form or {},
+    ), status
+
+
+@bp.get("/clients/<int:client_id>/monitoring")
+def client_monitoring(client_id):
+    """Keywords and sources of one client."""
+    return _page(get_or_404(Client, client_id))
+
+
+@bp.post("/clients/<int:client_id>/keywords")
+def create_keyword(client_id):
+    """Add a keyword; its backfill starts at once."""
+    client = get_or_404(Client, client_id)
+    query = request.form.get("query", "").strip()
+    language = request.form.get("language") or None
+    errors = {"query": service.check_query(query) if query else _l("Type what to look for, for example: Danone.")}
+    if not errors["query"] and service.keyword_taken(client.id, query):
+        errors["query"] = _l("This client already monitors this query.")
+    if language not in (None, "fr", "en"):
+        errors["language"] = _l("Choose French, English or any language.")
+    status = 422
+    if not any(errors.values()):
+        try:
+            check_limit("keywords")
+        except LimitReached as exc:
+            errors["query"], status = exc.message, 402
+    if any(errors.values()):
+        return _page(client, errors, request.form, status)
+    keyword = service.create_keyword(client.id, query, language)
+    enqueue(backfill_keyword, keyword.id, agency_id=g.agency.id, job_id=f"backfill-{keyword.id}")
+    flash(_("Keyword added: the first mentions are being fetched."), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
+
+
+@bp.post("/clients/<int:client_id>/keywords/preview")
+def preview_keyword(client_id):
+    """Show what a query would match in a pasted text and among stored mentions."""
+    client = get_or_404(Client, client_id)
+    query = request.form.get("query", "").strip()
+    error = service.check_query(query) if query else _l("Type a query to preview it.")
+    sample = request.form.get("sample", "")[:5000]
+    context = {"client": client, "error": error, "sample_segments": None, "matches": []}
+    if not error:
+        index = build_index([(0, query, request.form.get("language") or None)])
+        spans = match_details(index, sample).get(0) if sample else None
+        context["sample_segments"] = segments(sample, spans or []) if spans else None
+        context["sample_matched"] = bool(spans)
+        context["matches"] = preview_mentions(client.id, index)
+    return render_template("monitoring/_preview.html", **context), (422 if error else 200)
+
+
+@bp.get("/keywords/<int:keyword_id>/progress")
+def keyword_progress(keyword_id):
+    """The backfill progress of a keyword; answers 286 (stop polling) when done."""
+    keyword = get_or_404(Keyword, keyword_id)
+    body = render_template("monitoring/_progress.html", keyword=keyword)
+    return body, (286 if keyword.backfill_state in ("done", "failed") else 200)
+
+
+@bp.post("/keywords/<int:keyword_id>/pause")
+def pause_keyword(keyword_id):
+    """Stop matching a keyword for now (its mentions stay)."""
+    keyword = get_or_404(Keyword, keyword_id)
+    service.set_keyword_active(keyword, False)
+    return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
+
+
+@bp.post("/keywords/<int:keyword_id>/resume")
+def resume_keyword(keyword_id):
+    """Match a paused keyword again."""
+    keyword = get_or_404(Keyword, keyword_id)
+    check_limit("keywords")
+    service.set_keyword_active(keyword, True)
+    return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
+
+
+@bp.post("/keywords/<int:keyword_id>/delete")
+def delete_keyword(keyword_id):
+    """Delete a keyword and the mentions it found."""
+    keyword = get_or_404(Keyword, keyword_id)
+    client_id = keyword.client_id
+    service.delete_keyword(keyword)
+    flash(_("Keyword deleted, with the mentions it had found."), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=client_id))
+
+
+@bp.post("/clients/<int:client_id>/feeds")
+def follow_feed(client_id):
+    """Follow an RSS or Atom feed for this client."""
+    client = get_or_404(Client, client_id)
+    url = request.form.get("url", "").strip()
+    problem = service.feed_problem(url)
+    if problem:
+        return _page(client, {"url": problem}, request.form, 422)
+    service.follow_feed(client.id, url)
+    flash(_("Feed added. It is fetched within a few minutes; its status shows below."), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
+
+
+@bp.post("/clients/<int:client_id>/feeds/<int:source_id>/remove")
+def unfollow_feed(client_id, source_id):
+    """Stop following a feed for this client."""
+    client = get_or_404(Client, client_id)
+    service.unfollow_feed(client.id, source_id)
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
+
+
+@bp.post("/clients/<int:client_id>/connectors")
+def update_connectors(client_id):
+    """Choose which search services run for this client's keywords."""
+    client = get_or_404(Client, client_id)
+    instances, problem = service.clean_instances(request.form.get("mastodon_instances", ""))
+    if problem:
+        return _page(client, {"mastodon_instances": problem}, request.form, 422)
+    connectors = request.form.getlist("connectors")
+    if any(c not in SEARCH_CONNECTORS for c in connectors):
+        abort(400)
+    service.update_connectors(client.id, connectors, instances or ["mastodon.social"])
+    flash(_("Search services saved."), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))

@@ -1,0 +1,140 @@
+"""Monitoring operations inside one agency: keywords, a client's sources, subscriptions."""
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from saas import db
+from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword, MonitoringSettings, Source, ClientSource
+from tenants.monitoring.query import QueryError, parse_query
+from tenants.monitoring.sources import register_source, search_key, search_terms
+
+MAX_KEYWORDS_PER_CLIENT = 100
+INSTANCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-"
+
+
+def check_query(text):
+    """Return why a keyword query is refused (pointing at the mistake), or None."""
+    try:
+        parse_query(text)
+    except QueryError as exc:
+        return str(exc)
+    return None
+
+
+def keywords_of(client_id):
+    """A client's keywords, newest first."""
+    return db.session.scalars(select(Keyword).where(Keyword.client_id == client_id).order_by(Keyword.id.desc())).all()
+
+
+def keyword_taken(client_id, query):
+    """Tell whether the client already monitors exactly this query."""
+    return db.session.scalar(select(func.count()).select_from(Keyword).where(
+        Keyword.client_id == client_id, Keyword.query == query)) > 0
+
+
+def settings_of(client_id):
+    """The client's connector settings (created with defaults on first use)."""
+    settings = db.session.scalars(select(MonitoringSettings).where(MonitoringSettings.client_id == client_id)).first()
+    if settings is None:
+        settings = MonitoringSettings(client_id=client_id,
+                                      connectors=list(current_app.config["MONITORING_DEFAULT_CONNECTORS"]),
+                                      mastodon_instances=["mastodon.social"])
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def create_keyword(client_id, query, language):
+    """Add a keyword to a client and subscribe it to the client's search connectors."""
+    keyword = Keyword(client_id=client_id, query=query, language=language or None, active=True,
+                      backfill_state="pending")
+    db.session.add(keyword)
+    db.session.flush()
+    subscribe_searches(keyword, settings_of(client_id))
+    return keyword
+
+
+def subscribe_searches(keyword, settings):
+    """Make sure every search this keyword needs is registered and followed."""
+    from tenants.monitoring.connectors import search_url
+
+    overrides = current_app.config["SEARCH_API_BASES"]
+    for kind in settings.connectors:
+        instances = settings.mastodon_instances if kind == "mastodon" else [None]
+        for instance in instances:
+            base = overrides.get(kind) or instance
+            for term in search_terms(keyword.query):
+                source = register_source(kind, search_key(kind, term, instance), search_url(kind, term, base),
+                                         title=term)
+                _subscribe(keyword.client_id, source.id, keyword.id)
+
+
+def _subscribe(client_id, source_id, keyword_id=None):
+    exists_already = db.session.scalar(select(func.count()).select_from(ClientSource).where(
+        ClientSource.client_id == client_id, ClientSource.source_id == source_id,
+        ClientSource.keyword_id.is_(None) if keyword_id is None else ClientSource.keyword_id == keyword_id))
+    if not exists_already:
+        db.session.add(ClientSource(client_id=client_id, source_id=source_id, keyword_id=keyword_id))
+        db.session.flush()
+
+
+def set_keyword_active(keyword, active):
+    """Pause or resume a keyword."""
+    keyword.active = active
+
+
+def delete_keyword(keyword):
+    """Delete a keyword, its search subscriptions and the mentions it found."""
+    db.session.delete(keyword)
+
+
+def update_connectors(client_id, connectors, instances):
+    """Choose a client's search connectors; re-subscribe its keywords accordingly."""
+    settings = settings_of(client_id)
+    settings.connectors = [c for c in SEARCH_CONNECTORS if c in connectors]
+    settings.mastodon_instances = instances
+    db.session.execute(delete(ClientSource).where(ClientSource.client_id == client_id,
+                                                  ClientSource.keyword_id.is_not(None)))
+    for keyword in keywords_of(client_id):
+        subscribe_searches(keyword, settings)
+
+
+def clean_instances(text):
+    """Read a list of Mastodon instance host names; return (hosts, error)."""
+    hosts = []
+    for raw in text.replace(",", " ").split():
+        host = raw.strip().lower().removeprefix("https://").rstrip("/")
+        if not host or "." not in host or any(ch not in INSTANCE_CHARS for ch in host) or len(host) > 100:
+            return [], _l("“%(host)s” is not a server name like mastodon.social.", host=raw)
+        hosts.append(host)
+    return hosts[:5], None
+
+
+def feed_problem(url):
+    """Return why a feed address is refused, or None (reachability is checked by the fetch)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000:
+        return _l("Enter the address of an RSS or Atom feed, starting with https://")
+    return None
+
+
+def follow_feed(client_id, url):
+    """Subscribe a client to a feed (the feed is registered once for the whole platform)."""
+    source = register_source("rss", url, url)
+    _subscribe(client_id, source.id)
+    return source
+
+
+def unfollow_feed(client_id, source_id):
+    """Stop following a feed for this client."""
+    db.session.execute(delete(ClientSource).where(ClientSource.client_id == client_id,
+                                                  ClientSource.source_id == source_id,
+                                                  ClientSource.keyword_id.is_(None)))
+
+
+def sources_of(client_id):
+    """The sources a client follows (feeds and searches), with their status."""
+    source_ids = select(ClientSource.source_id).where(ClientSource.client_id == client_id)
+    return db.session.scalars(select(Source).where(Source.id.in_(source_ids)).order_by(Source.kind, Source.key)).all()

@@ -1,0 +1,92 @@
+"""The platform-wide source registry: one row per feed URL or search, fetched once for everyone."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, select
+
+from saas import db, tenancy
+from saas.db import utcnow
+from tenants.monitoring.models import Source, ClientSource
+from tenants.monitoring.query import And, Not, Or, Term, parse_query
+
+MAX_BACKOFF = timedelta(hours=6)
+
+
+def register_source(kind, key, url, title=""):
+    """Return the source for (kind, key), creating it on first use (shared by every agency)."""
+    db.insert_ignoring_duplicates(Source, [{
+        "kind": kind, "key": key, "url": url, "title": title, "next_fetch_at": utcnow(), "created_at": utcnow(),
+        "interval_seconds": 900, "failures": 0, "items_total": 0,
+    }], ["kind", "key"])
+    return db.session.scalars(select(Source).where(Source.kind == kind, Source.key == key)).one()
+
+
+_WORD_AT = re.compile(r'"[^"]*"?|[^\s()"]+')
+
+
+def _term_text(query_text, position):
+    match = _WORD_AT.match(query_text, position)
+    term = match.group(0).rstrip("*").strip() if match else ""
+    return term if term.startswith('"') and term.endswith('"') and len(term) > 2 else term.strip('"')
+
+
+def _searches(node, query_text):
+    """What to ask a search service for this part of a query: alternatives of words joined by AND."""
+    if isinstance(node, Term):
+        return [_term_text(query_text, node.position)]
+    if isinstance(node, Not):
+        return []
+    if isinstance(node, Or):
+        return [s for operand in node.operands for s in _searches(operand, query_text)]
+    combined = [""]
+    for operand in node.operands:
+        parts = _searches(operand, query_text)
+        if parts:
+            combined = [f"{left} {right}".strip() for left in combined for right in parts][:25]
+    return combined
+
+
+def search_terms(query_text, limit=5):
+    """The searches run for a keyword on search connectors (the matcher then applies the full query)."""
+    query = parse_query(query_text)
+    terms = []
+    for term in _searches(query.expression, query_text):
+        if term and term.lower() not in {t.lower() for t in terms}:
+            terms.append(term)
+    return terms[:limit]
+
+
+def search_key(kind, term, instance=None):
+    """The registry key of a search: the same term on the same service is one source."""
+    return f"{instance or ''}|{term.lower()}"
+
+
+def due_sources(now=None, limit=500):
+    """Sources whose next fetch time has come and that someone still follows."""
+    now = now or utcnow()
+    with tenancy.all_agencies():
+        followed = exists().where(ClientSource.source_id == Source.id)
+        return db.session.scalars(
+            select(Source).where(and_(Source.next_fetch_at <= now, followed)).order_by(Source.next_fetch_at).limit(limit)
+        ).all()
+
+
+def record_success(source, result_status, etag=None, last_modified=None):
+    """Note a good fetch: clear the error, keep the validators, plan the next fetch."""
+    now = utcnow()
+    source.last_fetched_at = source.last_success_at = now
+    source.last_status, source.last_error, source.failures = result_status, None, 0
+    source.etag = etag or source.etag
+    source.last_modified = last_modified or source.last_modified
+    source.next_fetch_at = now + timedelta(seconds=source.interval_seconds)
+
+
+def record_failure(source, reason, status=None):
+    """Note a failed fetch with its reason, and back off (doubling, at most six hours)."""
+    now = utcnow()
+    source.failures = (source.failures or 0) + 1
+    # Stored in English, translated where it is shown (a source is shared by agencies of any language).
+    message = getattr(reason, "sentence", None) or str(reason)
+    source.last_fetched_at, source.last_status, source.last_error = now, status, message[:2000]
+    delay = timedelta(seconds=source.interval_seconds) * (2 ** min(source.failures, 10))
+    source.next_fetch_at = now + min(delay, MAX_BACKOFF)

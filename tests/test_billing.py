@@ -1,0 +1,292 @@
+"""Billing: the trial, the billing page, Checkout and portal sessions, limits, read-only mode."""
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from saas import db, tenancy
+from saas.auth.models import Invitation
+from saas.billing.limits import check_limit
+from saas.billing.models import Subscription
+from saas.db import utcnow
+from tenants.clients.models import Client
+from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+ENGLISH = {"Accept-Language": "en"}
+
+
+def set_subscription(app, agency, **fields):
+    """Change an agency's subscription row as the webhook job would."""
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        subscription = db.session.scalar(select(Subscription))
+        for key, value in fields.items():
+            setattr(subscription, key, value)
+        db.commit()
+
+
+def read_subscription(app, agency):
+    """The agency's subscription row, detached."""
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        return db.session.scalar(select(Subscription))
+
+
+def count(app, agency, model, *where):
+    """How many rows of `model` the agency has."""
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def add_client(client, agency, name, htmx=False):
+    """Post the new-client form."""
+    headers = {**ENGLISH, **({"HX-Request": "true"} if htmx else {})}
+    return client.post(f"/a/{agency.slug}/clients/", data={"name": name, "color": "#4f46e5"}, headers=headers)
+
+
+def test_new_agency_starts_a_14_day_trial_of_the_agency_plan(app, make_agency):
+    agency = make_agency()
+    subscription = read_subscription(app, agency)
+    assert (subscription.plan, subscription.status, subscription.stripe_subscription_id) == ("agency", "trialing", None)
+    assert timedelta(days=13, hours=23) < subscription.trial_ends_at - utcnow() <= timedelta(days=14)
+
+
+def test_billing_page_shows_plan_usage_and_trial_days(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    for name in ("Maison Rivière", "Brasserie Nord"):
+        assert add_client(client, agency, name).status_code == 302
+    page = client.get(f"/a/{agency.slug}/billing/", headers=ENGLISH).get_data(as_text=True)
+    assert "Agency" in page and "14 days left in your free trial" in page
+    usage = re.search(r'data-testid="usage-clients".*?</li>', page, re.S).group(0)
+    assert "<b>2</b> / 15" in usage
+    assert "<b>1</b> / 10" in re.search(r'data-testid="usage-seats".*?</li>', page, re.S).group(0)
+    assert "None yet" in page
+
+
+def test_billing_page_is_for_owners_and_admins_only(app, billing_on, make_agency, make_member, logged_in):
+    agency = make_agency()
+    make_member(agency, "admin@agency.test", role="admin")
+    make_member(agency, "member@agency.test", role="member")
+    assert logged_in("member@agency.test").get(f"/a/{agency.slug}/billing/").status_code == 403
+    assert logged_in("admin@agency.test").get(f"/a/{agency.slug}/billing/").status_code == 200
+
+
+def test_billing_link_in_the_nav_is_for_managers(app, billing_on, make_agency, make_member, logged_in):
+    agency = make_agency()
+    make_member(agency, "member@agency.test", role="member")
+    assert f"/a/{agency.slug}/billing/" in logged_in(agency.owner_email).get(f"/a/{agency.slug}/").get_data(as_text=True)
+    assert f"/a/{agency.slug}/billing/" not in logged_in("member@agency.test").get(f"/a/{agency.slug}/").get_data(as_text=True)
+
+
+def test_without_stripe_keys_billing_is_off_and_no_limit_applies(app, make_agency, logged_in):
+    agency = make_agency()
+    set_subscription(app, agency, plan="solo", trial_ends_at=utcnow() - timedelta(days=1))
+    client = logged_in(agency.owner_email)
+    page = client.get(f"/a/{agency.slug}/billing/", headers=ENGLISH).get_data(as_text=True)
+    assert 'data-testid="billing-off"' in page and "Billing is off" in page
+    for n in range(5):  # past Solo's 3 clients, and after the trial's end
+        assert add_client(client, agency, f"Brand {n}").status_code == 302
+    assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "solo"}).status_code == 302
+    assert client.post("/billing/webhook", data="{}", csrf=False).status_code == 404
+
+
+def test_checkout_carries_price_agency_urls_and_email_for_a_new_customer(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    response = logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "solo"})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"{billing_on.url}/pay/cs_test_")
+    (call,) = billing_on.calls("POST", "/v1/checkout/sessions")
+    params = call["params"]
+    assert call["headers"]["Authorization"] == "Bearer sk_test_relais"
+    assert params["mode"] == "subscription"
+    assert params["line_items[0][price]"] == "price_solo" and params["line_items[0][quantity]"] == "1"
+    assert params["client_reference_id"] == str(agency.id)
+    assert params["subscription_data[metadata][agency_id]"] == str(agency.id)
+    assert params["success_url"] == f"http://localhost/a/{agency.slug}/billing/?checkout=success"
+    assert params["cancel_url"] == f"http://localhost/a/{agency.slug}/billing/?checkout=cancel"
+    assert params["customer_email"] == agency.owner_email and "customer" not in params
+    trial_end = read_subscription(app, agency).trial_ends_at
+    assert params["subscription_data[trial_end]"] == str(int(trial_end.timestamp()))
+
+
+def test_checkout_reuses_the_agency_stripe_customer(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    customer = billing_on.add_customer(agency.owner_email)
+    set_subscription(app, agency, stripe_customer_id=customer, stripe_subscription_id="sub_old", status="canceled")
+    response = logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network"})
+    assert response.status_code == 303
+    params = billing_on.calls("POST", "/v1/checkout/sessions")[0]["params"]
+    assert params["customer"] == customer and "customer_email" not in params
+    assert params["line_items[0][price]"] == "price_network"
+    assert "subscription_data[trial_end]" not in params
+
+
+def test_checkout_of_the_plan_already_paid_for_opens_nothing(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    set_subscription(app, agency, stripe_customer_id="cus_x", stripe_subscription_id="sub_x", status="active")
+    response = logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "agency"})
+    assert response.status_code == 302 and not billing_on.calls("POST", "/v1/checkout/sessions")
+
+
+def test_checkout_of_an_unknown_plan_is_400(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    assert logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "gold"}).status_code == 400
+
+
+def test_portal_session_is_for_the_agency_customer(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    customer = billing_on.add_customer(agency.owner_email)
+    set_subscription(app, agency, stripe_customer_id=customer, stripe_subscription_id="sub_1", status="active")
+    client = logged_in(agency.owner_email)
+    assert 'data-testid="manage-billing"' in client.get(f"/a/{agency.slug}/billing/").get_data(as_text=True)
+    response = client.post(f"/a/{agency.slug}/billing/portal")
+    assert response.status_code == 303 and response.headers["Location"].startswith(f"{billing_on.url}/portal/bps_test_")
+    params = billing_on.calls("POST", "/v1/billing_portal/sessions")[0]["params"]
+    assert params["customer"] == customer
+    assert params["return_url"] == f"http://localhost/a/{agency.slug}/billing/"
+
+
+def test_portal_without_a_customer_goes_back_to_the_billing_page(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    response = logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/portal")
+    assert response.status_code == 302 and not billing_on.calls("POST", "/v1/billing_portal/sessions")
+
+
+def test_stripe_unreachable_shows_a_clear_message(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    billing_on.fail_status = 500
+    client = logged_in(agency.owner_email)
+    response = client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "solo"}, headers=ENGLISH)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"], headers=ENGLISH).get_data(as_text=True)
+    assert "Stripe could not be reached" in page
+
+
+def test_client_limit_refuses_the_next_client(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    set_subscription(app, agency, plan="solo")
+    client = logged_in(agency.owner_email)
+    for n in range(3):
+        assert add_client(client, agency, f"Brand {n}").status_code == 302
+    response = add_client(client, agency, "One too many")
+    assert response.status_code == 402
+    page = response.get_data(as_text=True)
+    assert "Your Solo plan includes 3 clients" in page and f"/a/{agency.slug}/billing/" in page
+    htmx = add_client(client, agency, "Still too many", htmx=True)
+    assert htmx.status_code == 402 and "data-error-message" in htmx.get_data(as_text=True)
+    assert count(app, agency, Client) == 3
+    assert "All 3 clients of your Solo plan are in use" in client.get(f"/a/{agency.slug}/clients/", headers=ENGLISH).get_data(as_text=True)
+
+
+def test_seat_limit_counts_members_and_pending_invitations_but_not_guests(app, billing_on, make_agency, make_member, logged_in):
+    agency = make_agency()
+    set_subscription(app, agency, plan="solo")  # 2 seats
+    make_member(agency, "guest1@client.test", role="guest")
+    make_member(agency, "guest2@client.test", role="guest")
+    client = logged_in(agency.owner_email)
+    invite = {"role": "member", "pole": "cm"}
+    assert client.post(f"/a/{agency.slug}/members/invite", data={**invite, "email": "a@agency.test"}).status_code == 302
+    response = client.post(f"/a/{agency.slug}/members/invite", data={**invite, "email": "b@agency.test"}, headers=ENGLISH)
+    assert response.status_code == 402
+    assert "2 team seats" in response.get_data(as_text=True)
+    assert count(app, agency, Invitation) == 1
+
+
+def test_downgrade_below_usage_keeps_everything_but_blocks_new_items(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    for n in range(5):
+        assert add_client(client, agency, f"Brand {n}").status_code == 302
+    set_subscription(app, agency, plan="solo", stripe_customer_id="cus_d", stripe_subscription_id="sub_d", status="active")
+    page = client.get(f"/a/{agency.slug}/clients/").get_data(as_text=True)
+    assert all(f"Brand {n}" in page for n in range(5))
+    assert add_client(client, agency, "Brand 6").status_code == 402
+    assert count(app, agency, Client) == 5
+
+
+def test_keyword_limit_refuses_the_next_active_keyword_and_keeps_the_query(app, billing_on, make_agency, logged_in):
+    from tenants.clients.models import Client
+    from tenants.monitoring.models import Keyword
+
+    agency = make_agency()
+    set_subscription(app, agency, plan="solo")
+    client = logged_in(agency.owner_email)
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        brand = Client(name="Danone")
+        db.session.add(brand)
+        db.session.flush()
+        for n in range(25):
+            db.session.add(Keyword(client_id=brand.id, query=f"Danone {n}", backfill_state="done"))
+        db.commit()
+        brand_id = brand.id
+    response = client.post(f"/a/{agency.slug}/clients/{brand_id}/keywords", data={"query": "Blédina"},
+                           headers={"Accept-Language": "en"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 402 and "25 active keywords" in body and 'value="Blédina"' in body
+    assert count(app, agency, Keyword) == 25
+    with app.test_request_context(), tenancy.agency_scope(agency.id), pytest.raises(ValueError):
+        check_limit("mentions")
+
+
+def workspace_mutations(app):
+    """Every (method, rule) of the workspace that changes state, billing's own excepted."""
+    for rule in app.url_map.iter_rules():
+        if "agency_slug" in rule.arguments and not rule.endpoint.startswith("billing."):
+            for method in sorted(rule.methods & MUTATING):
+                yield method, rule
+
+
+def fill(rule, slug):
+    """A URL for a rule: the agency's slug and 1 for every other parameter."""
+    return re.sub(r"<(?:([^:<>]+):)?([^<>]+)>", lambda m: slug if m.group(2) == "agency_slug" else "1", rule.rule)
+
+
+def test_read_only_workspace_refuses_every_state_change_but_reads_work(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    assert add_client(client, agency, "Kept Brand").status_code == 302
+    set_subscription(app, agency, trial_ends_at=utcnow() - timedelta(minutes=1))
+    swept = 0
+    for method, rule in workspace_mutations(app):
+        response = client.open(fill(rule, agency.slug), method=method, data={"name": "x"}, headers=ENGLISH)
+        assert response.status_code == 402, f"{method} {rule.rule} answered {response.status_code}"
+        assert "read-only" in response.get_data(as_text=True)
+        swept += 1
+    assert swept >= 8
+    for path in ("", "clients/", "members/", "billing/"):
+        assert client.get(f"/a/{agency.slug}/{path}").status_code == 200, path
+    home = client.get(f"/a/{agency.slug}/clients/", headers=ENGLISH).get_data(as_text=True)
+    assert "Kept Brand" in home and 'data-testid="billing-banner"' in home and "free trial has ended" in home
+    assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "solo"}).status_code == 303
+
+
+def test_read_only_refusal_for_htmx_is_a_fragment_with_its_message(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    set_subscription(app, agency, stripe_customer_id="cus_c", stripe_subscription_id="sub_c", status="canceled",
+                     trial_ends_at=utcnow() - timedelta(days=30))
+    response = add_client(logged_in(agency.owner_email), agency, "Brand", htmx=True)
+    assert response.status_code == 402
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "data-error-message" in body and "subscription has been cancelled" in body
+
+
+def test_past_due_keeps_working_for_the_grace_period_then_turns_read_only(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    live = {"stripe_customer_id": "cus_p", "stripe_subscription_id": "sub_p", "status": "past_due",
+            "trial_ends_at": utcnow() - timedelta(days=30)}
+    set_subscription(app, agency, past_due_since=utcnow() - timedelta(days=6), **live)
+    assert add_client(client, agency, "During grace").status_code == 302
+    assert "The last payment failed" in client.get(f"/a/{agency.slug}/clients/", headers=ENGLISH).get_data(as_text=True)
+    set_subscription(app, agency, past_due_since=utcnow() - timedelta(days=8), **live)
+    assert add_client(client, agency, "After grace").status_code == 402
+    assert count(app, agency, Client) == 1
+
+
+def test_member_of_a_read_only_workspace_is_told_who_can_renew(app, billing_on, make_agency, make_member, logged_in):
+    agency = make_agency()
+    make_member(agency, "member@agency.test")
+    set_subscription(app, agency, trial_ends_at=utcnow() - timedelta(days=1))
+    page = add_client(logged_in("member@agency.test"), agency, "Brand").get_data(as_text=True)
+    assert "An owner or admin of the agency can change the plan" in page and "/billing/" not in page
