@@ -207,3 +207,23 @@ def test_preview_highlights_a_pasted_sample(app, client, make_agency):
                            headers=HX)
     assert response.status_code == 200
     assert "<mark>Oréal</mark>" in response.get_data(as_text=True)
+
+
+def test_network_failure_is_recorded_and_retried_with_backoff(app, local_server, allow_local, make_agency):  # noqa: F811
+    from rq.registry import ScheduledJobRegistry
+
+    local_server.reply("/down", b"busy", status=503)
+    agency = make_agency()
+    web = app.test_client()
+    login(web, agency.owner_email)
+    client_id = add_client(app, web, agency, "Danone")
+    web.post(f"/a/{agency.slug}/clients/{client_id}/feeds", data={"url": local_server.url_for("/down")})
+    with app.app_context():
+        source_id = db.session.scalars(select(Source.id)).one()
+        job = enqueue(refresh_source, source_id)
+        Worker([get_queue("monitoring")], connection=redis_connection()).work(burst=True)
+        job.refresh()
+        assert job.get_status() == "scheduled" and job.retries_left == 1  # retried later, with backoff
+        assert job.id in ScheduledJobRegistry(queue=get_queue("monitoring")).get_job_ids()
+        source = db.session.get(Source, source_id)
+        assert source.failures == 1 and source.last_status == 503  # shown to the agency meanwhile

@@ -42,6 +42,7 @@ def changes_since(board, version, limit=200):
 
 
 def _field_list(fields):
+    """Name changed fields in the reader's language."""
     names = {
         "title": _("title"), "description": _("description"), "pole": _("pole"), "due_at": _("due date"),
         "client_visible": _("client visibility"), "assignees": _("assignees"), "labels": _("labels"),

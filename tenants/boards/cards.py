@@ -96,6 +96,7 @@ def move_card(board, card, column, after_id, actor):
     """Put a card in `column` just after card `after_id` (0: at the top, None: at the bottom)."""
 
     def index(cards):
+        """Where the card goes among the column's other cards."""
         if after_id is None:
             return len(cards)
         ids = [c.id for c in cards]

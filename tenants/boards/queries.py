@@ -15,16 +15,12 @@ from sqlalchemy.orm import joinedload, subqueryload
 from saas import db
 from saas.auth.service import members_of_agency
 from saas.db import utcnow
+from tenants.boards.forms import parse_int
 from tenants.boards.models import (POLES, Board, BoardCard, BoardColumn, CardAssignee, CardComment, CardLabel,
                                    ChecklistItem)
 
 DUE_CHOICES = ("overdue", "week", "none")
 CARD_OPTIONS = (subqueryload(BoardCard.assignments), subqueryload(BoardCard.card_labels))
-
-
-def _int(value):
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def local_today():
@@ -54,7 +50,7 @@ class CardFilter:
         mine = args.get("assignee") == "me"
         return cls(
             pole=args.get("pole") if args.get("pole") in POLES else "",
-            assignee=membership.id if mine else _int(args.get("assignee")), label=_int(args.get("label")),
+            assignee=membership.id if mine else parse_int(args.get("assignee")), label=parse_int(args.get("label")),
             due=args.get("due") if args.get("due") in DUE_CHOICES else "", text=args.get("q", "").strip()[:100],
             mine=mine,
         )

@@ -4,7 +4,9 @@ import logging
 from sqlalchemy import select
 
 from saas import db, tenancy
-from saas.http_errors import BadStatus, FetchError
+from rq import get_current_job
+
+from saas.http_errors import BadStatus, ConnectionFailed, FetchError, FetchTimeout
 from saas.jobs import enqueue, task
 from tenants.monitoring.fetching import fetch_items
 from tenants.monitoring.feeds import FeedError
@@ -16,28 +18,51 @@ log = logging.getLogger("relais.monitoring")
 NETWORK_RETRY = (2, (30, 120))
 
 
-def refresh(source):
-    """Fetch one source and ingest what is new; failures are recorded on the source, never raised."""
+def refresh(source, on_transient=None):
+    """Fetch one source and ingest what is new; failures are recorded on the source.
+
+    `on_transient(source, error)` is called after a network failure worth retrying soon.
+    """
     try:
         result, items = fetch_items(source)
     except (FetchError, FeedError) as exc:
         status = exc.status if isinstance(exc, BadStatus) else None
         record_failure(source, exc, status=status)
         log.info("source %s failed: %s", source.id, exc)
+        if on_transient and is_transient(exc):
+            on_transient(source, exc)
         return {}
     counts = ingest(source, items) if items else {}
     record_success(source, result.status, result.etag, result.last_modified)
     return counts
 
 
+class SourceUnreachable(Exception):
+    """A network failure worth another try soon (RQ retries the job with backoff)."""
+
+
+def is_transient(error):
+    """Network trouble that often clears within minutes: timeouts, refused connections, 429 and 5xx."""
+    if isinstance(error, BadStatus):
+        return error.status == 429 or error.status >= 500
+    return isinstance(error, (ConnectionFailed, FetchTimeout))
+
+
 @task(queue="monitoring", timeout=120, retry=NETWORK_RETRY)
 def refresh_source(source_id):
-    """Fetch one source for every agency that follows it."""
+    """Fetch one source for every agency that follows it; network trouble is retried with backoff."""
     source = db.session.get(Source, source_id)
     if source is None:
         return "gone"
-    counts = refresh(source)
+    counts = refresh(source, on_transient=_raise_if_retries_left)
     return sum(counts.values())
+
+
+def _raise_if_retries_left(source, error):
+    job = get_current_job()
+    if job is not None and (job.retries_left or 0) > 0:
+        db.commit()  # the failure stays recorded (and shown) while RQ waits to retry
+        raise SourceUnreachable(str(error)) from error
 
 
 @task(queue="monitoring", timeout=60)

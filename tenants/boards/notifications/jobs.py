@@ -18,6 +18,7 @@ REMIND_AHEAD = timedelta(hours=24)
 
 
 def _card_link(agency, card_id):
+    """The absolute address of a card, for emails."""
     return absolute_url("boards.show_card", agency_slug=agency.slug, card_id=card_id)
 
 

@@ -6,7 +6,7 @@ worker always finds the notification it is asked to send.
 import logging
 
 from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from saas import db
 from saas.db import utcnow
@@ -26,6 +26,7 @@ def enqueue_after_commit(job, *args, **kwargs):
 
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending(session):
+    """Queue the jobs the transaction that just committed asked for."""
     for job, args, kwargs in session.info.pop(_PENDING, []):
         try:
             enqueue(job, *args, **kwargs)
@@ -35,6 +36,7 @@ def _enqueue_pending(session):
 
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session):
+    """Forget the jobs of a transaction that rolled back."""
     session.info.pop(_PENDING, None)
 
 

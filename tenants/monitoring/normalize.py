@@ -1,0 +1,83 @@
+"""Text normalisation shared by queries and texts: case, accents, ligatures, French elisions.
+
+Texts and query terms go through the same `normalize`, so "L'Oréal", "l’oreal" and
+"OREAL" all hold the word "oreal". `normalize_with_offsets` also maps each character
+of the result back to the original text, for highlighting.
+"""
+import re
+import unicodedata
+
+APOSTROPHES = frozenset("'’‘ʼ`′＇")
+# Letters that Unicode does not decompose into plain Latin letters.
+EXTRA_FOLDS = {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+# French elided words, dropped so that "l'Oréal" holds the word "oreal".
+ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|qu|[cdjlmnst])'")
+WORD = re.compile(r"[^ ']+")
+
+
+class _FoldTable(dict):
+    """Code point -> folded text, filled on first sight so str.translate does the work in C."""
+
+    def __missing__(self, code_point: int) -> str:
+        folded = self[code_point] = _fold_character(chr(code_point))
+        return folded
+
+
+def _fold_character(character: str) -> str:
+    """Fold one character to lower-case unaccented letters, an apostrophe, or a space."""
+    if character in APOSTROPHES:
+        return "'"
+    pieces = []
+    for part in unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", character).casefold()):
+        category = unicodedata.category(part)
+        if category in ("Mn", "Me"):
+            continue  # accents and other marks that sit on the previous letter
+        if part in APOSTROPHES:
+            pieces.append("'")
+        else:
+            pieces.append(EXTRA_FOLDS.get(part, part) if part.isalnum() or category == "Mc" else " ")
+    return "".join(pieces)
+
+
+_FOLDS = _FoldTable()
+
+
+def normalize(text: str) -> str:
+    """Return the words of a text, folded and joined by single spaces."""
+    folded = text.translate(_FOLDS)
+    if "'" in folded:
+        folded = ELISION.sub(" ", folded).replace("'", " ")
+    return " ".join(folded.split())
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """Return normalize(text) and, for each of its characters, its index in the text.
+
+    The list has one more item: where the text after the last word starts.
+    """
+    pieces = [_FOLDS[ord(character)] for character in text]
+    folded = "".join(pieces)
+    origin = [index for index, piece in enumerate(pieces) for _ in piece]
+    origin.append(len(text))
+    cleaned = ELISION.sub(lambda match: " " * len(match.group()), folded)
+    words, offsets, last_end = [], [], 0
+    for match in WORD.finditer(cleaned):
+        if words:
+            offsets.append(origin[last_end])  # the space stands for the separators after the last word
+        words.append(match.group())
+        offsets.extend(origin[match.start():match.end()])
+        last_end = match.end()
+    if not words:
+        return "", [len(text)]
+    offsets.append(origin[last_end])
+    return " ".join(words), offsets
+
+
+def tokenize(text: str) -> list[str]:
+    """Return the normalised words of a text."""
+    return normalize(text).split()
+
+
+def searchable_form(text: str) -> str:
+    """Return the normalised text between two spaces, as term keys are looked for in it."""
+    return f" {normalize(text)} "
