@@ -54,6 +54,7 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")  # dates are shown in this zone
     LANGUAGES = ("fr", "en")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
 

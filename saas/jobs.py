@@ -12,6 +12,8 @@ from contextlib import nullcontext
 from flask import current_app, has_app_context
 from redis import Redis
 from rq import Queue, Retry
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from saas import db, tenancy
 
@@ -90,6 +92,31 @@ def enqueue(job, *args, job_id=None, at_front=False, **kwargs):
         if existing is not None and existing.get_status(refresh=True) in ("queued", "started", "scheduled", "deferred"):
             return existing
     return queue.enqueue(job, *args, **kwargs, **options)
+
+
+_PENDING = "relais_jobs_after_commit"
+
+
+def enqueue_after_commit(job, *args, **kwargs):
+    """Queue a @task job once the current transaction has committed (never if it rolls back)."""
+    db.session.connection()  # inside a transaction, so that its rollback drops the job
+    db.session.info.setdefault(_PENDING, []).append((job, args, kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending(session):
+    """Queue the jobs the transaction that just committed asked for."""
+    for job, args, kwargs in session.info.pop(_PENDING, []):
+        try:
+            enqueue(job, *args, **kwargs)
+        except Exception:  # the row exists and is shown; a lost job must not fail the request
+            log.exception("could not queue %s%r", job.__name__, args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    """Forget the jobs of a transaction that rolled back."""
+    session.info.pop(_PENDING, None)
 
 
 def _app_context():

@@ -132,6 +132,30 @@ def test_a_second_person_sees_moves_new_cards_and_comments_live(live_server, pla
         screenshot(bruno, "boards-03-live-second-person")
 
 
+def test_a_filter_applies_at_once_and_to_live_updates(live_server, planned):
+    agency, client_id = planned
+    with chromium() as browser:
+        alice = sign_in(browser, live_server, agency.owner_email)
+        bruno = sign_in(browser, live_server, "bruno@lumiere.test")
+        for page in (alice, bruno):
+            page.goto(f"{live_server}/a/{agency.slug}/boards/{client_id}")
+            page.locator(".card", has_text="Press kit").wait_for()
+        bruno.select_option("#board-filters select[name=pole]", "cm")
+        bruno.locator(".card", has_text="Press kit").wait_for(state="detached")
+        assert "pole=cm" in bruno.url and bruno.locator("#board-feed").get_attribute("hx-get").endswith("pole=cm")
+        for title, pole in (("Fresh RP pitch", "rp"), ("Fresh TikTok series", "cm")):
+            alice.fill("#column-1 .quick-add input[name=title]", title)
+            alice.press("#column-1 .quick-add input[name=title]", "Enter")
+            alice.locator(".card-title", has_text=title).click()
+            alice.locator(f"[data-testid=card-panel] .seg.pole-{pole}").click()
+            alice.click(".card-form button[type=submit]")
+            alice.locator(".card-form .saved").wait_for()
+            alice.keyboard.press("Escape")
+        bruno.locator(".card", has_text="Fresh TikTok series").wait_for(timeout=8000)
+        bruno.wait_for_timeout(3500)  # one more poll: the shared-pole card of the same column must not sneak in
+        assert bruno.locator(".card", has_text="Fresh RP pitch").count() == 0
+
+
 def test_the_drawer_edits_a_card_and_a_concurrent_save_is_refused_with_the_text_kept(app, live_server, planned):
     agency, client_id = planned
     with chromium() as browser:

@@ -137,3 +137,23 @@ def test_live_endpoint_returns_only_newer_mentions(app, client, inbox):
 def test_forged_cursor_is_ignored(client, inbox):
     agency, _ = inbox
     assert client.get(f"/a/{agency.slug}/mentions/?after=not-a-cursor").status_code == 200
+
+
+def test_a_mention_becomes_a_card_and_the_link_holds_both_ways(app, client, inbox):
+    from tenants.boards.models import BoardCard
+
+    agency, ids = inbox
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        mention = db.session.scalars(select(Mention).where(Mention.sentiment == "negative")).first()
+    response = client.post(f"/a/{agency.slug}/mentions/{mention.id}/card")
+    assert response.status_code == 302 and "/boards/cards/" in response.location
+    card_page = client.get(response.location, headers=EN).get_data(as_text=True)
+    assert mention.title in card_page and f"mention={mention.id}" in card_page
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        card = db.session.scalars(select(BoardCard)).one()
+        assert (card.title, card.source_url, card.pole) == (mention.title, mention.url, "cm")
+        assert "negative" in card.description
+    again = client.post(f"/a/{agency.slug}/mentions/{mention.id}/card")
+    assert again.location == response.location  # one card per mention
+    inbox_page = client.get(f"/a/{agency.slug}/mentions/?mention={mention.id}&status=read", headers=EN).get_data(as_text=True)
+    assert "Open its card" in inbox_page and inbox_page.count('class="mention ') == 1

@@ -11,7 +11,7 @@ from saas.auth.models import POLES, Invitation, Membership
 from saas.auth.validation import clean_email, email_problem
 from saas.billing.limits import check_limit
 from saas.db import utcnow
-from saas.jobs import enqueue
+from saas.jobs import enqueue_after_commit
 from saas.web import get_or_404, require_role
 
 bp = Blueprint("members", __name__, url_prefix="/a/<agency_slug>/members")
@@ -51,7 +51,7 @@ def invite():
         return _page(errors, request.form, 422)
     check_limit("seats")
     invitation = service.create_invitation(email, role, pole, current_user)
-    enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
+    enqueue_after_commit(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
     flash(_("Invitation sent to %(email)s.", email=email), "success")
     return redirect(url_for("members.index"))
 
@@ -108,6 +108,6 @@ def resend_invitation(invitation_id):
     if invitation.accepted_at or invitation.revoked_at:
         flash(_("This invitation is no longer pending."), "error")
         return _page(status=409)
-    enqueue(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
+    enqueue_after_commit(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
     flash(_("Invitation sent again to %(email)s.", email=invitation.email), "success")
     return redirect(url_for("members.index"))

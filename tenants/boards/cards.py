@@ -48,8 +48,9 @@ def update_card(board, card, values, version, actor, assignees, labels):
         card.reminded_at = None  # a new due date deserves a new reminder
     for key in changed:
         setattr(card, key, values[key])
+    before = {a.membership_id for a in card.assignments}
     added = set_assignees(card, assignees)
-    if added or len(assignees) != len(card.assignments):
+    if before != {m.id for m in assignees}:
         changed.append("assignees")
     if set_labels(card, labels):
         changed.append("labels")
@@ -125,7 +126,10 @@ def _place(board, card, column, choose_index, actor):
     source_column = db.session.get(BoardColumn, card.column_id)
     source = [c for c in column_cards(card.column_id) if c.id != card.id]
     target = source if column.id == card.column_id else column_cards(column.id)
-    target.insert(max(0, min(choose_index(target), len(target))), card)
+    index = max(0, min(choose_index(target), len(target)))
+    if target is source and index == card.position:
+        return source_column  # already there: nothing to save or tell
+    target.insert(index, card)
     card.column_id = column.id
     renumber(target)
     if target is not source:

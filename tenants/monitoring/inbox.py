@@ -19,6 +19,7 @@ class InboxFilters:
     """What the person asked to see; every value comes from the query string, checked."""
 
     client_id: int | None = None
+    mention_id: int | None = None
     keyword_id: int | None = None
     source: str | None = None
     sentiment: str | None = None
@@ -31,7 +32,7 @@ class InboxFilters:
 
     def as_args(self):
         """The filters as query-string arguments (for links and the export)."""
-        values = {"client": self.client_id, "keyword": self.keyword_id, "source": self.source,
+        values = {"client": self.client_id, "mention": self.mention_id, "keyword": self.keyword_id, "source": self.source,
                   "sentiment": self.sentiment, "lang": self.language, "status": self.status, "q": self.text or None,
                   "from": self.date_from.date().isoformat() if self.date_from else None,
                   "to": self.date_to.date().isoformat() if self.date_to else None}
@@ -53,7 +54,7 @@ def _date(value, end_of_day=False):
 def read_filters(args):
     """Read the inbox filters from request arguments; unknown values are ignored, bad dates reported."""
     filters = InboxFilters(
-        client_id=_int(args.get("client")), keyword_id=_int(args.get("keyword")),
+        client_id=_int(args.get("client")), mention_id=_int(args.get("mention")), keyword_id=_int(args.get("keyword")),
         source=args.get("source") if args.get("source") in SOURCE_KINDS else None,
         sentiment=args.get("sentiment") if args.get("sentiment") in SENTIMENTS else None,
         language=args.get("lang") if args.get("lang") in ("fr", "en", "und") else None,
@@ -79,7 +80,8 @@ def filtered(filters):
     """The SELECT of mentions matching the filters (the agency scoping is added centrally)."""
     query = select(Mention)
     conditions = [
-        (filters.client_id, lambda v: Mention.client_id == v), (filters.keyword_id, lambda v: Mention.keyword_id == v),
+        (filters.client_id, lambda v: Mention.client_id == v), (filters.mention_id, lambda v: Mention.id == v),
+        (filters.keyword_id, lambda v: Mention.keyword_id == v),
         (filters.source, lambda v: Mention.source_kind == v), (filters.language, lambda v: Mention.language == v),
         (filters.date_from, lambda v: Mention.published_at >= v), (filters.date_to, lambda v: Mention.published_at <= v),
         (filters.sentiment, lambda v: func.coalesce(Mention.sentiment_corrected, Mention.sentiment) == v),

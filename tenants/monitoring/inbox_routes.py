@@ -1,13 +1,14 @@
 """The mentions inbox of the agency (all clients, or one): filters, live updates, bulk, export."""
 from flask import Response, abort, g, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.web import get_or_404
 from tenants.clients.models import Client
-from tenants.monitoring import bp, inbox
+from tenants.monitoring import bp, inbox, mention_cards
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, Keyword, Mention
 from tenants.monitoring.preview import segments
 
@@ -20,6 +21,13 @@ def _lookups():
     return clients, keywords
 
 
+def _row_context(rows, clients, keywords):
+    """What a mention row shows besides the mention: client, keyword, highlights, its card."""
+    return {"client_names": {c.id: c for c in clients}, "keyword_names": {k.id: k.query for k in keywords},
+            "segments": segments, "sentiments": SENTIMENTS,
+            "linked_cards": mention_cards.cards_of([m.id for m in rows])}
+
+
 @bp.get("/mentions/")
 def mentions():
     """The inbox: newest first, filtered; htmx asks for the rows only (next page, live)."""
@@ -27,9 +35,8 @@ def mentions():
     rows, cursor = inbox.page(filters, request.args.get("after"))
     clients, keywords = _lookups()
     context = {"mentions": rows, "cursor": cursor, "filters": filters, "args": filters.as_args(),
-               "clients": clients, "keywords": keywords, "client_names": {c.id: c for c in clients},
-               "keyword_names": {k.id: k.query for k in keywords}, "latest_id": inbox.latest_id(),
-               "segments": segments, "sentiments": SENTIMENTS, "statuses": MENTION_STATUSES}
+               "clients": clients, "keywords": keywords, "latest_id": inbox.latest_id(), "statuses": MENTION_STATUSES,
+               **_row_context(rows, clients, keywords)}
     if request.headers.get("HX-Request") and request.args.get("after"):
         return render_block(PAGE, "rows", **context)
     return render_template(PAGE, **context)
@@ -49,8 +56,7 @@ def mentions_live():
         return "", 204
     clients, keywords = _lookups()
     return render_template("monitoring/_live.html", mentions=rows, latest_id=max(m.id for m in rows),
-                           client_names={c.id: c for c in clients}, keyword_names={k.id: k.query for k in keywords},
-                           segments=segments, args=filters.as_args(), sentiments=SENTIMENTS)
+                           args=filters.as_args(), **_row_context(rows, clients, keywords))
 
 
 @bp.post("/mentions/bulk")
@@ -74,8 +80,21 @@ def correct_sentiment(mention_id):
         abort(400)
     inbox.correct_sentiment(mention, label, g.membership.user_id)
     clients, keywords = _lookups()
-    return render_template("monitoring/_mention.html", mention=mention, client_names={c.id: c for c in clients},
-                           keyword_names={k.id: k.query for k in keywords}, segments=segments, sentiments=SENTIMENTS)
+    return render_template("monitoring/_mention.html", mention=mention, **_row_context([mention], clients, keywords))
+
+
+@bp.post("/mentions/<int:mention_id>/card")
+def create_card(mention_id):
+    """Make a board card from a mention (or open the one made already); the link is kept both ways."""
+    mention = get_or_404(Mention, mention_id)
+    card = mention_cards.card_for(mention, current_user)
+    return redirect(url_for("boards.show_card", card_id=card.id))
+
+
+@bp.app_context_processor
+def _card_mentions():
+    """Let a board card show the mentions it was made from (boards know nothing of monitoring)."""
+    return {"card_mentions": mention_cards.mentions_of_card}
 
 
 @bp.get("/mentions/export.csv")

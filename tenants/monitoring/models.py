@@ -3,6 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, UTCDateTime, utcnow
@@ -139,8 +140,23 @@ class Mention(TenantScoped, Base):
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(8), default="new")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Shown to the client's guests in their portal (tenants/guests) only when the agency shares it.
+    shared_with_client: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def current_sentiment(self):
         """The sentiment a person set, else the computed one."""
         return self.sentiment_corrected or self.sentiment
+
+
+class CardMention(TenantScoped, Base):
+    """A mention a board card was made from (or linked to): the link both ways."""
+
+    __tablename__ = "card_mentions"
+    __tenant_args__ = (UniqueConstraint("agency_id", "card_id", "mention_id"),
+                       tenant_fk("card_id", "board_cards"), tenant_fk("mention_id", "mentions"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(Integer, index=True)
+    mention_id: Mapped[int] = mapped_column(Integer, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas.billing.limits import LimitReached, check_limit
-from saas.jobs import enqueue
+from saas.jobs import enqueue_after_commit
 from saas.web import get_or_404
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
@@ -48,7 +48,7 @@ def create_keyword(client_id):
     if any(errors.values()):
         return _page(client, errors, request.form, status)
     keyword = service.create_keyword(client.id, query, language)
-    enqueue(backfill_keyword, keyword.id, agency_id=g.agency.id, job_id=f"backfill-{keyword.id}")
+    enqueue_after_commit(backfill_keyword, keyword.id, agency_id=g.agency.id, job_id=f"backfill-{keyword.id}")
     flash(_("Keyword added: the first mentions are being fetched."), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 

@@ -1,43 +1,16 @@
 """Create, count, list and read notifications; each member's email choice.
 
-Emails leave through RQ jobs queued only once the transaction has committed, so the
-worker always finds the notification it is asked to send.
+Emails leave through RQ jobs queued only once the transaction has committed
+(`enqueue_after_commit`), so the worker always finds the notification it is asked to send.
 """
-import logging
-
-from sqlalchemy import event, func, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from saas import db
 from saas.db import utcnow
-from saas.jobs import enqueue
+from saas.jobs import enqueue_after_commit
 from tenants.boards.models import BoardCard
 from tenants.boards.notifications.models import EMAIL_MODES, Notification, NotificationPreference
-
-log = logging.getLogger("relais.notifications")
-_PENDING = "relais_jobs_after_commit"
-
-
-def enqueue_after_commit(job, *args, **kwargs):
-    """Queue a @task job once the current transaction has committed (never if it rolls back)."""
-    db.session.connection()  # inside a transaction, so that its rollback drops the job
-    db.session.info.setdefault(_PENDING, []).append((job, args, kwargs))
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_pending(session):
-    """Queue the jobs the transaction that just committed asked for."""
-    for job, args, kwargs in session.info.pop(_PENDING, []):
-        try:
-            enqueue(job, *args, **kwargs)
-        except Exception:  # the in-app notification exists; a lost email must not fail the request
-            log.exception("could not queue %s%r", job.__name__, args)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    """Forget the jobs of a transaction that rolled back."""
-    session.info.pop(_PENDING, None)
 
 
 def notify_members(memberships, kind, card, actor):

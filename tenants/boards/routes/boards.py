@@ -21,7 +21,7 @@ def show(client_id):
     board = board_of_client(client_id)
     context = columns_context(board, current_filter())
     if is_htmx() and request.headers.get("HX-Target") == "board-columns":
-        return render_template("boards/_columns.html", **context)
+        return render_template("boards/_columns.html", feed_oob=True, **context)  # the poller takes the filter
     return render_template("boards/board.html", members=queries.assignable_members(), labels=list_labels(),
                            view="board", **context)
 

@@ -1,7 +1,7 @@
 """Cards: quick add and full form, the card panel, edits (409 when stale), moves, delete."""
 import json
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,7 +39,7 @@ def render_panel(card, board, values=None, errors=None, status=200, **extra):
     """The card panel (htmx) or page, with the edit form filled with `values`."""
     template = "boards/_card_panel.html" if is_htmx() else "boards/card.html"
     return render_template(
-        template, card=card, board=board, columns=service.list_columns(board), members=queries.assignable_members(),
+        template, card=card, board=board, drawer=is_htmx(), columns=service.list_columns(board), members=queries.assignable_members(),
         labels=list_labels(), comments=details.list_comments(card), checklist=details.list_checklist(card),
         links=details.list_links(card), activities=card_activity(card), values=values or card_values(card),
         errors=errors or {}, **extra), status
@@ -101,6 +101,8 @@ def create_card(client_id):
         return render_template("boards/new_card.html", board=board, columns=service.list_columns(board), errors=errors,
                                values=typed_values(request.form), members=queries.assignable_members(),
                                labels=list_labels()), 422
+    if quick:
+        values["pole"] = g.membership.pole or "both"  # a quick card belongs to its author's pole
     card = cards.create_card(board, column, values, current_user, members, labels)
     if quick and is_htmx():
         return with_wip_notice(board_changed(board, {column.id}), board, column)
