@@ -43,12 +43,18 @@ def create_app(config=None):
     from tenants.boards import bp as boards_bp
     from tenants.boards.notifications import bp as notifications_bp
     from tenants.clients import bp as clients_bp
+    from tenants.crisis import bp as crisis_bp
     from tenants.monitoring import bp as monitoring_bp
     from tenants.workspace import bp as workspace_bp
 
     for blueprint in (auth_bp, members_bp, health_bp, i18n_bp, workspace_bp, clients_bp, billing_bp, monitoring_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (boards_bp, notifications_bp):
+    for blueprint in (boards_bp, notifications_bp, crisis_bp):
+        app.register_blueprint(blueprint)
+    from tenants.guests import bp as guests_bp
+    from tenants.guests import portal_bp
+
+    for blueprint in (guests_bp, portal_bp):
         app.register_blueprint(blueprint)
 
     from saas.cli import register_commands

@@ -17,7 +17,7 @@ def upgrade_database(url=None):
     config = AlembicConfig(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["database_url"] = url or current_app.config["DATABASE_URL"]
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 def register_commands(app):

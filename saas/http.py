@@ -20,7 +20,7 @@ from saas.http_errors import (BadStatus, BlockedAddress, ConnectionFailed, Fetch
                               InvalidURL, TooLarge, TooManyRedirects)
 from saas.http_targets import parse_target, resolve_allowed
 
-__all__ = ["fetch", "FetchResult", "FetchError", "InvalidURL", "BlockedAddress", "ConnectionFailed",
+__all__ = ["fetch", "post", "FetchResult", "FetchError", "InvalidURL", "BlockedAddress", "ConnectionFailed",
            "FetchTimeout", "TooLarge", "TooManyRedirects", "BadStatus", "USER_AGENT", "MAX_BYTES"]
 
 USER_AGENT = "Relais/0.1 (+https://relais.example/bot)"
@@ -96,7 +96,24 @@ def request_headers(accept, etag, last_modified):
     return headers
 
 
-def _send(target, addresses, headers, deadline, connect_timeout):
+def post(url, body, headers, *, timeout=10.0):
+    """POST bytes to an address checked like every fetch (no redirects followed); return the status.
+
+    Raise BadStatus for an answer of 300 or more, and a FetchError for any refusal or failure.
+    """
+    target = parse_target(url)
+    headers = {"User-Agent": USER_AGENT, **headers}
+    pool, response = _send(target, resolve_allowed(target), headers, time.monotonic() + timeout,
+                           min(CONNECT_TIMEOUT, timeout), method="POST", body=body)
+    status, retry_after = response.status, response.headers.get("retry-after")
+    response.close()
+    pool.close()
+    if status >= 300:
+        raise BadStatus(status, retry_after)
+    return status
+
+
+def _send(target, addresses, headers, deadline, connect_timeout, method="GET", body=None):
     """Send the request to the first resolved address that accepts a connection."""
     failure = ConnectionFailed("The site could not be reached.")
     for address in addresses:
@@ -104,7 +121,7 @@ def _send(target, addresses, headers, deadline, connect_timeout):
         pool = _pool(target, address, urllib3.Timeout(connect=min(connect_timeout, remaining),
                                                       read=remaining))
         try:
-            response = pool.urlopen("GET", target.path, headers={**headers, "Host": target.host_header},
+            response = pool.urlopen(method, target.path, body=body, headers={**headers, "Host": target.host_header},
                                     redirect=False, retries=False, preload_content=False,
                                     decode_content=False, assert_same_host=False)
             return pool, response

@@ -55,7 +55,7 @@ class BadStatus(FetchError):
 
     def __init__(self, status, retry_after=None):
         self.status = status
-        self.sentence = _status_sentence(status) + "."
+        self.sentence = _status_sentence(status)
         self.retry_after = int(retry_after) if str(retry_after or "").isdigit() else None
         super().__init__(f"{_status_sentence(status)} (HTTP {status}).")
 

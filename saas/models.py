@@ -9,3 +9,5 @@ def import_all():
     import tenants.monitoring.models  # noqa: F401
     import tenants.boards.models  # noqa: F401
     import tenants.boards.notifications.models  # noqa: F401
+    import tenants.guests.models  # noqa: F401
+    import tenants.crisis.models  # noqa: F401

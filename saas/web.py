@@ -2,12 +2,16 @@
 import hmac
 
 from flask import abort, current_app, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.auth.models import Agency, Membership, User
+from saas.errors import render_error
 from saas.extensions import login_manager
+
+GUEST_PAUSED = _l("The agency's space is paused: you can read everything here, but not write or approve for now.")
 
 
 def load_user(user_key):
@@ -47,7 +51,10 @@ def resolve_agency():
     g.agency, g.membership = agency, membership
     from saas.billing.access import enforce_billing_access  # late: billing's views import this module
 
-    return enforce_billing_access()
+    refusal = enforce_billing_access()
+    if refusal is not None and membership.role == "guest":  # a client is never told about the agency's billing
+        return render_error(403, GUEST_PAUSED)
+    return refusal
 
 
 def content_security_policy(form_targets=()):

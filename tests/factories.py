@@ -34,6 +34,8 @@ def populate(app, agency, prefix):
         ids = {"client_id": client.id, "membership_id": membership.id, "invitation_id": invitation.id}
         ids.update(populate_boards(client, membership, owner, prefix))
         ids.update(populate_monitoring(client, prefix))
+        ids.update(populate_crisis(client, membership, prefix))
+        ids.update(populate_guests(agency.slug, client, owner, ids, prefix))
         db.commit()
     return Populated(agency, ids, client.name)
 
@@ -70,3 +72,42 @@ def populate_monitoring(client, prefix):
     db.session.add(mention)
     db.session.flush()
     return {"keyword_id": keyword.id, "source_id": source.id, "mention_id": mention.id}
+
+
+def populate_crisis(client, member, prefix):
+    """Give the client an alert rule that fired once: its crisis, the alert and a failed delivery."""
+    from saas.db import utcnow
+    from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
+
+    rule = AlertRule(client_id=client.id, name=f"{prefix} crisis watch", secret="s" * 48, recipient_ids=[member.id])
+    crisis = Crisis(client_id=client.id)
+    db.session.add_all([rule, crisis])
+    db.session.flush()
+    alert = CrisisAlert(rule_id=rule.id, crisis_id=crisis.id, window_start=utcnow(), score=72.0,
+                        evidence={"sensitivity": "medium", "parts": {}, "chart": []})
+    db.session.add(alert)
+    db.session.flush()
+    delivery = AlertDelivery(rule_id=rule.id, alert_id=alert.id, channel="email", target=member.user.email,
+                             key=f"alert:{alert.id}:email", status="failed", attempts=4)
+    db.session.add(delivery)
+    db.session.flush()
+    return {"rule_id": rule.id, "crisis_id": crisis.id, "alert_id": alert.id, "delivery_id": delivery.id}
+
+
+def populate_guests(slug, client, owner, ids, prefix):
+    """Share the card and the mention with the client; give the client a guest and a pending guest invitation."""
+    from tests.conftest import PASSWORD
+    from tenants.boards.models import BoardCard
+    from tenants.guests import service as guests
+    from tenants.monitoring.models import Mention
+
+    card = db.session.get(BoardCard, ids["card_id"])
+    card.client_visible = True
+    db.session.get(Mention, ids["mention_id"]).shared_with_client = True
+    user = accounts.register_user(f"guest@{slug}.test", f"{prefix} Guest", PASSWORD)
+    guest = Membership(user_id=user.id, role="guest")
+    db.session.add(guest)
+    db.session.flush()
+    guests.set_guest_clients(guest, [client])
+    invitation = guests.invite_guest(f"guest.invitee@{slug}.test", [client], owner)
+    return {"guest_membership_id": guest.id, "guest_invitation_id": invitation.id}

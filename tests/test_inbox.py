@@ -145,7 +145,7 @@ def test_a_mention_becomes_a_card_and_the_link_holds_both_ways(app, client, inbo
     agency, ids = inbox
     with app.app_context(), tenancy.agency_scope(agency.id):
         mention = db.session.scalars(select(Mention).where(Mention.sentiment == "negative")).first()
-    response = client.post(f"/a/{agency.slug}/mentions/{mention.id}/card")
+    response = client.post(f"/a/{agency.slug}/mentions/{mention.id}/card", headers=EN)
     assert response.status_code == 302 and "/boards/cards/" in response.location
     card_page = client.get(response.location, headers=EN).get_data(as_text=True)
     assert mention.title in card_page and f"mention={mention.id}" in card_page

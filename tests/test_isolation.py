@@ -17,7 +17,9 @@ from tests.factories import populate
 OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "invitation_id": "invitation_id",
                  "card_id": "card_id", "column_id": "column_id", "label_id": "label_id", "comment_id": "comment_id",
                  "item_id": "item_id", "link_id": "link_id", "notification_id": "notification_id",
-                 "keyword_id": "keyword_id", "mention_id": "mention_id", "source_id": "source_id"}
+                 "keyword_id": "keyword_id", "mention_id": "mention_id", "source_id": "source_id",
+                 "rule_id": "rule_id", "crisis_id": "crisis_id", "alert_id": "alert_id", "delivery_id": "delivery_id",
+                 "guest_id": "guest_membership_id", "guest_invitation_id": "guest_invitation_id"}
 PLATFORM_ENDPOINTS = {
     "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",

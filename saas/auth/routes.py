@@ -1,6 +1,6 @@
 """Views of signup, login, logout, password reset, account and invitations."""
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -42,6 +42,8 @@ def home_for(user):
     staff = [(m, a) for m, a in memberships if m.role != "guest"]
     if len(staff) == 1 and len(memberships) == 1:
         return url_for("workspace.home", agency_slug=staff[0][1].slug)
+    if not staff and len(memberships) == 1:  # a guest of one agency goes to its client portal
+        return url_for("portal.home", agency_slug=memberships[0][1].slug)
     return url_for("auth.agencies")
 
 
@@ -217,6 +219,9 @@ def accept_invitation(token):
     except service.TokenError as exc:
         status = 400 if exc.reason == "invalid" else 410
         return render_template("auth/token_error.html", message=TOKEN_MESSAGES[exc.reason]), status
+    if request.args.get("lang") in current_app.config["LANGUAGES"] and not current_user.is_authenticated:
+        session["lang"] = request.args["lang"]  # the language the guest was invited in
+        refresh()
     existing = service.find_user_by_email(invitation.email)
     context = {"agency": agency, "invitation": invitation, "token": token, "existing": existing}
     if current_user.is_authenticated and current_user.email != invitation.email:
@@ -239,5 +244,5 @@ def accept_invitation(token):
     service.accept_invitation(invitation, user)
     flash(_("You have joined %(agency)s.", agency=agency.name), "success")
     if invitation.role == "guest":
-        return redirect(url_for("auth.agencies"))
+        return redirect(url_for("portal.home", agency_slug=agency.slug))
     return redirect(url_for("workspace.home", agency_slug=agency.slug))

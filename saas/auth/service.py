@@ -180,6 +180,10 @@ def accept_invitation(invitation, user):
         db.session.add(membership)
     invitation.accepted_at = utcnow()
     db.session.flush()
+    if invitation.role == "guest":
+        from tenants.guests.service import attach_guest  # late: the platform imports no feature at load time
+
+        attach_guest(invitation, membership)
     return membership
 
 

@@ -79,6 +79,7 @@ class BoardCard(TenantScoped, Base):
         Index("ix_board_cards_column_position", "agency_id", "column_id", "position"),
         Index("ix_board_cards_due_at", "agency_id", "due_at"),
         CheckConstraint("pole IN ('rp','cm','both')", name="pole"),
+        CheckConstraint("approval_state IN ('none','awaiting','approved','changes_requested')", name="approval_state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,6 +100,12 @@ class BoardCard(TenantScoped, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The client's approval (tenants/guests/approvals.py): none, awaiting, approved or changes_requested.
+    approval_state: Mapped[str] = mapped_column(String(20), default="none", server_default="none")
+    approval_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approval_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     board: Mapped[Board] = _loader(Board, "BoardCard.board_id")
     column: Mapped[BoardColumn] = _loader(BoardColumn, "BoardCard.column_id")
@@ -165,15 +172,21 @@ class ChecklistItem(TenantScoped, Base):
 
 
 class CardComment(TenantScoped, Base):
-    """A comment on a card (Markdown; @handles notify members)."""
+    """A comment on a card (Markdown; @handles notify members).
+
+    `visibility` splits two threads: "internal" (the team's) and "client" (shared with the
+    client's guests, see tenants/guests). Guests only ever read the client thread.
+    """
 
     __tablename__ = "card_comments"
-    __tenant_args__ = (tenant_fk("card_id", "board_cards"),)
+    __tenant_args__ = (tenant_fk("card_id", "board_cards"),
+                       CheckConstraint("visibility IN ('internal','client')", name="visibility"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     card_id: Mapped[int] = mapped_column(Integer, index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(8), default="internal", server_default="internal")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User | None] = relationship(User, lazy="joined", viewonly=True)

@@ -9,26 +9,27 @@ from saas.db import Base, UTCDateTime, utcnow
 from saas.tenancy import TenantScoped, tenant_fk
 from tenants.boards.models import BoardCard
 
-KINDS = ("assigned", "mentioned", "due")
+KINDS = ("assigned", "mentioned", "due", "client_comment", "approved", "changes_requested")
 EMAIL_MODES = ("instant", "digest", "off")
 
 
 class Notification(TenantScoped, Base):
-    """Something a member should see: an assignment, a mention, a card coming due."""
+    """Something a member should see: an assignment, a mention, a card coming due, a client's word."""
 
     __tablename__ = "notifications"
     __tenant_args__ = (
         tenant_fk("membership_id", "memberships"),
         tenant_fk("card_id", "board_cards"),
         Index("ix_notifications_recipient_unread", "agency_id", "membership_id", "read_at"),
-        CheckConstraint("kind IN ('assigned','mentioned','due')", name="kind"),
+        CheckConstraint("kind IN ('assigned','mentioned','due','client_comment','approved','changes_requested')",
+                        name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(Integer)
     card_id: Mapped[int] = mapped_column(Integer, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

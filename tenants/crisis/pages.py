@@ -1,0 +1,98 @@
+"""What each crisis page shows: the context its template needs, built from the services."""
+from flask import request
+from flask_babel import format_datetime, format_time
+from sqlalchemy import select
+
+from saas import db
+from tenants.crisis import backtest, charts, detector, explain, incidents, service
+from tenants.crisis.alerts import list_deliveries, sample_mentions_of
+from tenants.crisis.buckets import from_epoch
+from tenants.crisis.crisis_card import card_of
+from tenants.crisis.models import AlertRule, Crisis
+from tenants.monitoring.models import Keyword
+
+
+def short_time(moment):
+    """A chart tick: the hour, in the person's time zone."""
+    return format_time(moment, "HH:mm")
+
+
+def short_day(moment):
+    """A chart tick: the day, in the person's time zone."""
+    return format_datetime(moment, "d MMM")
+
+
+def rule_form_context(client, values, errors):
+    """What the rule form needs: the client's keywords, the team, the choices."""
+    keywords = db.session.scalars(select(Keyword).where(Keyword.client_id == client.id).order_by(Keyword.id)).all()
+    return {"client": client, "values": values, "errors": errors, "keywords": keywords,
+            "members": service.staff_members(), "sensitivities": explain.SENSITIVITY_LABELS,
+            "thresholds": detector.SENSITIVITY}
+
+
+def client_page(client, values=None, errors=None):
+    """A client's crisis watch: the week's signal (all keywords or one), its rules, its crises, the rule form."""
+    summary = service.keyword_summary(client.id)
+    keyword_id = service.bounded_int(request.args.get("keyword"), 1, 2**31 - 1)
+    keyword_id = keyword_id if keyword_id in {k.id for k, _m, _s in summary} else None
+    points = service.client_signal(client.id, keyword_id)
+    return {"signal": charts.volume_chart(points, short_day, x_ticks=8), "rules": service.list_rules(client.id),
+            "summary": summary, "shown_keyword": keyword_id,
+            "crises": incidents.list_crises(client.id, limit=10), "thresholds": detector.SENSITIVITY,
+            "sensitivity_labels": explain.SENSITIVITY_LABELS,
+            **rule_form_context(client, values or dict(service.RULE_DEFAULTS, name=""), errors or {})}
+
+
+def rule_page(rule, values=None, errors=None):
+    """A rule's settings, its delivery log and its backtest panel."""
+    return {"rule": rule, "deliveries": list_deliveries(rule), "channel_labels": explain.CHANNEL_LABELS,
+            "status_labels": explain.STATUS_LABELS,
+            **rule_form_context(rule.client, values or service.rule_form_values(rule), errors or {})}
+
+
+def alert_page(alert):
+    """Why an alert fired: the score and its parts, the chart, terms, sources, mentions."""
+    evidence = alert.evidence
+    crisis = db.session.get(Crisis, alert.crisis_id)
+    window = evidence.get("window", [0, 0])
+    chart = charts.volume_chart(evidence.get("chart", []), short_time, highlight=window,
+                                marks=[(window[1], "")])
+    top_count = max([n for _, _, n in evidence.get("top_sources", [])] or [1])
+    return {"alert": alert, "rule": alert.rule, "crisis": crisis, "client": crisis.client, "chart": chart,
+            "ring": charts.score_ring(alert.score), "threshold": explain.threshold_of(evidence["sensitivity"]),
+            "mode_label": explain.MODE_LABELS.get(evidence.get("mode"), ""), "top_count": top_count,
+            "samples": sample_mentions_of(alert), "card": card_of(crisis),
+            "window_start": from_epoch(window[0]), "window_end": from_epoch(window[1]),
+            "sensitivity_labels": explain.SENSITIVITY_LABELS, "thresholds": detector.SENSITIVITY}
+
+
+def crisis_page(crisis):
+    """A crisis: its alerts, its card, whether it is still open."""
+    alerts = incidents.alerts_of(crisis)
+    return {"crisis": crisis, "alerts": alerts, "card": card_of(crisis), "client": crisis.client,
+            "ring": charts.score_ring(crisis.peak_score), "threshold": detector.SENSITIVITY["medium"].score}
+
+
+def index_page():
+    """Every crisis of the agency and every rule, open crises first."""
+    rules = db.session.scalars(select(AlertRule).order_by(AlertRule.client_id, AlertRule.id)).all()
+    return {"crises": incidents.list_crises(), "rules": rules, "sensitivity_labels": explain.SENSITIVITY_LABELS,
+            "thresholds": detector.SENSITIVITY, "threshold": detector.SENSITIVITY["medium"].score}
+
+
+def tuned_settings(rule, args):
+    """The settings a person is trying in the backtest (query string), else the rule's own."""
+    sensitivity = args.get("sensitivity") if args.get("sensitivity") in detector.SENSITIVITY else None
+    return {"sensitivity": sensitivity,
+            "min_volume": service.bounded_int(args.get("min_volume"), 1, 100000),
+            "cooldown_minutes": service.bounded_int(args.get("cooldown_minutes"), 0, 7 * 24 * 60)}
+
+
+def backtest_page(rule):
+    """The backtest fragment: when the rule (or the tuned settings) would have fired."""
+    result = backtest.backtest_rule(rule, **tuned_settings(rule, request.args))
+    marks = [(firing.t, "") for firing in result.firings]
+    chart = charts.volume_chart(result.chart, short_day, marks=marks, x_ticks=8)
+    return {"rule": rule, "result": result, "chart": chart, "threshold": explain.threshold_of(result.sensitivity),
+            "sensitivity_labels": explain.SENSITIVITY_LABELS, "part_labels": explain.PART_LABELS,
+            "part_order": explain.PART_ORDER}

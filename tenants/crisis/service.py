@@ -1,0 +1,155 @@
+"""Alert rules: the form, create, update, delete, the secret; a client's recent signal."""
+import secrets
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from saas import db
+from saas.auth.service import members_of_agency
+from saas.auth.validation import text_problem
+from saas.db import utcnow
+from saas.http_errors import FetchError
+from tenants.crisis import buckets, detector
+from tenants.crisis.models import RECIPIENT_POLES, SENSITIVITIES, WEBHOOK_FORMATS, AlertRule, MentionBucket
+from tenants.crisis.webhooks import check_webhook_url
+from tenants.monitoring.models import Keyword
+
+RULE_DEFAULTS = {"sensitivity": "medium", "min_volume": "10", "cooldown_minutes": "180", "recipient_pole": "both",
+                 "notify_in_app": "1", "notify_email": "1", "webhook_format": "json", "active": "1"}
+OVERVIEW_DAYS = 7
+
+
+def new_secret():
+    """A fresh signing secret for a rule's webhook."""
+    return secrets.token_hex(24)
+
+
+def bounded_int(value, low, high):
+    """The integer typed in a form when it lies in [low, high], else None."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if low <= number <= high else None
+
+
+def staff_members():
+    """The members a rule may alert (guests never)."""
+    return [m for m in members_of_agency() if m.role != "guest"]
+
+
+def clean_rule_form(form, client):
+    """Read a rule form into (values, errors); errors keep what was typed."""
+    keyword_id = bounded_int(form.get("keyword_id"), 1, 2**31 - 1) if form.get("keyword_id") else None
+    values = {
+        "name": form.get("name", "").strip(), "keyword_id": keyword_id,
+        "sensitivity": form.get("sensitivity", ""), "min_volume": bounded_int(form.get("min_volume"), 1, 100000),
+        "cooldown_minutes": bounded_int(form.get("cooldown_minutes"), 0, 7 * 24 * 60),
+        "recipient_pole": form.get("recipient_pole") or None,
+        "recipient_ids": sorted({int(v) for v in form.getlist("recipient_ids") if v.isdigit() and len(v) < 10}),
+        "notify_in_app": bool(form.get("notify_in_app")), "notify_email": bool(form.get("notify_email")),
+        "notify_digest": bool(form.get("notify_digest")), "webhook_url": form.get("webhook_url", "").strip() or None,
+        "webhook_format": form.get("webhook_format", "json"), "active": bool(form.get("active")),
+    }
+    errors = {"name": text_problem(values["name"], _l("Name"), 120)}
+    keyword = db.session.get(Keyword, keyword_id) if keyword_id else None
+    if form.get("keyword_id") and (keyword is None or keyword.client_id != client.id):
+        errors["keyword_id"] = _l("Choose one of this client's keywords, or all of them.")
+    if values["sensitivity"] not in SENSITIVITIES:
+        errors["sensitivity"] = _l("Choose a sensitivity: low, medium or high.")
+    if values["min_volume"] is None:
+        errors["min_volume"] = _l("Enter a number of mentions between 1 and 100,000.")
+    if values["cooldown_minutes"] is None:
+        errors["cooldown_minutes"] = _l("Enter a number of minutes between 0 and 10,080 (a week).")
+    if values["recipient_pole"] not in (None, *RECIPIENT_POLES):
+        errors["recipient_pole"] = _l("Choose a pole: PR, CM, both, or nobody.")
+    if set(values["recipient_ids"]) - {m.id for m in staff_members()}:
+        errors["recipient_ids"] = _l("Choose recipients among the agency's team.")
+    if values["webhook_format"] not in WEBHOOK_FORMATS:
+        errors["webhook_format"] = _l("Choose a webhook format: JSON or Slack.")
+    errors["webhook_url"] = webhook_problem(values["webhook_url"])
+    return values, {k: v for k, v in errors.items() if v}
+
+
+def webhook_problem(url):
+    """Return why a webhook address is refused (shape, private network), or None."""
+    if not url:
+        return None
+    if len(url) > 1000:
+        return _l("This address is too long.")
+    try:
+        check_webhook_url(url)
+    except FetchError as exc:
+        return _(str(exc))
+    return None
+
+
+def list_rules(client_id):
+    """A client's rules, oldest first."""
+    return db.session.scalars(select(AlertRule).where(AlertRule.client_id == client_id).order_by(AlertRule.id)).all()
+
+
+def create_rule(client, values):
+    """Create a rule with a fresh webhook secret; it knows its series' history from the buckets."""
+    rule = AlertRule(client_id=client.id, secret=new_secret(), **values)
+    rule.series_start = buckets.first_bucket(client.id, values.get("keyword_id"))
+    db.session.add(rule)
+    db.session.flush()
+    return rule
+
+
+def update_rule(rule, values):
+    """Save a rule's settings (a new keyword means a new series history)."""
+    if values.get("keyword_id") != rule.keyword_id:
+        rule.series_start = buckets.first_bucket(rule.client_id, values.get("keyword_id"))
+    for key, value in values.items():
+        setattr(rule, key, value)
+    db.session.flush()
+
+
+def rotate_secret(rule):
+    """Give a rule's webhook a new signing secret (the old one stops working at once)."""
+    rule.secret = new_secret()
+
+
+def delete_rule(rule):
+    """Delete a rule with its alerts and delivery log."""
+    db.session.delete(rule)
+    db.session.flush()
+
+
+def rule_form_values(rule):
+    """A rule as form values."""
+    return {"name": rule.name, "keyword_id": str(rule.keyword_id or ""), "sensitivity": rule.sensitivity,
+            "min_volume": str(rule.min_volume), "cooldown_minutes": str(rule.cooldown_minutes),
+            "recipient_pole": rule.recipient_pole or "", "recipient_ids": [str(i) for i in rule.recipient_ids or []],
+            "notify_in_app": "1" if rule.notify_in_app else "", "notify_email": "1" if rule.notify_email else "",
+            "notify_digest": "1" if rule.notify_digest else "", "webhook_url": rule.webhook_url or "",
+            "webhook_format": rule.webhook_format, "active": "1" if rule.active else ""}
+
+
+def client_signal(client_id, keyword_id=None, days=OVERVIEW_DAYS, now=None):
+    """The client's hourly volume over the last days, with the usual band (chart points)."""
+    end = detector.floor_step(buckets.to_epoch(now or utcnow()))
+    end -= end % detector.HOUR
+    start = buckets.first_bucket(client_id, keyword_id)
+    series_start = buckets.to_epoch(start) if start else None
+    history_start = end - days * detector.DAY - 4 * detector.WEEK - detector.DAY  # the baseline looks back 4 weeks
+    counts = buckets.load_range(client_id, keyword_id, history_start, end)
+    ends = range(end - days * detector.DAY + detector.HOUR, end + 1, detector.HOUR)
+    return detector.history_points(counts, series_start, ends)
+
+
+def keyword_summary(client_id, days=OVERVIEW_DAYS, now=None):
+    """Each keyword's mentions and negative share over the last days: [(keyword, mentions, share)]."""
+    since = buckets.from_epoch(buckets.to_epoch(now or utcnow()) - days * detector.DAY)
+    totals = {keyword_id: (m, n) for keyword_id, m, n in db.session.execute(
+        select(MentionBucket.keyword_id, func.sum(MentionBucket.mentions), func.sum(MentionBucket.negative))
+        .where(MentionBucket.client_id == client_id, MentionBucket.width == 60, MentionBucket.start >= since)
+        .group_by(MentionBucket.keyword_id)).all()}
+    summary = []
+    for keyword in db.session.scalars(select(Keyword).where(Keyword.client_id == client_id).order_by(Keyword.id)):
+        mentions, negative = totals.get(keyword.id, (0, 0))
+        summary.append((keyword, int(mentions), int(negative) / mentions if mentions else 0.0))
+    return summary
