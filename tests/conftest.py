@@ -158,4 +158,26 @@ def live_server(app):
     app.config["BASE_URL"] = "http://localhost"
 
 
+@pytest.fixture
+def mailbox(app):
+    """A real local SMTP server (aiosmtpd) that the app sends its mail to."""
+    from tests.mailbox import Mailbox
+
+    box = Mailbox().start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
+    yield box
+    app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    box.stop()
+
+
+def run_worker(app, *queues):
+    """Run a real RQ worker (a work horse forked per job) until the queues are empty."""
+    from rq import Worker
+
+    from saas.jobs import QUEUES, get_queue, redis_connection
+
+    with app.app_context():
+        Worker([get_queue(name) for name in (queues or QUEUES)], connection=redis_connection()).work(burst=True)
+
+
 ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.auth import service as accounts
-from saas.auth.models import Invitation, Membership
+from saas.auth.models import Membership
 from tenants.clients.models import Client
 
 

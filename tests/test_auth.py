@@ -2,12 +2,9 @@
 import re
 
 import pytest
-from sqlalchemy import select
 
-from saas import db
 from saas.auth import service as accounts
 from saas.auth.jobs import send_password_reset_email
-from saas.auth.models import Agency, Membership, User
 from tests.conftest import PASSWORD, login
 
 SIGNUP = {"agency_name": "Agence Lumière", "agency_slug": "", "name": "Alice Martin",

@@ -2,16 +2,16 @@
 import json
 import time
 
-from rq import SimpleWorker
 from sqlalchemy import select
 
 from saas import db
 from saas.billing.models import StripeEvent
-from saas.jobs import get_queue, redis_connection
+from saas.jobs import get_queue
 from tests.fake_stripe import (  # noqa: F401  (fixtures)
     billing_on, checkout_completed_object, event, fake_stripe, invoice_object, sign,
 )
 from tests.test_billing import read_subscription, set_subscription
+from tests.conftest import run_worker
 
 
 def post_event(client, payload, signature=None, timestamp=None):
@@ -20,11 +20,6 @@ def post_event(client, payload, signature=None, timestamp=None):
     headers = {"Stripe-Signature": signature or sign(body, timestamp=timestamp), "Content-Type": "application/json"}
     return client.post("/billing/webhook", data=body, headers=headers, csrf=False)
 
-
-def run_worker(app):
-    """Run the queued jobs with a real RQ worker, then stop."""
-    with app.app_context():
-        SimpleWorker([get_queue("default")], connection=redis_connection()).work(burst=True)
 
 
 def queued(app):

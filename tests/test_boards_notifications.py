@@ -17,19 +17,11 @@ from tenants.boards.notifications.models import Notification
 from tenants.boards.notifications.service import enqueue_after_commit
 from tests.conftest import login
 from tests.factories import populate
-from tests.mailbox import Mailbox, text_of
-from tests.test_invitations import run_worker
+from tests.mailbox import text_of
+from tests.conftest import run_worker
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
 
-
-@pytest.fixture
-def mailbox(app):
-    box = Mailbox().start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
-    yield box
-    app.config.update(MAIL_SERVER="", MAIL_PORT=25)
-    box.stop()
 
 
 @pytest.fixture

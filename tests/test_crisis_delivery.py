@@ -4,28 +4,19 @@ import hmac
 import json
 
 import pytest
-from rq import Worker
 from sqlalchemy import select
 
 from saas import db, tenancy
-from saas.jobs import get_queue, redis_connection
+from saas.jobs import get_queue
 from tenants.boards.notifications.models import Notification
 from tenants.crisis import deliveries
 from tenants.crisis.jobs import send_alert_digests
 from tenants.crisis.models import AlertDelivery, AlertRule
-from tests.conftest import login
+from tests.conftest import login, run_worker
 from tests.local_server import SeenRequest, allow_local, local_server  # noqa: F401  (fixtures)
-from tests.mailbox import Mailbox, text_of
+from tests.mailbox import text_of
 from tests.test_crisis import T, WEEKS, add_mentions, add_rule, detect, make_client, spike_rows, steady, stream
 
-
-@pytest.fixture
-def mailbox(app):
-    box = Mailbox().start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
-    yield box
-    app.config.update(MAIL_SERVER="", MAIL_PORT=25)
-    box.stop()
 
 
 @pytest.fixture
@@ -65,11 +56,6 @@ def accept_posts(server, statuses):
 
     server.httpd.RequestHandlerClass = PostHandler
 
-
-def run_worker(app, *queues):
-    """Run a real RQ worker (a work horse forked per job) until the queues are empty."""
-    with app.app_context():
-        Worker([get_queue(name) for name in queues], connection=redis_connection()).work(burst=True)
 
 
 def deliveries_of(app, agency_id, channel):

@@ -21,8 +21,8 @@ from tenants.monitoring.models import Mention
 from tests.conftest import PASSWORD, login
 from tests.factories import populate
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
-from tests.mailbox import Mailbox, text_of
-from tests.test_invitations import run_worker
+from tests.mailbox import text_of
+from tests.conftest import run_worker
 
 EN = {"Accept-Language": "en"}
 HX = {"HX-Request": "true", "Accept-Language": "en"}
@@ -43,14 +43,6 @@ class World:
     member: str
     guest: str
 
-
-@pytest.fixture
-def mailbox(app):
-    box = Mailbox().start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
-    yield box
-    app.config.update(MAIL_SERVER="", MAIL_PORT=25)
-    box.stop()
 
 
 def build_world(app, make_agency):

@@ -9,8 +9,8 @@ from tenants.boards.models import CardComment
 from tenants.boards.notifications.models import Notification
 from tenants.guests.approvals import approval_columns
 from tenants.guests.models import GuestClient
-from tests.test_guests import HX, INTERNAL_NOTE, card_state, in_agency, mailbox, signed_in, world  # noqa: F401
-from tests.test_invitations import run_worker
+from tests.test_guests import HX, INTERNAL_NOTE, card_state, in_agency, signed_in, world  # noqa: F401
+from tests.conftest import run_worker
 from tests.test_isolation import snapshot
 
 

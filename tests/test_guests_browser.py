@@ -19,8 +19,7 @@ from tenants.monitoring.models import Mention
 from tests.browser import ARTIFACTS, chromium, screenshot
 from tests.mailbox import text_of
 from tests.test_boards_browser import VIEWPORT, sign_in
-from tests.test_guests import mailbox  # noqa: F401  (the SMTP server fixture)
-from tests.test_invitations import run_worker
+from tests.conftest import run_worker
 
 pytestmark = pytest.mark.browser
 HEADLINES = [

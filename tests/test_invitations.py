@@ -3,30 +3,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from rq import Worker
 from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.auth.models import Invitation, Membership
-from saas.jobs import get_queue, redis_connection
-from tests.conftest import PASSWORD, login
-from tests.mailbox import Mailbox, text_of
+from tests.conftest import PASSWORD, login, run_worker
+from tests.mailbox import text_of
 
 
-@pytest.fixture
-def mailbox(app):
-    box = Mailbox().start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=box.port)
-    yield box
-    app.config.update(MAIL_SERVER="", MAIL_PORT=25)
-    box.stop()
-
-
-def run_worker(app):
-    """Run a real RQ worker (forking a work horse per job) until the queues are empty."""
-    with app.app_context():
-        queues = [get_queue(name) for name in ("mail", "default")]
-        Worker(queues, connection=redis_connection()).work(burst=True)
 
 
 def invite(client, agency, email="new.person@lumiere.test", role="member", pole="rp"):

@@ -8,7 +8,7 @@ from saas import db, tenancy
 from saas.jobs import enqueue, get_queue, redis_connection
 from tenants.monitoring.jobs import enqueue_due_sources, refresh_source
 from tenants.monitoring.models import Keyword, Mention, Source
-from tests.conftest import login
+from tests.conftest import login, run_worker
 from tests.local_server import allow_local, local_server  # noqa: F401  (fixtures)
 
 HX = {"HX-Request": "true", "Accept-Language": "en"}
@@ -31,10 +31,6 @@ HN = b"""{"hits": [{"objectID": "4242", "created_at_i": 1795600000, "title": "Da
 {"objectID": "4243", "created_at_i": 1795600100, "comment_text": "Danone support was terrible, never again",
 "story_title": "Ask HN: worst customer service?", "author": "jdoe", "_tags": ["comment"]}], "nbHits": 2}"""
 
-
-def run_worker(app):
-    with app.app_context():
-        Worker([get_queue("monitoring"), get_queue("default")], connection=redis_connection()).work(burst=True)
 
 
 @pytest.fixture

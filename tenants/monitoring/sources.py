@@ -7,7 +7,7 @@ from sqlalchemy import and_, exists, select
 from saas import db, tenancy
 from saas.db import utcnow
 from tenants.monitoring.models import Source, ClientSource
-from tenants.monitoring.query import And, Not, Or, Term, parse_query
+from tenants.monitoring.query import Not, Or, Term, parse_query
 
 MAX_BACKOFF = timedelta(hours=6)
 
