@@ -9,6 +9,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 log = logging.getLogger("relais.mail")
+# How mail jobs retry a failing SMTP server: 3 more tries, after 10 s, 1 min and 5 min.
+MAIL_RETRY = (3, (10, 60, 300))
 
 
 def absolute_url(endpoint, **values):

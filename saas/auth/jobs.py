@@ -5,9 +5,7 @@ from saas import db
 from saas.auth.models import Agency, Invitation, User
 from saas.auth.service import invitation_token, reset_token
 from saas.jobs import task
-from saas.mail import absolute_url, render_mail, send_mail
-
-MAIL_RETRY = (3, (10, 60, 300))
+from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail
 
 
 @task(queue="mail", retry=MAIL_RETRY)

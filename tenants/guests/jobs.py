@@ -6,12 +6,10 @@ from saas import db
 from saas.auth.models import Agency, Invitation, User
 from saas.auth.service import invitation_token
 from saas.jobs import task
-from saas.mail import absolute_url, render_mail, send_mail
+from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail
 from tenants.boards.models import BoardCard
 from tenants.clients.models import Client
 from tenants.guests.models import GuestClient
-
-MAIL_RETRY = (3, (10, 60, 300))
 
 
 @task(queue="mail", retry=MAIL_RETRY)

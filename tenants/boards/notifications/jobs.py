@@ -8,12 +8,11 @@ from saas import db, tenancy
 from saas.auth.models import Agency, Membership
 from saas.db import utcnow
 from saas.jobs import enqueue, task
-from saas.mail import absolute_url, render_mail, send_mail
+from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail
 from tenants.boards.models import BoardCard, BoardColumn
 from tenants.boards.notifications.models import Notification, NotificationPreference
 from tenants.boards.notifications.service import digest_notifications, email_mode, notify_members
 
-MAIL_RETRY = (3, (10, 60, 300))
 REMIND_AHEAD = timedelta(hours=24)
 
 
