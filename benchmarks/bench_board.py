@@ -15,6 +15,7 @@ from sqlalchemy import event, select
 
 from saas import create_app, db, tenancy
 from saas.auth import service as accounts
+from saas.auth import sessions
 from saas.auth.models import Membership
 from saas.cli import upgrade_database
 from saas.config import TestConfig
@@ -63,7 +64,7 @@ def seed_board(client, cards=CARDS, comments=COMMENTS, seed=SEED):
 
 
 def make_agency_with_board(app, cards=CARDS, comments=COMMENTS):
-    """Create an agency, two members, labels and a seeded board; return (owner id, slug, client id)."""
+    """Create an agency, two members, labels and a seeded board; return (the owner's session key, slug, client id)."""
     with app.app_context():
         owner = accounts.register_user("owner@bench.test", "Ada Owner", "Correct-Horse-Battery-42")
         agency = accounts.create_agency("Agence Bench", "agence-bench", owner)
@@ -77,8 +78,9 @@ def make_agency_with_board(app, cards=CARDS, comments=COMMENTS):
             db.session.add(client)
             db.session.flush()
             seed_board(client, cards, comments)
+            key = sessions.open_session(owner, ip="127.0.0.1", user_agent="benchmark")
             db.commit()
-            return owner.get_id(), agency.slug, client.id
+            return key, agency.slug, client.id
 
 
 def timed(client, url, runs=RUNS):

@@ -4,12 +4,13 @@ Each job is idempotent, so a restart of the cron process or a late run is harmle
 """
 from rq import cron
 
-from saas.auth.jobs import purge_stale_invitations
+from saas.auth.jobs import purge_ended_sessions, purge_stale_invitations
 from tenants.boards.notifications.jobs import remind_due_cards, send_notification_digests
 from tenants.crisis.jobs import detect_crises, send_alert_digests
 from tenants.monitoring.jobs import enqueue_due_sources, purge_old_source_items
 
 cron.register(purge_stale_invitations, queue_name=purge_stale_invitations.queue_name, cron="17 3 * * *")
+cron.register(purge_ended_sessions, queue_name=purge_ended_sessions.queue_name, cron="23 * * * *")
 cron.register(remind_due_cards, queue_name=remind_due_cards.queue_name, cron="*/15 * * * *")
 cron.register(send_notification_digests, queue_name=send_notification_digests.queue_name, cron="0 7 * * *")
 cron.register(enqueue_due_sources, queue_name=enqueue_due_sources.queue_name, interval=60)

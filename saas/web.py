@@ -1,28 +1,21 @@
 """The request lifecycle: who is signed in, which agency, the commit point, safe headers."""
-import hmac
-
 from flask import abort, current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from saas import db, tenancy
-from saas.auth.models import Agency, Membership, User
+from saas.auth import sessions
+from saas.auth.models import Agency, Membership
 from saas.errors import render_error
 from saas.extensions import login_manager
 
 GUEST_PAUSED = _l("The agency's space is paused: you can read everything here, but not write or approve for now.")
 
 
-def load_user(user_key):
-    """Load the signed-in user; a session made before a password change is refused."""
-    user_id, _, token = (user_key or "").partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not hmac.compare_digest(user.session_token, token):
-        return None
-    return user
+def load_user(session_key):
+    """Load the signed-in user from the session record the cookies name (revoked or expired: nobody)."""
+    return sessions.load_user(session_key, ip=request.remote_addr)
 
 
 def guest_allowed(view):

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from saas.auth import routes  # noqa: E402,F401  (registers the views)
+from saas.auth import routes, session_views  # noqa: E402,F401  (registers the views)

@@ -54,3 +54,11 @@ def purge_stale_invitations(days=30):
             delete(Invitation).where(or_(Invitation.expires_at < cutoff, Invitation.revoked_at < cutoff))
         )
     return result.rowcount
+
+
+@task(queue="default")
+def purge_ended_sessions():
+    """Delete the session records that were revoked or have expired (platform-wide)."""
+    from saas.auth.sessions import purge_ended
+
+    return purge_ended()

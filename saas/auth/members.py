@@ -81,7 +81,7 @@ def change_role(membership_id):
 def remove(membership_id):
     """Remove someone from the agency (owners only; never the last owner)."""
     membership = get_or_404(Membership, membership_id)
-    if not service.remove_member(membership):
+    if not service.remove_member(membership, removed_by=current_user):
         flash(_("The agency must keep at least one owner."), "error")
         return _page(status=409)
     flash(_("Member removed."), "success")

@@ -2,7 +2,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, UTCDateTime, utcnow
@@ -11,11 +11,6 @@ from saas.tenancy import TenantScoped
 ROLES = ("owner", "admin", "member", "guest")
 POLES = ("rp", "cm", "both")
 MANAGER_ROLES = ("owner", "admin")
-
-
-def new_session_token():
-    """Return a fresh random token that ties sessions to a password."""
-    return secrets.token_urlsafe(16)
 
 
 class User(Base):
@@ -28,7 +23,6 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -36,10 +30,15 @@ class User(Base):
     is_active = True
     is_anonymous = False
     is_authenticated = True
+    # Set for the signed-in person of a request (saas/auth/sessions.py): the session record and its key.
+    current_session = None
+    session_key = None
 
     def get_id(self):
-        """Identify the user and the password generation the session was made with."""
-        return f"{self.id}:{self.session_token}"
+        """The key of the session record this person is signed in with (never the user id)."""
+        if self.session_key is None:
+            raise RuntimeError("sign people in through saas.auth.sessions.open_session()")
+        return self.session_key
 
 
 class Agency(Base):
@@ -96,3 +95,26 @@ class Invitation(TenantScoped, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserSession(Base):
+    """One signed-in browser: the session and remember-me cookies carry `<id>:<secret>`.
+
+    Only a hash of the secret is kept. Revoking the record (logout, "sign out", password
+    change, removal from an agency) refuses both cookies at their next request.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str] = mapped_column(String(512), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from saas import ratelimit
-from saas.auth import bp, service
+from saas.auth import bp, service, sessions
 from saas.auth.jobs import send_invitation_email, send_password_reset_email  # noqa: F401
 from saas.auth.validation import clean_email, email_problem, slug_problem, slugify, text_problem
 from saas.jobs import enqueue
@@ -26,14 +26,27 @@ def _form_error(template, errors, **context):
 
 
 def start_session(user, remember=False):
-    """Begin a fresh session for `user` (a new session on every login)."""
+    """Begin a fresh session for `user`: a new record and a new cookie on every login (no fixation)."""
     if hasattr(user, "_get_current_object"):
         user = user._get_current_object()  # never store the current_user proxy itself
+    if current_user.is_authenticated:
+        sessions.revoke(current_user.current_session)  # the browser's previous session ends here
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    if not remember and current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        session["_remember"] = "clear"  # an older remember-me cookie must not outlive this sign-in
+    sessions.open_session(user, remember=remember, ip=request.remote_addr, user_agent=request.user_agent.string)
     login_user(user, remember=remember)
+
+
+def end_session():
+    """Sign out: revoke the session record, forget the session, delete the remember-me cookie."""
+    if current_user.is_authenticated:
+        sessions.revoke(current_user.current_session)
+    session.clear()
+    logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
 
 
 def home_for(user):
@@ -135,9 +148,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out and forget the session."""
-    logout_user()
-    session.clear()
+    """Sign out: this session ends on the server too, so a copied cookie no longer works."""
+    end_session()
     return redirect(url_for("auth.login"))
 
 
@@ -177,12 +189,20 @@ def reset_password(token):
     return redirect(home_for(user))
 
 
+def account_sessions():
+    """The account page's list of the person's live sessions, each described in words."""
+    from saas.auth.devices import describe
+
+    rows = [(record, *describe(record.user_agent)) for record in sessions.active_sessions(current_user)]
+    return {"sessions": rows, "this_session": current_user.current_session}
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @login_required
 def account():
-    """Edit one's name and language, and change one's password."""
+    """Edit one's name and language, change one's password, see and end one's sessions."""
     if request.method == "GET":
-        return render_template("auth/account.html", errors={}, form={})
+        return render_template("auth/account.html", errors={}, form={}, **account_sessions())
     errors = {}
     if request.form.get("action") == "password":
         from saas.passwords import verify_password
@@ -193,9 +213,10 @@ def account():
         problems = password_problems(password, current_user.email, current_user.name)
         errors["new_password"] = " ".join(map(str, problems)) or None
         if any(errors.values()):
-            return _form_error("auth/account.html", errors)
+            return _form_error("auth/account.html", errors, **account_sessions())
+        remember = current_user.current_session.remember
         service.set_password(current_user, password)
-        start_session(current_user)
+        start_session(current_user, remember=remember)
         flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
         return redirect(url_for("auth.account"))
     name = request.form.get("name", "").strip()
@@ -204,7 +225,7 @@ def account():
     if locale not in current_app.config["LANGUAGES"]:
         errors["locale"] = _l("Choose French or English.")
     if any(errors.values()):
-        return _form_error("auth/account.html", errors)
+        return _form_error("auth/account.html", errors, **account_sessions())
     current_user.name, current_user.locale = name, locale
     session["lang"] = locale
     flash(_("Your settings have been saved."), "success")

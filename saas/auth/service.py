@@ -6,7 +6,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from saas import db, tenancy
-from saas.auth.models import Agency, Invitation, Membership, User, new_session_token
+from saas.auth import sessions
+from saas.auth.models import Agency, Invitation, Membership, User
 from saas.db import utcnow
 from saas.passwords import hash_password, needs_rehash, verify_password
 
@@ -48,9 +49,9 @@ def authenticate(email, password):
 
 
 def set_password(user, password):
-    """Set a new password and end every session made with the old one."""
+    """Set a new password and end every session made with the old one (the caller opens a fresh one)."""
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
+    sessions.revoke_all(user.id)
 
 
 def slug_taken(slug):
@@ -110,11 +111,16 @@ def change_role(membership, role, pole):
     return True
 
 
-def remove_member(membership):
-    """Remove someone from the agency; the last owner cannot be removed."""
+def remove_member(membership, removed_by=None):
+    """Remove someone from the agency; the last owner cannot be removed.
+
+    The removed person's sessions end too (not when people remove themselves).
+    """
     if is_last_owner(membership):
         return False
     db.session.delete(membership)
+    if removed_by is None or removed_by.id != membership.user_id:
+        sessions.revoke_all(membership.user_id)
     return True
 
 
