@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas import db, tenancy
+from saas import db, htmx, tenancy
 from saas.auth.models import Agency, Membership, User
 from saas.errors import render_error
 from saas.extensions import login_manager
@@ -91,6 +91,7 @@ def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    htmx.init_app(app, login_manager)
 
     @app.url_value_preprocessor
     def _pull_agency_slug(endpoint, values):
@@ -126,8 +127,6 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", content_security_policy())
-        if request.headers.get("HX-Request"):
-            response.vary.add("HX-Request")
         return response
 
     @app.teardown_request
