@@ -11,6 +11,7 @@ from saas.auth.models import Agency, Membership, User
 from saas.errors import render_error
 from saas.extensions import login_manager
 
+HSTS = "max-age=31536000; includeSubDomains"  # one year; sent over HTTPS only
 GUEST_PAUSED = _l("The agency's space is paused: you can read everything here, but not write or approve for now.")
 
 
@@ -127,6 +128,8 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", content_security_policy())
+        if request.is_secure:  # behind a proxy, ProxyFix (TRUST_PROXY) tells the client's scheme
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.teardown_request
