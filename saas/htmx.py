@@ -13,7 +13,7 @@ model of `hx_redirect()`. Neither sets `Vary` on its own, hence this small modul
 """
 from urllib.parse import urlsplit
 
-from flask import flash, g, make_response, redirect, request, url_for
+from flask import flash, g, make_response, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_url
 
@@ -52,7 +52,8 @@ def session_ended():
     """Back to the login page: htmx loads it as a page, then returns to the page the user was on."""
     if not is_htmx():
         return redirect(login_url("auth.login", request.url))
-    flash(SESSION_ENDED, "info")
+    if str(SESSION_ENDED) not in [message for _category, message in session.get("_flashes", [])]:
+        flash(SESSION_ENDED, "info")  # once, though several polls may end up here
     return hx_redirect(url_for("auth.login", next=current_page()), 401)
 
 
