@@ -20,7 +20,7 @@ def create_app(config=None):
 
         app.config["SECRET_KEY"] = instance_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from saas import db, errors, models, web
+    from saas import assets, db, errors, models, web
     from saas.extensions import babel, csrf, login_manager
     from saas.i18n import select_locale
 
@@ -33,6 +33,7 @@ def create_app(config=None):
     app.jinja_env.globals["get_locale"] = get_locale
     login_manager.init_app(app)
     web.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
 
     from saas.auth import bp as auth_bp

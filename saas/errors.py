@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from saas import db
+from saas import db, htmx
 
 log = logging.getLogger("relais.errors")
 
@@ -25,7 +25,7 @@ MESSAGES = {
 def render_error(code, message=None):
     """Render the error page (or fragment, for htmx) for an HTTP status."""
     title, default = MESSAGES.get(code, MESSAGES[400])
-    template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/error.html"
+    template = "errors/_error.html" if htmx.is_htmx() else "errors/error.html"
     return render_template(template, code=code, title=title, message=message or default), code
 
 
@@ -34,6 +34,8 @@ def init_app(app):
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
+        if htmx.csrf_failed_without_session():  # not a form error: the page's session has ended
+            return htmx.session_ended()
         return render_error(400, _l("Your session form expired or is missing its security token. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)

@@ -4,12 +4,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from saas import db, tenancy
+from saas import db, htmx, tenancy
 from saas.auth import sessions
 from saas.auth.models import Agency, Membership
 from saas.errors import render_error
 from saas.extensions import login_manager
 
+HSTS = "max-age=31536000; includeSubDomains"  # one year; sent over HTTPS only
 GUEST_PAUSED = _l("The agency's space is paused: you can read everything here, but not write or approve for now.")
 
 
@@ -84,6 +85,7 @@ def init_app(app):
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    htmx.init_app(app, login_manager)
 
     @app.url_value_preprocessor
     def _pull_agency_slug(endpoint, values):
@@ -119,8 +121,8 @@ def init_app(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Content-Security-Policy", content_security_policy())
-        if request.headers.get("HX-Request"):
-            response.vary.add("HX-Request")
+        if request.is_secure:  # behind a proxy, ProxyFix (TRUST_PROXY) tells the client's scheme
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     @app.teardown_request

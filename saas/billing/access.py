@@ -14,6 +14,7 @@ from saas.billing import service
 from saas.billing.models import Subscription
 from saas.billing.plans import GRACE_DAYS, get_plan
 from saas.db import utcnow
+from saas.htmx import is_htmx
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 READ_ONLY_REASONS = {
@@ -89,5 +90,5 @@ def enforce_billing_access():
 
 def render_refusal(title, message):
     """Answer 402 with a clear message and the way to the billing page (a fragment for htmx)."""
-    template = "billing/_refusal.html" if request.headers.get("HX-Request") else "billing/refusal.html"
+    template = "billing/_refusal.html" if is_htmx() else "billing/refusal.html"
     return render_template(template, title=title, message=message), 402

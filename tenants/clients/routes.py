@@ -5,15 +5,12 @@ from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
 from saas.billing.limits import check_limit
+from saas.htmx import header, is_htmx
 from saas.web import get_or_404, require_role
 from tenants.clients import bp, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 
 PAGE = "clients/index.html"
-
-
-def _htmx():
-    return bool(request.headers.get("HX-Request"))
 
 
 def _form_context(values=None, errors=None, client=None):
@@ -28,7 +25,7 @@ def index():
     archived = request.args.get("archived") == "1"
     context = {"clients": service.list_clients(search, archived), "q": search, "archived": archived,
                **_form_context()}
-    if _htmx() and request.headers.get("HX-Target") == "client-list":
+    if is_htmx() and header("HX-Target") == "client-list":
         return render_block(PAGE, "client_list", **context)
     return render_template(PAGE, **context)
 
@@ -40,13 +37,13 @@ def create():
     if not errors and service.name_taken(values["name"]):
         errors["name"] = _l("A client with this name already exists.")
     if errors:
-        if _htmx():
+        if is_htmx():
             return render_template("clients/_form.html", **_form_context(request.form, errors)), 422
         return render_template(PAGE, clients=service.list_clients(), q="", archived=False,
                                **_form_context(request.form, errors)), 422
     check_limit("clients")
     client = service.create_client(values)
-    if _htmx():
+    if is_htmx():
         return render_template("clients/_created.html", created=client, **_form_context())
     flash(_("Client %(name)s created.", name=client.name), "success")
     return redirect(url_for("clients.index"))
@@ -71,7 +68,7 @@ def edit(client_id):
     client = get_or_404(Client, client_id)
     values = {"name": client.name, "sector": client.sector, "website": client.website, "notes": client.notes,
               "color": client.color, **{f"handle_{k}": v for k, v in (client.social_handles or {}).items()}}
-    template = "clients/_edit_row.html" if _htmx() else "clients/edit.html"
+    template = "clients/_edit_row.html" if is_htmx() else "clients/edit.html"
     return render_template(template, **_form_context(values, None, client))
 
 
@@ -83,10 +80,10 @@ def update(client_id):
     if not errors and service.name_taken(values["name"], exclude_id=client.id):
         errors["name"] = _l("A client with this name already exists.")
     if errors:
-        template = "clients/_edit_row.html" if _htmx() else "clients/edit.html"
+        template = "clients/_edit_row.html" if is_htmx() else "clients/edit.html"
         return render_template(template, **_form_context(request.form, errors, client)), 422
     service.update_client(client, values)
-    if _htmx():
+    if is_htmx():
         return render_template("clients/_row.html", client=client)
     flash(_("Client saved."), "success")
     return redirect(url_for("clients.show", client_id=client.id))

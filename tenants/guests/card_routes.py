@@ -4,11 +4,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from saas.errors import render_error
+from saas.htmx import is_htmx
 from saas.jobs import enqueue_after_commit
 from saas.urls import safe_next
 from saas.web import get_or_404
 from tenants.boards.forms import clean_comment
-from tenants.boards.routes import board_changed, card_or_404, is_htmx
+from tenants.boards.routes import board_changed, card_or_404
 from tenants.guests import approvals, bp, portal
 from tenants.guests.jobs import send_approval_request_email
 from tenants.monitoring.models import Mention

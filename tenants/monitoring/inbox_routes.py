@@ -6,6 +6,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from saas import db, tenancy
+from saas.htmx import is_htmx
 from saas.web import get_or_404
 from tenants.clients.models import Client
 from tenants.monitoring import bp, inbox, mention_cards
@@ -37,7 +38,7 @@ def mentions():
     context = {"mentions": rows, "cursor": cursor, "filters": filters, "args": filters.as_args(),
                "clients": clients, "keywords": keywords, "latest_id": inbox.latest_id(), "statuses": MENTION_STATUSES,
                **_row_context(rows, clients, keywords)}
-    if request.headers.get("HX-Request") and request.args.get("after"):
+    if is_htmx() and request.args.get("after"):
         return render_block(PAGE, "rows", **context)
     return render_template(PAGE, **context)
 

@@ -7,15 +7,11 @@ from werkzeug.datastructures import MultiDict
 
 from saas import db
 from saas.errors import render_error
+from saas.htmx import header, is_htmx
 from saas.web import get_or_404
 from tenants.boards import queries, service
 from tenants.boards.models import BoardCard, BoardColumn
 from tenants.clients.models import Client
-
-
-def is_htmx():
-    """Tell whether htmx sent the request (it then gets fragments)."""
-    return bool(request.headers.get("HX-Request"))
 
 
 def get_all_or_404(model, ids):
@@ -65,7 +61,7 @@ def board_changed(board, column_ids=None):
     if not is_htmx():
         return redirect(url_for("boards.show", client_id=board.client_id))
     # The page's own filter travels in its address, which htmx sends along.
-    page_args = MultiDict(parse_qsl(urlsplit(request.headers.get("HX-Current-URL", "")).query))
+    page_args = MultiDict(parse_qsl(urlsplit(header("HX-Current-URL") or "").query))
     card_filter = queries.CardFilter.from_args(page_args, g.membership)
     return render_template("boards/_changes.html", **columns_context(board, card_filter, column_ids))
 

@@ -1,10 +1,11 @@
 """The boards overview, a client's board, and its activity log."""
-from flask import render_template, request
+from flask import render_template
 
+from saas.htmx import header, is_htmx
 from tenants.boards import bp, queries
 from tenants.boards.activity import board_activity
 from tenants.boards.labels import list_labels
-from tenants.boards.routes import board_of_client, columns_context, current_filter, is_htmx
+from tenants.boards.routes import board_of_client, columns_context, current_filter
 from tenants.clients.service import list_clients
 
 
@@ -20,7 +21,7 @@ def show(client_id):
     """A client's board (created on first visit), filtered; htmx gets just the columns."""
     board = board_of_client(client_id)
     context = columns_context(board, current_filter())
-    if is_htmx() and request.headers.get("HX-Target") == "board-columns":
+    if is_htmx() and header("HX-Target") == "board-columns":
         return render_template("boards/_columns.html", feed_oob=True, **context)  # the poller takes the filter
     return render_template("boards/board.html", members=queries.assignable_members(), labels=list_labels(),
                            view="board", **context)

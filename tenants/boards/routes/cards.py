@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from saas.auth.models import Membership
+from saas.htmx import is_htmx
 from saas.web import get_or_404
 from tenants.boards import bp, cards, details, queries, service
 from tenants.boards.activity import card_activity
@@ -14,8 +15,7 @@ from tenants.boards.display import local_time
 from tenants.boards.forms import clean_card_form, parse_ids, parse_int
 from tenants.boards.labels import list_labels
 from tenants.boards.models import BoardCard, BoardColumn, BoardLabel
-from tenants.boards.routes import (board_changed, board_of_client, card_or_404, get_all_or_404, is_htmx,
-                                   refuse)
+from tenants.boards.routes import board_changed, board_of_client, card_or_404, get_all_or_404, refuse
 
 PREFILL = ("title", "description", "source_url", "source_excerpt")
 
