@@ -1,5 +1,5 @@
 """The request lifecycle: who is signed in, which agency, the commit point, safe headers."""
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,6 +25,16 @@ def guest_allowed(view):
     return view
 
 
+def guests_go_to(endpoint):
+    """Mark a staff view whose guests are sent to `endpoint` (a portal view) instead of a 404."""
+
+    def mark(view):
+        view.guests_go_to = endpoint
+        return view
+
+    return mark
+
+
 def resolve_agency():
     """Resolve /a/<agency_slug>/ once per request and check the membership."""
     slug = g.pop("agency_slug", None)
@@ -41,6 +51,8 @@ def resolve_agency():
         abort(404)
     view = current_app.view_functions.get(request.endpoint)
     if membership.role == "guest" and not getattr(view, "guest_allowed", False):
+        if getattr(view, "guests_go_to", None) and request.method == "GET":
+            return redirect(url_for(view.guests_go_to, agency_slug=slug))
         abort(404)
     g.agency, g.membership = agency, membership
     from saas.billing.access import enforce_billing_access  # late: billing's views import this module

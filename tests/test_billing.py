@@ -11,6 +11,7 @@ from saas.billing.limits import check_limit
 from saas.billing.models import Subscription
 from saas.db import utcnow
 from tenants.clients.models import Client
+from tests.conftest import login
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -290,3 +291,157 @@ def test_member_of_a_read_only_workspace_is_told_who_can_renew(app, billing_on, 
     set_subscription(app, agency, trial_ends_at=utcnow() - timedelta(days=1))
     page = add_client(logged_in("member@agency.test"), agency, "Brand").get_data(as_text=True)
     assert "An owner or admin of the agency can change the plan" in page and "/billing/" not in page
+
+
+PARALLEL = 8
+RACES = {  # kind: (table the creation inserts into, how many exist already on Solo, the form posted)
+    "clients": ("clients", 1, lambda agency, ids, n: (f"/a/{agency.slug}/clients/", {"name": f"Rush {n}", "color": "#4f46e5"})),
+    "keywords": ("keywords", 23, lambda agency, ids, n: (f"/a/{agency.slug}/clients/{ids['client']}/keywords",
+                                                         {"query": f"Rush {n}"})),
+    "seats": ("invitations", 1, lambda agency, ids, n: (f"/a/{agency.slug}/members/invite",
+                                                        {"email": f"rush{n}@agency.test", "role": "member", "pole": "cm"})),
+}
+
+
+def _prepare_race(app, agency, kind):
+    """Fill the agency's Solo plan up to one or two items below its `kind` limit."""
+    from tenants.monitoring import service as monitoring
+    from tenants.monitoring.models import Keyword
+
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        brand = Client(name="Danone")
+        db.session.add(brand)
+        db.session.flush()
+        monitoring.settings_of(brand.id)
+        if kind == "keywords":
+            db.session.add_all([Keyword(client_id=brand.id, query=f"Danone {n}", backfill_state="done") for n in range(23)])
+        db.commit()
+        return {"client": brand.id}
+
+
+def _backends_waiting_on_locks(database_url):
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()").fetchone()[0]
+
+
+@pytest.mark.parametrize("kind", sorted(RACES))
+def test_parallel_creations_never_overrun_the_plan(app, billing_on, make_agency, database_url, kind):
+    """Eight simultaneous creations on a full-but-one Solo plan: exactly the limit exists afterwards.
+
+    The test holds a lock on the table the creations insert into, so every request has done
+    its limit check before any row exists: without one lock around count and insert, all
+    eight would pass. It lets go once the eight requests are all waiting in PostgreSQL.
+    """
+    import threading
+
+    import psycopg
+
+    from saas.billing.plans import get_plan
+
+    agency = make_agency()
+    set_subscription(app, agency, plan="solo")
+    ids = _prepare_race(app, agency, kind)
+    table, existing, form = RACES[kind]
+    signed = app.test_client()
+    login(signed, agency.owner_email)
+    cookie = signed.get_cookie("session")
+    clients = []
+    for _ in range(PARALLEL):
+        browser = app.test_client()
+        browser.set_cookie("session", cookie.value)
+        clients.append(browser)
+    statuses, start = [], threading.Barrier(PARALLEL)
+
+    def create(browser, n):
+        url, data = form(agency, ids, n)
+        start.wait()
+        statuses.append(browser.post(url, data=data).status_code)
+
+    with psycopg.connect(database_url) as holder:
+        holder.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # reads go on, inserts wait
+        threads = [threading.Thread(target=create, args=(browser, n)) for n, browser in enumerate(clients)]
+        for thread in threads:
+            thread.start()
+        deadline = utcnow() + timedelta(seconds=60)
+        while _backends_waiting_on_locks(database_url) < PARALLEL and utcnow() < deadline:
+            threading.Event().wait(0.05)
+        holder.rollback()
+    for thread in threads:
+        thread.join()
+    limit = get_plan("solo").limit(kind)
+    created = limit - existing
+    assert sorted(statuses) == [302] * created + [402] * (PARALLEL - created)
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(f"SELECT count(*) FROM {table} WHERE agency_id = %s", (agency.id,)).fetchone()[0]
+    assert rows == (limit if kind != "seats" else created)  # seats: the owner is a membership, not an invitation
+
+
+@pytest.fixture
+def sqlite_app(app, tmp_path, redis_url):
+    """The app on a fresh SQLite database, billing on (no Stripe call is made); the test app's database after."""
+    from saas import create_app
+    from saas.cli import upgrade_database
+
+    url = f"sqlite:///{tmp_path / 'relais.db'}"
+    upgrade_database(url)
+    config = type("SQLiteConfig", (object,), {key: value for key, value in app.config.items()})
+    config.DATABASE_URL, config.STRIPE_SECRET_KEY, config.WTF_CSRF_ENABLED = url, "sk_test_relais", False
+    sqlite = create_app(config)
+    yield sqlite, tmp_path / "relais.db"
+    db.session.remove()
+    sqlite.extensions["relais_engine"].dispose()
+    db.SessionFactory.configure(bind=app.extensions["relais_engine"])
+
+
+def test_parallel_creations_never_overrun_the_plan_on_sqlite(sqlite_app):
+    """The same race on SQLite: a writer holds the database until all eight requests are about to write."""
+    import sqlite3
+    import threading
+
+    from sqlalchemy import event
+
+    from saas.auth import service as accounts
+    from tests.conftest import PASSWORD
+
+    app, path = sqlite_app
+    with app.app_context():
+        owner = accounts.register_user("owner@solo.test", "Owner", PASSWORD)
+        agency = accounts.create_agency("Solo Studio", "solo-studio", owner)
+        db.commit()
+        with tenancy.agency_scope(agency.id):
+            db.session.scalar(select(Subscription)).plan = "solo"
+            db.commit()
+    signed = app.test_client()
+    login(signed, "owner@solo.test")
+    cookie = signed.get_cookie("session").value
+    writers, statuses, start = set(), [], threading.Barrier(PARALLEL)
+
+    @event.listens_for(app.extensions["relais_engine"], "before_cursor_execute")
+    def _about_to_write(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writers.add(threading.get_ident())
+
+    def create(n):
+        browser = app.test_client()
+        browser.set_cookie("session", cookie)
+        start.wait()
+        statuses.append(browser.post("/a/solo-studio/clients/", data={"name": f"Rush {n}", "color": "#4f46e5"}).status_code)
+
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # the one write lock: reads go on, writes wait (busy timeout)
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(PARALLEL)]
+    for thread in threads:
+        thread.start()
+    deadline = utcnow() + timedelta(seconds=60)
+    while len(writers) < PARALLEL and utcnow() < deadline:
+        threading.Event().wait(0.05)
+    holder.execute("ROLLBACK")
+    holder.close()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302] * 3 + [402] * (PARALLEL - 3)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 3

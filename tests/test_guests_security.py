@@ -1,7 +1,7 @@
 """A guest of client A1 of agency A sweeps every route of the app, with every method.
 
-Only the portal answers, and only for A1 and its client-visible cards; every other workspace
-route answers 404. No answer carries internal comments, another client's name, a member's
+Only the portal answers, and only for A1 and its client-visible cards; the workspace home
+sends the guest to the portal; every other workspace route answers 404. No answer carries internal comments, another client's name, a member's
 email or billing, and nothing changes in either agency.
 """
 import pytest
@@ -10,6 +10,7 @@ from flask import url_for
 from tests.test_guests import HIDDEN_NOTE, INTERNAL_NOTE, build_world, signed_in
 from tests.test_isolation import MUTATING_FORM, build, methods, snapshot, workspace_rules
 
+GUEST_REDIRECTS = {"workspace.home": "portal/"}  # endpoint -> where a guest's GET is sent, under /a/<slug>/
 PORTAL = {"portal.home", "portal.client", "portal.card", "portal.comment", "portal.approve", "portal.request_changes"}
 PLATFORM_GETS = {"auth.index": {}, "auth.login": {}, "auth.signup": {}, "auth.forgot_password": {},
                  "auth.account": {}, "auth.agencies": {}, "health.healthz": {},
@@ -59,7 +60,10 @@ def test_a_guest_reaches_only_the_portal_of_their_own_client(app, world, guest, 
             for headers in HEADER_SETS:
                 response = guest.open(url, method=method, data=MUTATING_FORM, headers={**headers, "Accept-Language": "en"})
                 assert_clean(response.get_data(as_text=True), hidden, f"{method} {url}")
-                if rule.endpoint not in PORTAL:
+                if rule.endpoint in GUEST_REDIRECTS and method == "GET":
+                    assert response.status_code == 302, f"{method} {url} answered {response.status_code}"
+                    assert response.location == f"/a/{world.slug}/{GUEST_REDIRECTS[rule.endpoint]}"
+                elif rule.endpoint not in PORTAL:
                     assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
                 else:
                     assert response.status_code in (200, 409, 422), f"{method} {url} answered {response.status_code}"
@@ -122,6 +126,17 @@ def test_platform_pages_show_a_guest_nothing_of_the_agencys_inside(app, world, g
         assert response.status_code < 500, url
         assert_clean(response.get_data(as_text=True), hidden, url)
     assert guest.get("/").location == f"/a/{world.slug}/portal/"
+
+
+def test_a_guest_opening_the_workspace_home_lands_on_their_portal(app, world, guest):
+    for headers in HEADER_SETS:
+        response = guest.get(f"/a/{world.slug}/", headers=headers)
+        assert response.status_code == 302 and response.location == f"/a/{world.slug}/portal/"
+    page = guest.get(f"/a/{world.slug}/", follow_redirects=True)
+    assert page.status_code == 200 and "Alpha Client" in page.get_data(as_text=True)
+    assert_clean(page.get_data(as_text=True), secrets(app, world), "the portal")
+    assert guest.get("/a/agence-beta/").status_code == 404  # not a guest there: nothing to be sent to
+    assert signed_in(app, world.owner).get(f"/a/{world.slug}/").status_code == 200
 
 
 def test_a_guest_posting_to_internal_endpoints_changes_nothing(app, world, guest, database_url):

@@ -3,14 +3,23 @@
 Features call `check_limit(kind)` right before creating a client, a seat or an active
 keyword; it raises LimitReached when the agency's plan is full. A downgrade below current
 usage keeps every item and only blocks new ones.
+
+Counting and creating are one step: `check_limit` locks the agency's subscription row
+(`SELECT ... FOR UPDATE`) until the request's transaction ends, so parallel requests of one
+agency check and create one after the other, and each counts what the previous one created
+(PostgreSQL, READ COMMITTED: every statement sees what was committed before it). The same
+lock serialises them with a plan change from a Stripe webhook. SQLite has no row locks and
+its Python driver reads outside any transaction: there a no-op write takes the database's
+single write lock first, so the count and the insert happen inside it.
 """
-from flask import g, has_request_context, request
+from flask import g, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from saas import db
 from saas.auth.models import Invitation, Membership
 from saas.billing import service
+from saas.billing.models import Subscription
 from saas.billing.plans import KIND_HINTS, KIND_LABELS, LIMIT_KINDS, get_plan
 from saas.db import utcnow
 
@@ -71,22 +80,24 @@ def count_usage(kind):
     return _COUNTERS[kind]()
 
 
-def current_plan():
-    """The current agency's plan, or None when billing is off (no limits)."""
-    if not service.billing_enabled():
-        return None
-    state = g.get("billing") if has_request_context() else None
-    subscription = state.subscription if state and state.subscription else service.current_subscription()
-    return get_plan(subscription.plan)
+def lock_usage():
+    """Lock the current agency's subscription until commit or rollback; return it, read again.
+
+    The next request of this agency that creates a limited item waits here, then counts ours.
+    """
+    if not db.is_postgres():  # SQLite: take the write lock now (pysqlite opens a transaction on a write)
+        db.session.execute(update(Subscription).values(plan=Subscription.plan)
+                           .execution_options(synchronize_session=False))
+    return service.current_subscription(for_update=True)
 
 
 def check_limit(kind):
     """Refuse (raise LimitReached) one more `kind` when the current agency's plan is full."""
     if kind not in LIMIT_KINDS:
         raise ValueError(f"unknown limit kind {kind!r}")
-    plan = current_plan()
-    if plan is None:
+    if not service.billing_enabled():
         return
+    plan = get_plan(lock_usage().plan)
     limit = plan.limit(kind)
     if count_usage(kind) >= limit:
         raise LimitReached(kind, limit, plan)

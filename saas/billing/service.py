@@ -33,8 +33,8 @@ def start_trial(agency_id, start=None):
 def current_subscription(for_update=False):
     """The current agency's subscription row, created as a trial if it is missing."""
     query = select(Subscription)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # lock the row and read it again: another transaction may just have changed it
+        query = query.with_for_update().execution_options(populate_existing=True)
     subscription = db.session.scalar(query)
     if subscription is None:
         agency = db.session.get(Agency, tenancy.current_agency_id())

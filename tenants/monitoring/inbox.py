@@ -1,11 +1,10 @@
-"""The mentions inbox: filters, full-text search, keyset pagination, bulk actions, CSV export."""
+"""The mentions inbox: filters, full-text search, keyset pagination, bulk actions (exports: export.py)."""
 import base64
-import csv
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 
+from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import and_, func, or_, select, update
 
 from saas import db
@@ -34,8 +33,8 @@ class InboxFilters:
         """The filters as query-string arguments (for links and the export)."""
         values = {"client": self.client_id, "mention": self.mention_id, "keyword": self.keyword_id, "source": self.source,
                   "sentiment": self.sentiment, "lang": self.language, "status": self.status, "q": self.text or None,
-                  "from": self.date_from.date().isoformat() if self.date_from else None,
-                  "to": self.date_to.date().isoformat() if self.date_to else None}
+                  "from": to_user_timezone(self.date_from).date().isoformat() if self.date_from else None,
+                  "to": to_user_timezone(self.date_to).date().isoformat() if self.date_to else None}
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
@@ -44,11 +43,12 @@ def _int(value):
 
 
 def _date(value, end_of_day=False):
+    """The first (or last) moment of a day in the agency's time zone, in UTC (the day the page shows)."""
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
-    except (TypeError, ValueError):
+        return to_utc(datetime.combine(day, time.max if end_of_day else time.min)).replace(tzinfo=timezone.utc)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved out of range
         return None
-    return datetime.combine(day, time.max if end_of_day else time.min, tzinfo=timezone.utc)
 
 
 def read_filters(args):
@@ -150,34 +150,3 @@ def correct_sentiment(mention, label, user_id):
     """Keep a person's correction of a mention's sentiment (the computed one stays too)."""
     mention.sentiment_corrected = None if label == mention.sentiment else label
     mention.corrected_by_id = user_id if mention.sentiment_corrected else None
-
-
-CSV_COLUMNS = ("published_at", "client", "keyword", "source", "author", "title", "excerpt", "url", "language",
-               "sentiment", "status")
-
-
-def export_rows(filters, client_names, keyword_queries, batch=1000):
-    """Yield the CSV export line by line, reading the database in batches (memory stays flat)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush():
-        value = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return value
-
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    query = filtered(filters).order_by(Mention.published_at.desc(), Mention.id.desc())
-    for mention in db.session.scalars(query.execution_options(yield_per=batch)):
-        writer.writerow([mention.published_at.isoformat(), client_names.get(mention.client_id, ""),
-                         keyword_queries.get(mention.keyword_id, ""), mention.source_name, mention.author or "",
-                         _csv_safe(mention.title), _csv_safe(mention.excerpt), mention.url or "", mention.language,
-                         mention.current_sentiment, mention.status])
-        yield flush()
-
-
-def _csv_safe(value):
-    """Defuse spreadsheet formulas in text that came from the web."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

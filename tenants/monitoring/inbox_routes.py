@@ -1,15 +1,18 @@
-"""The mentions inbox of the agency (all clients, or one): filters, live updates, bulk, export."""
-from flask import Response, abort, g, redirect, render_template, request, stream_with_context, url_for
+"""The mentions inbox of the agency (all clients, or one): filters, live updates, bulk, exports (CSV, XLSX)."""
+from flask import Response, abort, g, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from saas import db, tenancy
+from saas import db, exports, tenancy
+from saas.db import utcnow
+from saas.errors import render_error
 from saas.htmx import is_htmx
 from saas.web import get_or_404
 from tenants.clients.models import Client
-from tenants.monitoring import bp, inbox, mention_cards
+from tenants.monitoring import bp, export, inbox, mention_cards
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, Keyword, Mention
 from tenants.monitoring.preview import segments
 
@@ -98,18 +101,50 @@ def _card_mentions():
     return {"card_mentions": mention_cards.mentions_of_card}
 
 
+def _export_setup():
+    """What both exports read in the request: checked filters, names, the reader's layout and words."""
+    refusal = export.check_filters(request.args)
+    if refusal is not None:
+        return None, refusal
+    clients, keywords = _lookups()
+    zone = get_timezone()
+    return {"filters": inbox.read_filters(request.args), "client_names": {c.id: c.name for c in clients},
+            "keyword_queries": {k.id: k.query for k in keywords}, "words": export.human_values(),
+            "header": export.header(str(zone)), "layout": exports.layout_for(get_locale(), zone)}, None
+
+
+def _filename(extension):
+    name = _("mentions")
+    return f"{name}-{utcnow().date().isoformat()}.{extension}"
+
+
 @bp.get("/mentions/export.csv")
 def export_csv():
-    """Stream every mention matching the filters as CSV (large sets included)."""
-    filters = inbox.read_filters(request.args)
-    clients, keywords = _lookups()
+    """Stream every mention matching the filters as CSV for the reader's Excel (large sets included)."""
+    setup, refusal = _export_setup()
+    if refusal is not None:
+        return refusal
     agency_id = g.agency.id
 
-    def rows():
+    def chunks():
         # The body is produced after the view returns: the agency is set again for its queries.
         with tenancy.agency_scope(agency_id):
-            yield from inbox.export_rows(filters, {c.id: c.name for c in clients}, {k.id: k.query for k in keywords})
+            rows = export.rows(setup["filters"], setup["client_names"], setup["keyword_queries"], setup["words"])
+            yield from exports.csv_chunks(setup["header"], rows, setup["layout"])
 
-    filename = _("mentions") + ".csv"
-    return Response(stream_with_context(rows()), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(stream_with_context(chunks()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_filename("csv")}"'})
+
+
+@bp.get("/mentions/export.xlsx")
+def export_xlsx():
+    """Every mention matching the filters as an Excel workbook, written to disk as it is read."""
+    setup, refusal = _export_setup()
+    if refusal is not None:
+        return refusal
+    rows = export.rows(setup["filters"], setup["client_names"], setup["keyword_queries"], setup["words"])
+    try:
+        workbook = exports.xlsx_file(setup["header"], rows, setup["layout"], _("Mentions"))
+    except exports.TooManyRows:
+        return render_error(400, _("Too many mentions for one spreadsheet: narrow the filters, or export as CSV."))
+    return send_file(workbook, mimetype=exports.XLSX_MIMETYPE, as_attachment=True, download_name=_filename("xlsx"))

@@ -2,13 +2,15 @@
 from flask import render_template
 
 from saas.auth import service as accounts
+from saas.web import guests_go_to
 from tenants.clients import service as clients
 from tenants.workspace import bp
 
 
 @bp.get("/")
+@guests_go_to("portal.home")
 def home():
-    """The agency's clients at a glance, its team, and what to do next."""
+    """The agency's clients at a glance, its team, and what to do next (a guest is sent to the portal)."""
     active, archived = clients.count_clients()
     return render_template(
         "workspace/home.html",
