@@ -31,6 +31,8 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None until the person follows the link mailed at signup (or another link sent to this address).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login protocol
     is_active = True
