@@ -58,6 +58,9 @@ def create_app(config=None):
     for blueprint in (guests_bp, portal_bp):
         app.register_blueprint(blueprint)
 
+    from saas import ratelimit
+
+    ratelimit.init_app(app)  # after the blueprints: it binds the limits their views declare
     from saas.cli import register_commands
 
     register_commands(app)

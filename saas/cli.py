@@ -7,8 +7,8 @@ from rq.cron import CronScheduler
 from saas.jobs import QUEUES, get_queue, redis_connection
 
 
-def upgrade_database(url=None):
-    """Apply every Alembic migration to the configured database."""
+def upgrade_database(url=None, revision="head"):
+    """Apply the Alembic migrations (every one, or up to `revision`) to the configured database."""
     from alembic import command
     from alembic.config import Config as AlembicConfig
 
@@ -17,7 +17,7 @@ def upgrade_database(url=None):
     config = AlembicConfig(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
     config.attributes["database_url"] = url or current_app.config["DATABASE_URL"]
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 def register_commands(app):

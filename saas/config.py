@@ -61,6 +61,10 @@ class Config:
     LOGIN_RATE_PER_IP = int(os.environ.get("LOGIN_RATE_PER_IP", "30"))
     LOGIN_RATE_PER_ACCOUNT = int(os.environ.get("LOGIN_RATE_PER_ACCOUNT", "5"))
     LOGIN_RATE_WINDOW = int(os.environ.get("LOGIN_RATE_WINDOW", "900"))
+    # Forms that create an account, per IP and per window: signup, and accepting an invitation.
+    SIGNUP_RATE_PER_IP = int(os.environ.get("SIGNUP_RATE_PER_IP", "10"))
+    INVITATION_RATE_PER_IP = int(os.environ.get("INVITATION_RATE_PER_IP", "20"))
+    SIGNUP_RATE_WINDOW = int(os.environ.get("SIGNUP_RATE_WINDOW", "3600"))
     # Internal hosts the outbound HTTP client may reach on purpose (comma-separated names or IPs).
     FETCH_ALLOW_HOSTS = os.environ.get("FETCH_ALLOW_HOSTS", "")
     # Base addresses of the search APIs, by connector (tests and mirrors); empty: the public services.
@@ -69,6 +73,7 @@ class Config:
     MONITORING_DEFAULT_CONNECTORS = ("hackernews", "bluesky", "reddit")
     TOKEN_MAX_AGE = int(os.environ.get("TOKEN_MAX_AGE", "3600"))
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+    CONFIRMATION_MAX_AGE = int(os.environ.get("CONFIRMATION_MAX_AGE", str(2 * 24 * 3600)))
 
     # Billing through Stripe: with no secret key, billing is off and no plan limit applies.
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")

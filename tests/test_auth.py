@@ -5,28 +5,141 @@ import pytest
 
 from saas.auth import service as accounts
 from saas.auth.jobs import send_password_reset_email
-from tests.conftest import PASSWORD, login
+from tests.conftest import CSRF_RE, PASSWORD, login, run_worker
+from tests.mailbox import text_of
 
 SIGNUP = {"agency_name": "Agence Lumière", "agency_slug": "", "name": "Alice Martin",
           "email": "alice@lumiere.test", "password": PASSWORD}
 
 
-def test_signup_creates_agency_owner_and_session(app, client):
-    response = client.post("/signup", data=SIGNUP)
-    assert response.status_code == 302
-    assert response.location == "/a/agence-lumiere/"
-    page = client.get(response.location)
-    assert page.status_code == 200 and "Agence Lumière" in page.get_data(as_text=True)
+def _signup_mail(app, mailbox, to):
+    """Run the mail worker; return the text of the last mail sent to `to`."""
+    run_worker(app, "mail")
+    mails = [m for m in mailbox.messages if m["To"] == to]
+    assert mails, [m["To"] for m in mailbox.messages]
+    return text_of(mails[-1])
+
+
+def _confirmation_link(app, mailbox, email="alice@lumiere.test"):
+    match = re.search(r"http://localhost(/signup/confirm/\S+)", _signup_mail(app, mailbox, email))
+    assert match
+    return match.group(1)
+
+
+def test_signup_creates_an_unconfirmed_owner_and_mails_a_link_that_signs_in_once(app, client, mailbox):
+    response = client.post("/signup", data=SIGNUP, headers={"Accept-Language": "en"})
+    assert response.status_code == 200
+    assert "Check your inbox" in response.get_data(as_text=True)
+    assert client.get("/a/agence-lumiere/").status_code == 302  # not signed in yet
     with app.app_context():
         user = accounts.find_user_by_email("alice@lumiere.test")
-        assert user.password_hash.startswith("$argon2id$")
-        memberships = accounts.memberships_of(user)
-        assert [(m.role, a.slug) for m, a in memberships] == [("owner", "agence-lumiere")]
+        assert user.password_hash.startswith("$argon2id$") and user.email_confirmed_at is None
+        assert [(m.role, a.slug) for m, a in accounts.memberships_of(user)] == [("owner", "agence-lumiere")]
+    assert mailbox.messages == []  # sent by the worker, not by the request
+    link = _confirmation_link(app, mailbox)
+
+    browser = app.test_client()
+    response = browser.get(link, headers={"Accept-Language": "en"})
+    assert response.status_code == 302 and response.location == "/a/agence-lumiere/"
+    page = browser.get(response.location, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Agence Lumière" in page and "Welcome to Relais" in page
+    with app.app_context():
+        assert accounts.find_user_by_email("alice@lumiere.test").email_confirmed_at is not None
+    again = app.test_client().get(link, headers={"Accept-Language": "en"})
+    assert again.status_code == 410 and "already confirmed" in again.get_data(as_text=True)
+    assert again.headers.get("Set-Cookie") is None or "remember_token" not in again.headers.get("Set-Cookie")
+    login(client, "alice@lumiere.test")  # the password chosen at signup works from now on
 
 
-def test_signup_slug_can_be_chosen(client):
-    response = client.post("/signup", data={**SIGNUP, "agency_slug": "lumiere-rp"})
-    assert response.location == "/a/lumiere-rp/"
+def test_confirmation_link_expires_and_cannot_be_forged(app, client, mailbox):
+    client.post("/signup", data=SIGNUP)
+    link = _confirmation_link(app, mailbox)
+    assert client.get(link[:-3] + "abc").status_code == 400
+    app.config["CONFIRMATION_MAX_AGE"], previous = -1, app.config["CONFIRMATION_MAX_AGE"]
+    try:
+        response = client.get(link, headers={"Accept-Language": "en"})
+    finally:
+        app.config["CONFIRMATION_MAX_AGE"] = previous
+    assert response.status_code == 410 and "expired" in response.get_data(as_text=True)
+    assert client.get("/a/agence-lumiere/").status_code == 302
+    with app.app_context():
+        assert accounts.find_user_by_email("alice@lumiere.test").email_confirmed_at is None
+
+
+def test_signup_slug_can_be_chosen(app, client):
+    assert client.post("/signup", data={**SIGNUP, "agency_slug": "lumiere-rp"}).status_code == 200
+    with app.app_context():
+        user = accounts.find_user_by_email("alice@lumiere.test")
+        assert [a.slug for _, a in accounts.memberships_of(user)] == ["lumiere-rp"]
+
+
+def _masked(response, email):
+    """The page with the typed email and the CSRF token (signed with the time) blanked out."""
+    body = response.get_data(as_text=True).replace(email, "EMAIL")
+    return body.replace(CSRF_RE.search(body).group(1), "TOKEN")
+
+
+def test_signup_answers_the_same_for_known_and_unknown_emails(app, client, make_agency, mailbox):
+    agency = make_agency("Agence Lumière", email="alice@lumiere.test")
+    known = client.post("/signup", data={**SIGNUP, "agency_name": "Agence Nova", "name": "Mallory",
+                                         "password": "Another-good-secret-7"})
+    unknown = client.post("/signup", data={**SIGNUP, "agency_name": "Agence Orion", "email": "bob@orion.test"})
+    assert known.status_code == unknown.status_code == 200
+    assert _masked(known, "alice@lumiere.test") == _masked(unknown, "bob@orion.test")
+    with app.app_context():
+        assert accounts.slug_taken("agence-orion") and not accounts.slug_taken("agence-nova")  # nothing created
+        owner = accounts.find_user_by_email("alice@lumiere.test")
+        assert owner.name == "Owner Agence Lumière" and len(accounts.memberships_of(owner)) == 1
+    attempt = _signup_mail(app, mailbox, agency.owner_email)
+    assert "http://localhost/login" in attempt and "http://localhost/reset" in attempt
+    assert "/signup/confirm/" not in attempt
+    assert "/signup/confirm/" in _signup_mail(app, mailbox, "bob@orion.test")
+    login(client, agency.owner_email)  # the existing account is untouched
+
+
+def test_signup_with_a_known_email_mails_its_owner_at_most_three_times_an_hour(app, client, make_agency, mailbox):
+    agency = make_agency("Agence Lumière", email="alice@lumiere.test")
+    for n in range(5):
+        response = client.post("/signup", data={**SIGNUP, "agency_name": f"Agence {n}"})
+        assert response.status_code == 200
+    run_worker(app, "mail")
+    assert [m["To"] for m in mailbox.messages] == [agency.owner_email] * 3
+
+
+def test_login_with_an_unconfirmed_address_says_so_and_resends_the_link(app, client, mailbox):
+    client.post("/signup", data=SIGNUP)
+    wrong = client.post("/login", data={"email": SIGNUP["email"], "password": "wrong-password-1"},
+                        headers={"Accept-Language": "en"})
+    assert wrong.status_code == 401 and "Confirm your email" not in wrong.get_data(as_text=True)
+    response = client.post("/login", data={"email": SIGNUP["email"], "password": PASSWORD},
+                           headers={"Accept-Language": "en"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 403 and "Confirm your email address first" in body
+    assert client.get("/a/agence-lumiere/").status_code == 302
+    token = re.search(r'name="token" value="([^"]+)"', body).group(1)
+    for _ in range(5):
+        resent = client.post("/signup/resend", data={"token": token}, headers={"Accept-Language": "en"})
+        assert resent.status_code == 200 and "we have sent it a new link" in resent.get_data(as_text=True)
+    assert client.post("/signup/resend", data={"token": "forged"}).status_code == 200
+    run_worker(app, "mail")
+    assert [m["To"] for m in mailbox.messages] == [SIGNUP["email"]] * 4  # the first one, then 3 an hour at most
+    links = {re.search(r"/signup/confirm/\S+", text_of(m)).group(0) for m in mailbox.messages}
+    assert client.get(links.pop()).status_code == 302
+    login(client, SIGNUP["email"])
+
+
+def test_signup_is_rate_limited_per_ip_and_keeps_what_was_typed(app, client):
+    app.config["SIGNUP_RATE_PER_IP"], previous = 2, app.config["SIGNUP_RATE_PER_IP"]
+    try:
+        codes = [client.post("/signup", data={**SIGNUP, "password": "short"}).status_code for _ in range(2)]
+        response = client.post("/signup", data={**SIGNUP, "email": "carol@x.test"}, headers={"Accept-Language": "en"})
+    finally:
+        app.config["SIGNUP_RATE_PER_IP"] = previous
+    body = response.get_data(as_text=True)
+    assert codes == [422, 422] and response.status_code == 429
+    assert "Too many attempts" in body and 'value="carol@x.test"' in body and PASSWORD not in body
+    with app.app_context():
+        assert accounts.find_user_by_email("carol@x.test") is None
 
 
 @pytest.mark.parametrize("field, value, message", [
@@ -48,13 +161,12 @@ def test_signup_refuses_bad_input_and_keeps_what_was_typed(client, field, value,
     assert PASSWORD not in body  # passwords are never echoed back
 
 
-def test_signup_duplicate_email_and_slug_are_refused(client, make_agency):
-    make_agency("Agence Lumière", email="alice@lumiere.test")
+def test_signup_taken_slug_is_refused(client, make_agency):
+    make_agency("Agence Lumière", email="someone@else.test")
     response = client.post("/signup", data=SIGNUP, headers={"Accept-Language": "en"})
     body = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "already uses this email" in body
-    assert "already taken" in body
+    assert "already taken" in body and "alice@lumiere.test" in body
 
 
 def test_signup_errors_are_in_french_for_french_browsers(client):
@@ -104,6 +216,29 @@ def test_login_is_rate_limited_per_ip(app, client):
     finally:
         app.config["LOGIN_RATE_PER_IP"] = previous
     assert codes[:3] == [401, 401, 401] and codes[3:] == [429, 429]
+
+
+def test_a_successful_login_clears_the_failed_attempts(app, client, make_agency):
+    agency = make_agency()
+    limit = app.config["LOGIN_RATE_PER_ACCOUNT"]
+    wrong = {"email": agency.owner_email, "password": "nope-nope-nope"}
+    for _ in range(limit - 1):
+        assert client.post("/login", data=wrong).status_code == 401
+    login(client, agency.owner_email)
+    client.post("/logout")
+    codes = [client.post("/login", data=wrong).status_code for _ in range(limit + 1)]
+    assert codes == [401] * limit + [429]
+
+
+def test_login_refusal_is_the_form_in_the_users_language(app, client, make_agency):
+    agency = make_agency()
+    for _ in range(app.config["LOGIN_RATE_PER_ACCOUNT"]):
+        client.post("/login", data={"email": agency.owner_email, "password": "nope-nope-nope"})
+    response = client.post("/login", data={"email": agency.owner_email, "password": PASSWORD},
+                           headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 429
+    assert "Trop de tentatives" in body and f'value="{agency.owner_email}"' in body and PASSWORD not in body
 
 
 def test_session_cookie_flags(client, make_agency):
@@ -191,6 +326,30 @@ def test_password_reset_answer_never_tells_who_exists(client, make_agency):
     known = client.post("/reset", data={"email": agency.owner_email}).get_data(as_text=True)
     unknown = client.post("/reset", data={"email": "nobody@nowhere.test"}).get_data(as_text=True)
     assert known == unknown
+
+
+def test_password_reset_is_rate_limited_per_ip(client):
+    codes = [client.post("/reset", data={"email": f"u{i}@x.test"}).status_code for i in range(10)]
+    response = client.post("/reset", data={"email": "late@x.test"}, headers={"Accept-Language": "en"})
+    assert codes == [200] * 10 and response.status_code == 429
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_password_reset_mails_one_address_at_most_three_times_an_hour(app, client, make_agency, mailbox):
+    agency = make_agency()
+    pages = {client.post("/reset", data={"email": agency.owner_email}).get_data(as_text=True) for _ in range(5)}
+    assert len(pages) == 1  # the same answer, mail or not
+    run_worker(app, "mail")
+    assert [m["To"] for m in mailbox.messages] == [agency.owner_email] * 3
+
+
+def test_password_reset_confirms_an_unconfirmed_address(app, client, caplog):
+    client.post("/signup", data=SIGNUP)
+    link = _reset_link(app, caplog, SIGNUP["email"])
+    assert client.post(link, data={"password": "Another-good-secret-7"}).status_code == 302
+    assert client.get("/a/agence-lumiere/").status_code == 200
+    with app.app_context():
+        assert accounts.find_user_by_email(SIGNUP["email"]).email_confirmed_at is not None
 
 
 def test_expired_or_forged_reset_tokens_are_refused(app, client, make_agency, caplog):

@@ -1,13 +1,16 @@
-"""In a real browser: sign up, create a client, log out, log in, switch language."""
+"""In a real browser: sign up, confirm the address, create a client, log out, log in, switch language."""
+import re
+
 import pytest
 
 from tests.browser import chromium, screenshot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, run_worker
+from tests.mailbox import text_of
 
 pytestmark = pytest.mark.browser
 
 
-def test_signup_client_logout_login_and_language(live_server):
+def test_signup_client_logout_login_and_language(app, live_server, mailbox):
     with chromium() as browser:
         page = browser.new_page(locale="en-GB", viewport={"width": 1280, "height": 860})
         page.goto(f"{live_server}/")
@@ -24,7 +27,14 @@ def test_signup_client_logout_login_and_language(live_server):
         screenshot(page, "01-signup-error")
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
+        page.locator("[data-testid=signup-sent]").wait_for()
+        assert "alice@lumiere.test" in page.inner_text("[data-testid=signup-sent]")
+        screenshot(page, "01b-signup-check-inbox")
+        run_worker(app, "mail")  # a real RQ worker sends the confirmation link
+        link = re.search(r"http://\S+/signup/confirm/\S+", text_of(mailbox.messages[-1])).group(0)
+        page.goto(link)
         page.wait_for_url(f"{live_server}/a/agence-lumiere/")
+        assert page.get_by_text("Welcome to Relais").is_visible()
         assert page.locator("[data-testid=getting-started]").is_visible()
         screenshot(page, "02-home-empty")
 

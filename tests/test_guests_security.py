@@ -14,7 +14,8 @@ GUEST_REDIRECTS = {"workspace.home": "portal/"}  # endpoint -> where a guest's G
 PORTAL = {"portal.home", "portal.client", "portal.card", "portal.comment", "portal.approve", "portal.request_changes"}
 PLATFORM_GETS = {"auth.index": {}, "auth.login": {}, "auth.signup": {}, "auth.forgot_password": {},
                  "auth.account": {}, "auth.agencies": {}, "health.healthz": {},
-                 "auth.reset_password": {"token": "x"}, "auth.accept_invitation": {"token": "x"}}
+                 "auth.reset_password": {"token": "x"}, "auth.accept_invitation": {"token": "x"},
+                 "auth.confirm_email": {"token": "x"}}
 HEADER_SETS = ({}, {"HX-Request": "true"})
 
 

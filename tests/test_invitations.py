@@ -169,7 +169,8 @@ def test_guest_role_sees_no_workspace_page(app, make_agency, make_member):
     make_member(agency, "guest@brand.test", role="guest")
     guest = app.test_client()
     login(guest, "guest@brand.test")
-    assert guest.get(f"/a/{agency.slug}/").status_code == 404
+    home = guest.get(f"/a/{agency.slug}/")  # the workspace home leads a guest to their portal
+    assert home.status_code == 302 and "/portal" in home.headers["Location"]
     assert guest.get(f"/a/{agency.slug}/clients/").status_code == 404
 
 
@@ -185,3 +186,21 @@ def test_make_run_without_smtp_writes_the_mail_to_the_log(app, client, make_agen
         with app.app_context():
             assert send_invitation_email(invitation_id, agency_id=agency.id) == "sent"
     assert "/invitations/" in caplog.text
+
+
+def test_accepting_invitations_is_rate_limited_per_ip(app, client, make_agency, mailbox):
+    agency = make_agency()
+    login(client, agency.owner_email)
+    invite(client, agency)
+    run_worker(app)
+    link = link_from(mailbox.messages[0])
+    newcomer = app.test_client()
+    app.config["INVITATION_RATE_PER_IP"], previous = 2, app.config["INVITATION_RATE_PER_IP"]
+    try:
+        codes = [newcomer.post(link, data={"name": "", "password": PASSWORD}).status_code for _ in range(2)]
+        response = newcomer.post(link, data={"name": "Nina", "password": PASSWORD}, headers={"Accept-Language": "en"})
+    finally:
+        app.config["INVITATION_RATE_PER_IP"] = previous
+    assert codes == [422, 422]
+    assert response.status_code == 429 and "Too many attempts" in response.get_data(as_text=True)
+    assert newcomer.get(link).status_code == 200  # reading the invitation is not limited

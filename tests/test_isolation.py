@@ -24,7 +24,7 @@ PLATFORM_ENDPOINTS = {
     "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",
     "auth.end_one_session", "auth.end_other_sessions",  # a person's own sessions: tests/test_sessions.py
-    "health.healthz", "i18n.set_language", "billing.webhook",
+    "auth.confirm_email", "auth.resend_confirmation", "health.healthz", "i18n.set_language", "billing.webhook",
 }
 MUTATING_FORM = {"name": "Pirate", "email": "pirate@evil.test", "role": "owner", "pole": "rp",
                  "sector": "x", "color": "#000000", "confirm_name": "", "q": ""}

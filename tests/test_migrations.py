@@ -51,3 +51,21 @@ def test_every_tenant_table_has_forced_row_level_security(database_url):
     assert tenant_tables
     for name in tenant_tables:
         assert flags[name] == (True, True), f"{name} lacks FORCE ROW LEVEL SECURITY"
+
+
+def test_people_already_signed_up_count_as_confirmed(tmp_path):
+    url = f"sqlite:///{tmp_path / 'before.db'}"
+    upgrade_database(url, "0007")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO users (email, name, password_hash, session_token, created_at) "
+                "VALUES ('old@x.test', 'Old', 'x', 't', '2024-01-02 03:04:05')"
+            )
+        upgrade_database(url)
+        with engine.connect() as conn:
+            confirmed = conn.exec_driver_sql("SELECT email_confirmed_at FROM users").scalar()
+    finally:
+        engine.dispose()
+    assert confirmed is not None and str(confirmed).startswith("2024-01-02")

@@ -3,7 +3,7 @@ from flask import current_app
 
 from saas import db
 from saas.auth.models import Agency, Invitation, User
-from saas.auth.service import invitation_token, reset_token
+from saas.auth.service import confirmation_token, invitation_token, memberships_of, reset_token
 from saas.jobs import task
 from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail
 
@@ -34,6 +34,37 @@ def send_password_reset_email(user_id, locale=None):
     link = absolute_url("auth.reset_password", token=reset_token(user))
     minutes = current_app.config["TOKEN_MAX_AGE"] // 60
     subject, body, html = render_mail("reset", locale or user.locale, user=user, link=link, minutes=minutes)
+    send_mail(user.email, subject, body, html)
+    return "sent"
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_signup_confirmation_email(user_id, locale=None):
+    """Send the link that confirms a new account's address and opens its agency's workspace."""
+    user = db.session.get(User, user_id)
+    if user is None or user.email_confirmed_at is not None:
+        return "skipped"
+    memberships = memberships_of(user)
+    if not memberships:
+        return "skipped"
+    link = absolute_url("auth.confirm_email", token=confirmation_token(user))
+    hours = current_app.config["CONFIRMATION_MAX_AGE"] // 3600
+    subject, body, html = render_mail("signup_confirm", locale or user.locale, user=user, agency=memberships[0][1],
+                                      link=link, hours=hours)
+    send_mail(user.email, subject, body, html)
+    return "sent"
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_signup_attempt_email(user_id):
+    """Tell a person that someone tried to sign up with their address, and how to log in instead."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return "skipped"
+    subject, body, html = render_mail(
+        "signup_attempt", user.locale, user=user,
+        login_link=absolute_url("auth.login"), reset_link=absolute_url("auth.forgot_password"),
+    )
     send_mail(user.email, subject, body, html)
     return "sent"
 

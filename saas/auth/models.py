@@ -25,6 +25,8 @@ class User(Base):
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # None until the person follows the link mailed at signup (or another link sent to this address).
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Flask-Login protocol
     is_active = True

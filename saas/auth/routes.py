@@ -1,5 +1,5 @@
 """Views of signup, login, logout, password reset, account and invitations."""
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,10 +7,15 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from saas import ratelimit
 from saas.auth import bp, service, sessions
-from saas.auth.jobs import send_invitation_email, send_password_reset_email  # noqa: F401
+from saas.auth.jobs import (  # noqa: F401
+    send_invitation_email,
+    send_password_reset_email,
+    send_signup_attempt_email,
+    send_signup_confirmation_email,
+)
 from saas.auth.validation import clean_email, email_problem, slug_problem, slugify, text_problem
-from saas.jobs import enqueue
-from saas.passwords import password_problems
+from saas.jobs import enqueue, enqueue_after_commit
+from saas.passwords import hash_password, password_problems
 from saas.urls import safe_next
 
 TOKEN_MESSAGES = {
@@ -18,11 +23,35 @@ TOKEN_MESSAGES = {
     "expired": _l("This link has expired. Ask for a new one."),
     "used": _l("This link has already been used. Ask for a new one if you need it."),
 }
+CONFIRM_MESSAGES = {
+    "invalid": TOKEN_MESSAGES["invalid"],
+    "expired": _l("This link has expired. Log in with your email and password to get a new one."),
+    "used": _l("This address is already confirmed. Log in with your email and password."),
+}
+TOO_MANY = _l("Too many attempts. Wait a few minutes, then try again.")
+UNCONFIRMED = _l("Confirm your email address first: open the link we sent to it when you signed up.")
+RESENT = _l("If this address still awaits confirmation, we have sent it a new link. Check your inbox.")
 
 
-def _form_error(template, errors, **context):
+def _form_error(template, errors, status=422, **context):
     """Re-render a form with its messages and what was typed (never the password)."""
-    return render_template(template, errors=errors, form=request.form, **context), 422
+    return render_template(template, errors=errors, form=request.form, **context), status
+
+
+def _too_many(template, **context):
+    """The refusal of a rate-limited form: the form again, with what was typed and a 429."""
+    return lambda: _form_error(template, {"form": TOO_MANY}, 429, **context)
+
+
+def _login_form(errors, status, **context):
+    """The login page again, with a message and the email typed (never the password)."""
+    next_url = safe_next(request.form.get("next")) or ""
+    return render_template("auth/login.html", errors=errors, form=request.form, next=next_url, **context), status
+
+
+def _login_account():
+    """The per-account login limit's key: the email typed."""
+    return "account:" + (clean_email(request.form.get("email")) or "-")
 
 
 def start_session(user, remember=False):
@@ -79,8 +108,14 @@ def _agency_fields(errors):
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@ratelimit.limit(ratelimit.per_window("SIGNUP_RATE_PER_IP", "SIGNUP_RATE_WINDOW"), scope="signup-ip",
+                 on_breach=_too_many("auth/signup.html"))
 def signup():
-    """Create an agency and its owner's account."""
+    """Create an agency and its owner's account; the owner confirms the address from a mailed link.
+
+    The answer is the same whether the email already has an account or not ("check your inbox"):
+    a known address gets a mail saying how to log in instead, and nothing is created.
+    """
     if request.method == "GET":
         return render_template("auth/signup.html", errors={}, form={})
     errors = {}
@@ -90,17 +125,44 @@ def signup():
     password = request.form.get("password", "")
     errors["name"] = text_problem(name, _l("Your name"), 120)
     errors["email"] = email_problem(email)
-    if not errors["email"] and service.find_user_by_email(email):
-        errors["email"] = _l("An account already uses this email address. Log in, then create your agency.")
     problems = password_problems(password, email, name)
     errors["password"] = " ".join(str(p) for p in problems) or None
     if any(errors.values()):
         return _form_error("auth/signup.html", errors)
-    user = service.register_user(email, name, password, locale=str(get_locale()))
-    agency = service.create_agency(agency_name, slug, user)
+    existing = service.find_user_by_email(email)
+    if existing is None:
+        user = service.register_user(email, name, password, locale=str(get_locale()), confirmed=False)
+        service.create_agency(agency_name, slug, user)
+        enqueue_after_commit(send_signup_confirmation_email, user.id)
+    else:
+        hash_password(password)  # the same work as for a new account: the answer's time tells nothing
+        if ratelimit.allow("signup-account", "3 per hour", email):
+            enqueue_after_commit(send_signup_attempt_email, existing.id)
+    return render_template("auth/signup_sent.html", email=email)
+
+
+@bp.get("/signup/confirm/<token>")
+def confirm_email(token):
+    """Confirm a new account's address from the mailed link (signed, expiring, single-use), and sign in."""
+    try:
+        user = service.load_confirmation_token(token)
+    except service.TokenError as exc:
+        status = 400 if exc.reason == "invalid" else 410
+        return render_template("auth/token_error.html", message=CONFIRM_MESSAGES[exc.reason], confirm=True), status
+    service.confirm_email(user)
     start_session(user)
     flash(_("Welcome to Relais! Your agency's workspace is ready."), "success")
-    return redirect(url_for("workspace.home", agency_slug=agency.slug))
+    return redirect(home_for(user))
+
+
+@bp.post("/signup/resend")
+@ratelimit.limit("10 per hour", scope="resend-ip", on_breach=lambda: _login_form({"form": TOO_MANY}, 429))
+def resend_confirmation():
+    """Send a new confirmation link to someone who just logged in with an unconfirmed address."""
+    user = service.load_resend_token(request.form.get("token"))
+    if user is not None and ratelimit.allow("resend-account", "3 per hour", user.email):
+        enqueue(send_signup_confirmation_email, user.id)
+    return _login_form({}, 200, notice=RESENT)
 
 
 @bp.route("/agencies", methods=["GET", "POST"])
@@ -120,30 +182,26 @@ def agencies():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_IP", "LOGIN_RATE_WINDOW"), scope="login-ip",
+                 on_breach=lambda: _login_form({"form": TOO_MANY}, 429))
+@ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_ACCOUNT", "LOGIN_RATE_WINDOW"), key=_login_account,
+                 scope="login-account", deduct_when=lambda response: response.status_code == 401,
+                 on_breach=lambda: _login_form({"form": TOO_MANY}, 429))
 def login():
-    """Sign in with email and password; rate-limited per IP and per account."""
+    """Sign in with email and password; rate-limited per IP and per account (failed attempts)."""
     if request.method == "GET":
         if current_user.is_authenticated:
             return redirect(home_for(current_user))
         return render_template("auth/login.html", errors={}, form={}, next=request.args.get("next", ""))
-    config = current_app.config
     email = clean_email(request.form.get("email"))
-    window = config["LOGIN_RATE_WINDOW"]
-    next_url = safe_next(request.form.get("next"))
-    account_key = f"login:account:{email}"
-    if ratelimit.too_many(f"login:ip:{request.remote_addr}", config["LOGIN_RATE_PER_IP"], window) or (
-        ratelimit.is_blocked(account_key, config["LOGIN_RATE_PER_ACCOUNT"])
-    ):
-        errors = {"form": _l("Too many attempts. Wait a few minutes, then try again.")}
-        return render_template("auth/login.html", errors=errors, form=request.form, next=next_url or ""), 429
     user = service.authenticate(email, request.form.get("password", ""))
     if user is None:
-        ratelimit.too_many(account_key, config["LOGIN_RATE_PER_ACCOUNT"], window)
-        errors = {"form": _l("Wrong email or password.")}
-        return render_template("auth/login.html", errors=errors, form=request.form, next=next_url or ""), 401
-    ratelimit.reset(account_key)
+        return _login_form({"form": _l("Wrong email or password.")}, 401)
+    if user.email_confirmed_at is None:
+        return _login_form({"form": UNCONFIRMED}, 403, resend_token=service.resend_token(user))
+    ratelimit.forget("login-account")
     start_session(user, remember=bool(request.form.get("remember")))
-    return redirect(next_url or home_for(user))
+    return redirect(safe_next(request.form.get("next")) or home_for(user))
 
 
 @bp.post("/logout")
@@ -154,6 +212,7 @@ def logout():
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@ratelimit.limit("10 per hour", scope="reset-ip", on_breach=_too_many("auth/forgot.html", sent=False))
 def forgot_password():
     """Ask for a password-reset link by email (the answer never tells who exists)."""
     if request.method == "GET":
@@ -162,10 +221,8 @@ def forgot_password():
     problem = email_problem(email)
     if problem:
         return _form_error("auth/forgot.html", {"email": problem}, sent=False)
-    if ratelimit.too_many(f"reset:ip:{request.remote_addr}", 10, 3600):
-        abort(429)
     user = service.find_user_by_email(email)
-    if user is not None and not ratelimit.too_many(f"reset:account:{email}", 3, 3600):
+    if user is not None and ratelimit.allow("reset-account", "3 per hour", email):
         enqueue(send_password_reset_email, user.id, locale=str(get_locale()))
     return render_template("auth/forgot.html", errors={}, form={}, sent=True)
 
@@ -184,6 +241,7 @@ def reset_password(token):
     if problems:
         return render_template("auth/reset.html", errors={"password": " ".join(map(str, problems))}, token=token), 422
     service.set_password(user, password)
+    service.confirm_email(user)  # the link reached this address
     start_session(user)
     flash(_("Your password has been changed. Other sessions have been signed out."), "success")
     return redirect(home_for(user))
@@ -233,6 +291,7 @@ def account():
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@ratelimit.limit(ratelimit.per_window("INVITATION_RATE_PER_IP", "SIGNUP_RATE_WINDOW"), scope="invitation-ip")
 def accept_invitation(token):
     """Join an agency from an invitation link: create an account or use one's own."""
     try:

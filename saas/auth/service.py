@@ -29,9 +29,10 @@ def find_user_by_email(email):
     return db.session.scalar(select(User).where(User.email == email))
 
 
-def register_user(email, name, password, locale=None):
-    """Create a person's account."""
-    user = User(email=email, name=name, password_hash=hash_password(password), locale=locale)
+def register_user(email, name, password, locale=None, confirmed=True):
+    """Create a person's account; `confirmed=False` when nothing yet proves the email is theirs."""
+    user = User(email=email, name=name, password_hash=hash_password(password), locale=locale,
+                email_confirmed_at=utcnow() if confirmed else None)
     db.session.add(user)
     db.session.flush()
     return user
@@ -213,3 +214,46 @@ def load_reset_token(token):
     if user.password_hash[-16:] != data.get("p"):
         raise TokenError("used")
     return user
+
+
+def confirm_email(user):
+    """Record that the person received a link at their address (once)."""
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+
+
+def confirmation_token(user):
+    """The signed token of a signup confirmation link; it stops working once the address is confirmed."""
+    return _serializer("confirm").dumps({"u": user.id, "e": user.email})
+
+
+def load_confirmation_token(token):
+    """Return the (unconfirmed) user of a confirmation link; raise TokenError otherwise."""
+    try:
+        data = _serializer("confirm").loads(token, max_age=current_app.config["CONFIRMATION_MAX_AGE"])
+    except SignatureExpired:
+        raise TokenError("expired") from None
+    except BadSignature:
+        raise TokenError("invalid") from None
+    user_id = data.get("u") if isinstance(data, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.email != data.get("e"):
+        raise TokenError("invalid")
+    if user.email_confirmed_at is not None:
+        raise TokenError("used")
+    return user
+
+
+def resend_token(user):
+    """A short-lived signed token that lets someone who just gave the right password ask for a new link."""
+    return _serializer("resend").dumps(user.id)
+
+
+def load_resend_token(token):
+    """Return the unconfirmed user of a resend token, or None."""
+    try:
+        user_id = _serializer("resend").loads(token or "", max_age=3600)
+    except BadSignature:
+        return None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return user if user is not None and user.email_confirmed_at is None else None
