@@ -140,7 +140,7 @@ def _commands(port):
     flask = [os.path.join(bin_dir, "flask"), "--app", "wsgi"]
     return flask, {
         "web": [os.path.join(bin_dir, "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                "--threads", "4", "--access-logfile", "-", "wsgi:app"],
+                "--threads", "4", "--access-logfile", "-", "--no-control-socket", "wsgi:app"],
         "worker": [*flask, "worker"],
         "cron": [*flask, "cron"],
     }
