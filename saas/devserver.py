@@ -97,6 +97,8 @@ def _request_stop(signum, frame):
 
 def _exited(proc):
     """Tell whether a child has exited, without reaping it (its group id stays ours until then)."""
+    if not hasattr(os, "waitid"):  # macOS before Python 3.13
+        return proc.poll() is not None
     try:
         return os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG) is not None
     except ChildProcessError:
