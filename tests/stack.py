@@ -40,15 +40,22 @@ def free_port():
 
 
 def wait_until(check, timeout, what, interval=0.2):
-    """Poll `check` until it returns something true; fail clearly after `timeout` seconds."""
+    """Poll `check` until it returns something true; fail after `timeout` seconds saying `what()` was awaited."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()
         if result:
             return result
         if time.monotonic() > deadline:
-            raise AssertionError(f"waited {timeout} s for {what}")
+            raise AssertionError(f"waited {timeout} s for {what()}")
         time.sleep(interval)
+
+
+def user_env(**settings):
+    """This process's environment without the settings a developer may have exported, plus `settings`."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in SETTINGS and not key.startswith(SETTING_PREFIXES)}
+    return {**env, "PYTHONUNBUFFERED": "1", **settings}
 
 
 def _pids():
@@ -86,9 +93,7 @@ class Stack:
         self.log_path = self.folder / "devserver.log"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {key: value for key, value in os.environ.items()
-                    if key not in SETTINGS and not key.startswith(SETTING_PREFIXES)}
-        self.env.update(PORT=str(self.port), INSTANCE_PATH=str(self.instance), PYTHONUNBUFFERED="1", **env)
+        self.env = user_env(PORT=str(self.port), INSTANCE_PATH=str(self.instance), **env)
         self.process = None
 
     def start(self):
@@ -96,7 +101,8 @@ class Stack:
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "saas.devserver"], cwd=ROOT, env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(self._healthy, START_TIMEOUT, f"the stack to answer {self.url}/healthz\n{self.log_tail()}", 0.5)
+        wait_until(self._healthy, START_TIMEOUT, lambda: f"the stack to answer {self.url}/healthz\n{self.log_tail()}",
+                   0.5)
         return self
 
     def _healthy(self):
@@ -138,7 +144,8 @@ class Stack:
             mails = self.mails_to(address)
             return len(mails) > after and (link_re.findall(mails[-1]) or [None])[0]
 
-        return wait_until(newest_link, timeout, f"a mail to {address} with a link under {path}\n{self.log_tail()}")
+        return wait_until(newest_link, timeout,
+                          lambda: f"a mail to {address} with a link under {path}\n{self.log_tail()}")
 
     def leftovers(self):
         """The processes of this stack still running: those that carry its INSTANCE_PATH, and its Redis.
@@ -182,7 +189,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path):
+def stack(request, tmp_path):
     """The `make run` stack, running; always stopped after the test, nothing of it left running."""
     from tests.browser import ARTIFACTS
 
@@ -192,5 +199,5 @@ def stack(tmp_path):
     finally:
         running.stop()
         left = running.kill_leftovers()
-        running.keep_log(ARTIFACTS, "e2e-devserver.log")
+        running.keep_log(ARTIFACTS, f"{request.node.name}.log")
         assert not left, f"the stack left processes running (now killed): {left}"

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from saas.config import ROOT
-from tests.stack import Stack, command_line, processes_with_env, stack  # noqa: F401  (fixture)
+from tests.stack import command_line, processes_with_env, stack, user_env  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -17,7 +17,7 @@ def test_a_port_in_use_is_refused_clearly_before_anything_starts(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         instance = tmp_path / "instance"
-        env = {**Stack(tmp_path).env, "PORT": str(port), "INSTANCE_PATH": str(instance)}
+        env = user_env(PORT=str(port), INSTANCE_PATH=str(instance))
         result = subprocess.run([sys.executable, "-m", "saas.devserver"], cwd=ROOT, env=env, capture_output=True,
                                 text=True, timeout=60)
     assert result.returncode == 2
