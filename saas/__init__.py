@@ -3,7 +3,7 @@ import logging
 
 from flask import Flask
 
-from saas.config import ROOT, Config
+from saas.config import INSTANCE, ROOT, Config
 
 
 def create_app(config=None):
@@ -12,7 +12,7 @@ def create_app(config=None):
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(INSTANCE),
     )
     app.config.from_object(config or Config)
     if not app.config["SECRET_KEY"]:

