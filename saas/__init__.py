@@ -20,10 +20,11 @@ def create_app(config=None):
 
         app.config["SECRET_KEY"] = instance_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from saas import assets, db, errors, models, web
+    from saas import assets, db, errors, models, params, web
     from saas.extensions import babel, csrf, login_manager
     from saas.i18n import select_locale
 
+    params.init_app(app)  # first: path converters before any route, the NUL check before any other hook
     models.import_all()
     db.init_app(app)
     csrf.init_app(app)

@@ -1,8 +1,10 @@
 """htmx once the session is gone: the polls load the login page as a page, never swap it in; Vary."""
+from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from saas import params
 from tests.conftest import CSRF_RE, login
 from tests.factories import populate
 
@@ -112,7 +114,7 @@ def test_views_that_switch_on_htmx_vary_on_it_with_or_without_the_header(client,
     login(client, agency.agency.owner_email)
     slug = agency.agency.slug
     url, extra = {"board": (board_url(agency), {"HX-Target": "board-columns"}),
-                  "inbox": (f"/a/{slug}/mentions/?after=x", {}),
+                  "inbox": (f"/a/{slug}/mentions/?after={params.encode_cursor(datetime.now(timezone.utc), 1)}", {}),
                   "clients": (f"/a/{slug}/clients/", {"HX-Target": "client-list"})}[view]
     full, fragment = client.get(url), client.get(url, headers={**HX, **extra})
     assert full.status_code == fragment.status_code == 200

@@ -127,9 +127,10 @@ def test_live_endpoint_returns_only_newer_mentions(app, client, inbox):
     assert client.get(f"/a/{agency.slug}/mentions/live?since=abc").status_code == 400
 
 
-def test_forged_cursor_is_ignored(client, inbox):
+def test_forged_cursor_is_refused_with_a_message(client, inbox):
     agency, _ = inbox
-    assert client.get(f"/a/{agency.slug}/mentions/?after=not-a-cursor").status_code == 200
+    response = client.get(f"/a/{agency.slug}/mentions/?after=not-a-cursor", headers=EN)
+    assert response.status_code == 400 and "Go back to the first page" in response.get_data(as_text=True)
 
 
 def test_a_mention_becomes_a_card_and_the_link_holds_both_ways(app, client, inbox):

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from redis.exceptions import RedisError
 
-from saas import db
+from saas import db, params
 from saas.billing import bp, service
 from saas.billing.access import render_refusal
 from saas.billing.events import record_event, verify_event
@@ -31,7 +31,8 @@ STRIPE_DOWN = _l("Stripe could not be reached. Nothing has changed; please try a
 def index():
     """The plan, usage against each limit, trial days left, subscription and invoice status."""
     state = g.billing
-    context = {"state": state, "plans": PLANS, "returned": request.args.get("checkout"), "trial_days": TRIAL_DAYS}
+    context = {"state": state, "plans": PLANS, "returned": params.choice_arg("checkout", ("success", "cancel")),
+               "trial_days": TRIAL_DAYS}
     if state.enabled:
         context["usage"] = usage_report(state.plan)
         context["live"] = service.is_live(state.subscription)

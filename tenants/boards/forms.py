@@ -6,28 +6,13 @@ from urllib.parse import urlsplit
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 
+from saas import params
 from saas.auth.validation import text_problem
 from tenants.boards.models import POLES
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_DESCRIPTION = 20_000
 MAX_COMMENT = 10_000
-
-
-def parse_ids(values):
-    """Read a list of submitted ids; None when one is not a number (a tampered form)."""
-    ids = []
-    for value in values:
-        if not str(value).strip().isdigit():
-            return None
-        ids.append(int(value))
-    return list(dict.fromkeys(ids))
-
-
-def parse_int(value):
-    """Read one submitted id or number, or None."""
-    value = str(value or "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def web_address_problem(url, required=True):
@@ -46,7 +31,9 @@ def _due_at(date_text, time_text):
         if time_text:
             raise ValueError
         return None
-    day = datetime.strptime(date_text, "%Y-%m-%d").date()
+    day = params.as_date(date_text)
+    if day is None:
+        raise ValueError
     clock = datetime.strptime(time_text, "%H:%M").time() if time_text else time(18, 0)
     return to_utc(datetime.combine(day, clock)).replace(tzinfo=timezone.utc)
 
@@ -83,8 +70,8 @@ def clean_column_form(form):
     values = {"name": form.get("name", "").strip(), "done": form.get("done") == "1"}
     errors = {"name": text_problem(values["name"], _l("Name"), 60)}
     wip = form.get("wip_limit", "").strip()
-    values["wip_limit"] = parse_int(wip)
-    if wip and not (values["wip_limit"] and 1 <= values["wip_limit"] <= 999):
+    values["wip_limit"] = params.as_int(wip, 1, 999)
+    if wip and values["wip_limit"] is None:
         errors["wip_limit"] = _l("Enter a limit between 1 and 999, or leave it empty.")
     return values, {k: v for k, v in errors.items() if v}
 

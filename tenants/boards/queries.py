@@ -6,16 +6,15 @@ eager loading, grouped counts), so a page costs the same with 10 cards or 5,000.
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, subqueryload
 
-from saas import db
+from saas import db, params
 from saas.auth.service import members_of_agency
 from saas.db import utcnow
-from tenants.boards.forms import parse_int
 from tenants.boards.models import (POLES, Board, BoardCard, BoardColumn, CardAssignee, CardComment, CardLabel,
                                    ChecklistItem)
 
@@ -46,13 +45,14 @@ class CardFilter:
 
     @classmethod
     def from_args(cls, args, membership):
-        """Read the filter from a query string; `assignee=me` is the signed-in member."""
+        """Read the filter from a query string (saas.params: a bad value is a 400); `assignee=me` is the signed-in
+        member."""
         mine = args.get("assignee") == "me"
         return cls(
-            pole=args.get("pole") if args.get("pole") in POLES else "",
-            assignee=membership.id if mine else parse_int(args.get("assignee")), label=parse_int(args.get("label")),
-            due=args.get("due") if args.get("due") in DUE_CHOICES else "", text=args.get("q", "").strip()[:100],
-            mine=mine,
+            pole=params.choice_arg("pole", POLES, "", args),
+            assignee=membership.id if mine else params.id_arg("assignee", source=args),
+            label=params.id_arg("label", source=args), due=params.choice_arg("due", DUE_CHOICES, "", args),
+            text=params.text_arg("q", 100, source=args), mine=mine,
         )
 
     @property
@@ -167,14 +167,6 @@ def cards_by_day(cards):
     for card in cards:
         days[to_user_timezone(card.due_at).date()].append(card)
     return days
-
-
-def parse_day(text):
-    """Read a YYYY-MM-DD date from a query string, else today."""
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return local_today()
 
 
 def assignable_members():

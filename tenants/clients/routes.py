@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
+from saas import params
 from saas.billing.limits import check_limit
 from saas.htmx import header, is_htmx
 from saas.web import get_or_404, require_role
@@ -21,8 +22,8 @@ def _form_context(values=None, errors=None, client=None):
 @bp.get("/")
 def index():
     """List the agency's clients, with search; htmx gets just the list."""
-    search = request.args.get("q", "").strip()[:100]
-    archived = request.args.get("archived") == "1"
+    search = params.text_arg("q", 100)
+    archived = params.choice_arg("archived", ("0", "1"), "0") == "1"
     context = {"clients": service.list_clients(search, archived), "q": search, "archived": archived,
                **_form_context()}
     if is_htmx() and header("HX-Target") == "client-list":

@@ -3,7 +3,7 @@ from flask import request
 from flask_babel import format_datetime, format_time
 from sqlalchemy import select
 
-from saas import db
+from saas import db, params
 from tenants.crisis import backtest, charts, detector, explain, incidents, service
 from tenants.crisis.alerts import list_deliveries, sample_mentions_of
 from tenants.crisis.buckets import from_epoch
@@ -33,7 +33,7 @@ def rule_form_context(client, values, errors):
 def client_page(client, values=None, errors=None):
     """A client's crisis watch: the week's signal (all keywords or one), its rules, its crises, the rule form."""
     summary = service.keyword_summary(client.id)
-    keyword_id = service.bounded_int(request.args.get("keyword"), 1, 2**31 - 1)
+    keyword_id = params.id_arg("keyword")
     keyword_id = keyword_id if keyword_id in {k.id for k, _m, _s in summary} else None
     points = service.client_signal(client.id, keyword_id)
     return {"signal": charts.volume_chart(points, short_day, x_ticks=8), "rules": service.list_rules(client.id),
@@ -81,11 +81,12 @@ def index_page():
 
 
 def tuned_settings(rule, args):
-    """The settings a person is trying in the backtest (query string), else the rule's own."""
+    """The settings a person is trying in the backtest (the rule form, sent as a query string); a setting left
+    empty or out of range falls back to the rule's own."""
     sensitivity = args.get("sensitivity") if args.get("sensitivity") in detector.SENSITIVITY else None
     return {"sensitivity": sensitivity,
-            "min_volume": service.bounded_int(args.get("min_volume"), 1, 100000),
-            "cooldown_minutes": service.bounded_int(args.get("cooldown_minutes"), 0, 7 * 24 * 60)}
+            "min_volume": params.as_int(args.get("min_volume"), 1, 100000),
+            "cooldown_minutes": params.as_int(args.get("cooldown_minutes"), 0, 7 * 24 * 60)}
 
 
 def backtest_page(rule):

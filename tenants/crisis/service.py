@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from saas import db
+from saas import db, params
 from saas.auth.service import members_of_agency
 from saas.auth.validation import text_problem
 from saas.db import utcnow
@@ -25,15 +25,6 @@ def new_secret():
     return secrets.token_hex(24)
 
 
-def bounded_int(value, low, high):
-    """The integer typed in a form when it lies in [low, high], else None."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-    return number if low <= number <= high else None
-
-
 def staff_members():
     """The members a rule may alert (guests never)."""
     return [m for m in members_of_agency() if m.role != "guest"]
@@ -41,13 +32,13 @@ def staff_members():
 
 def clean_rule_form(form, client):
     """Read a rule form into (values, errors); errors keep what was typed."""
-    keyword_id = bounded_int(form.get("keyword_id"), 1, 2**31 - 1) if form.get("keyword_id") else None
+    keyword_id = params.as_int(form.get("keyword_id"), 1, params.MAX_ID) if form.get("keyword_id") else None
     values = {
         "name": form.get("name", "").strip(), "keyword_id": keyword_id,
-        "sensitivity": form.get("sensitivity", ""), "min_volume": bounded_int(form.get("min_volume"), 1, 100000),
-        "cooldown_minutes": bounded_int(form.get("cooldown_minutes"), 0, 7 * 24 * 60),
+        "sensitivity": form.get("sensitivity", ""), "min_volume": params.as_int(form.get("min_volume"), 1, 100000),
+        "cooldown_minutes": params.as_int(form.get("cooldown_minutes"), 0, 7 * 24 * 60),
         "recipient_pole": form.get("recipient_pole") or None,
-        "recipient_ids": sorted({int(v) for v in form.getlist("recipient_ids") if v.isdigit() and len(v) < 10}),
+        "recipient_ids": sorted(params.ids_arg("recipient_ids", source=form)),
         "notify_in_app": bool(form.get("notify_in_app")), "notify_email": bool(form.get("notify_email")),
         "notify_digest": bool(form.get("notify_digest")), "webhook_url": form.get("webhook_url", "").strip() or None,
         "webhook_format": form.get("webhook_format", "json"), "active": bool(form.get("active")),

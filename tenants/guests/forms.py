@@ -1,17 +1,14 @@
 """Guest forms read into (values, errors); values keep what was typed, errors say what to fix."""
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from saas import params
 from saas.auth.validation import clean_email, email_problem
-from tenants.boards.forms import parse_ids
 
 
 def chosen_client_ids(form):
-    """Read the client ids a form ticks (400 when one is not a number: a tampered form)."""
-    ids = parse_ids(form.getlist("client_ids"))
-    if ids is None:
-        abort(400)
-    return ids
+    """Read the client ids a form ticks (400 when one is not an id: a tampered form)."""
+    return params.ids_arg("client_ids", source=form)
 
 
 def clean_guest_invitation(form):

@@ -1,13 +1,11 @@
 """The mentions inbox: filters, full-text search, keyset pagination, bulk actions (exports: export.py)."""
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
 
 from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import and_, func, or_, select, update
 
-from saas import db
+from saas import db, params
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
 
 PAGE_SIZE = 50
@@ -38,34 +36,33 @@ class InboxFilters:
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
-def _int(value):
-    return int(value) if value and value.isdigit() and len(value) < 12 else None
-
-
-def _date(value, end_of_day=False):
-    """The first (or last) moment of a day in the agency's time zone, in UTC (the day the page shows)."""
+def _day_bound(args, name, errors, end_of_day=False):
+    """A date filter as the first (or last) moment of that day in the agency's time zone, in UTC (the day the
+    page shows); a bad one is reported in the form."""
     try:
-        day = datetime.strptime(value, "%Y-%m-%d").date()
-        return to_utc(datetime.combine(day, time.max if end_of_day else time.min)).replace(tzinfo=timezone.utc)
-    except (TypeError, ValueError, OverflowError):  # OverflowError: year 1 or 9999 moved out of range
+        day = params.date_arg(name, source=args)
+    except params.BadParameter:
+        errors[name] = True
         return None
+    if not day:
+        return None
+    return to_utc(datetime.combine(day, time.max if end_of_day else time.min)).replace(tzinfo=timezone.utc)
 
 
 def read_filters(args):
-    """Read the inbox filters from request arguments; unknown values are ignored, bad dates reported."""
-    filters = InboxFilters(
-        client_id=_int(args.get("client")), mention_id=_int(args.get("mention")), keyword_id=_int(args.get("keyword")),
-        source=args.get("source") if args.get("source") in SOURCE_KINDS else None,
-        sentiment=args.get("sentiment") if args.get("sentiment") in SENTIMENTS else None,
-        language=args.get("lang") if args.get("lang") in ("fr", "en", "und") else None,
-        status=args.get("status") if args.get("status") in MENTION_STATUSES else None,
-        date_from=_date(args.get("from")), date_to=_date(args.get("to"), end_of_day=True),
-        text=(args.get("q") or "").strip()[:200],
+    """Read the inbox filters from request arguments: a malformed or out-of-range value is a 400 (saas.params),
+    a bad date is reported beside the date fields."""
+    errors = {}
+    return InboxFilters(
+        client_id=params.id_arg("client", source=args), mention_id=params.id_arg("mention", source=args),
+        keyword_id=params.id_arg("keyword", source=args),
+        source=params.choice_arg("source", SOURCE_KINDS, source=args),
+        sentiment=params.choice_arg("sentiment", SENTIMENTS, source=args),
+        language=params.choice_arg("lang", ("fr", "en", "und"), source=args),
+        status=params.choice_arg("status", MENTION_STATUSES, source=args),
+        date_from=_day_bound(args, "from", errors), date_to=_day_bound(args, "to", errors, end_of_day=True),
+        text=params.text_arg("q", 200, source=args), errors=errors,
     )
-    for name in ("from", "to"):
-        if args.get(name) and not _date(args.get(name)):
-            filters.errors[name] = True
-    return filters
 
 
 def _text_condition(text):
@@ -99,25 +96,13 @@ def filtered(filters):
 
 def encode_cursor(mention):
     """The position after this mention, for the next page."""
-    raw = json.dumps([mention.published_at.isoformat(), mention.id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return params.encode_cursor(mention.published_at, mention.id)
 
 
-def decode_cursor(cursor):
-    """Read a page cursor; None when absent or forged."""
-    if not cursor:
-        return None
-    try:
-        stamp, mention_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(stamp), int(mention_id)
-    except (ValueError, TypeError):
-        return None
-
-
-def page(filters, cursor=None, size=PAGE_SIZE):
-    """One page of mentions, newest first (keyset pagination); returns (mentions, next cursor)."""
+def page(filters, position=None, size=PAGE_SIZE):
+    """One page of mentions, newest first (keyset pagination after `position`, a (published_at, id) pair read
+    by `params.cursor_arg`); returns (mentions, next cursor)."""
     query = filtered(filters)
-    position = decode_cursor(cursor)
     if position:
         stamp, mention_id = position
         query = query.where(or_(Mention.published_at < stamp,

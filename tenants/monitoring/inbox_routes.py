@@ -6,7 +6,7 @@ from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
-from saas import db, exports, tenancy
+from saas import db, exports, params, tenancy
 from saas.db import utcnow
 from saas.errors import render_error
 from saas.htmx import is_htmx
@@ -36,12 +36,13 @@ def _row_context(rows, clients, keywords):
 def mentions():
     """The inbox: newest first, filtered; htmx asks for the rows only (next page, live)."""
     filters = inbox.read_filters(request.args)
-    rows, cursor = inbox.page(filters, request.args.get("after"))
+    position = params.cursor_arg("after")
+    rows, cursor = inbox.page(filters, position)
     clients, keywords = _lookups()
     context = {"mentions": rows, "cursor": cursor, "filters": filters, "args": filters.as_args(),
                "clients": clients, "keywords": keywords, "latest_id": inbox.latest_id(), "statuses": MENTION_STATUSES,
                **_row_context(rows, clients, keywords)}
-    if is_htmx() and request.args.get("after"):
+    if is_htmx() and position:
         return render_block(PAGE, "rows", **context)
     return render_template(PAGE, **context)
 
@@ -49,13 +50,11 @@ def mentions():
 @bp.get("/mentions/live")
 def mentions_live():
     """New mentions since the newest one shown; 204 when there is nothing new."""
-    since = request.args.get("since", "")
-    if not since:
+    since = params.int_arg("since", 0, params.MAX_ID)
+    if since is None:
         return "", 204
-    if not since.isdigit():
-        abort(400)
     filters = inbox.read_filters(request.args)
-    rows = inbox.newer_than(filters, int(since))
+    rows = inbox.newer_than(filters, since)
     if not rows:
         return "", 204
     clients, keywords = _lookups()
@@ -67,7 +66,7 @@ def mentions_live():
 def bulk_action():
     """Mark the selected mentions as read, new or archived."""
     status = {"read": "read", "unread": "new", "archive": "archived", "restore": "new"}.get(request.form.get("action"))
-    ids = [int(value) for value in request.form.getlist("ids") if value.isdigit()][:500]
+    ids = params.ids_arg("ids", source=request.form)
     if status is None or not ids:
         abort(400)
     inbox.set_status(ids, status)

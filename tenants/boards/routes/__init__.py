@@ -5,7 +5,7 @@ from flask import abort, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from saas import db
+from saas import db, params
 from saas.errors import render_error
 from saas.htmx import header, is_htmx
 from saas.web import get_or_404
@@ -60,9 +60,12 @@ def board_changed(board, column_ids=None):
     """Answer a change: the re-rendered columns for htmx (out of band), else back to the board."""
     if not is_htmx():
         return redirect(url_for("boards.show", client_id=board.client_id))
-    # The page's own filter travels in its address, which htmx sends along.
+    # The page's own filter travels in its address, which htmx sends along; a forged one only loses the filter.
     page_args = MultiDict(parse_qsl(urlsplit(header("HX-Current-URL") or "").query))
-    card_filter = queries.CardFilter.from_args(page_args, g.membership)
+    try:
+        card_filter = queries.CardFilter.from_args(page_args, g.membership)
+    except params.BadParameter:
+        card_filter = queries.CardFilter()
     return render_template("boards/_changes.html", **columns_context(board, card_filter, column_ids))
 
 

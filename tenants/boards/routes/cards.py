@@ -6,13 +6,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from saas import params
 from saas.auth.models import Membership
 from saas.htmx import is_htmx
 from saas.web import get_or_404
 from tenants.boards import bp, cards, details, queries, service
 from tenants.boards.activity import card_activity
 from tenants.boards.display import local_time
-from tenants.boards.forms import clean_card_form, parse_ids, parse_int
+from tenants.boards.forms import clean_card_form
 from tenants.boards.labels import list_labels
 from tenants.boards.models import BoardCard, BoardColumn, BoardLabel
 from tenants.boards.routes import board_changed, board_of_client, card_or_404, get_all_or_404, refuse
@@ -54,10 +55,9 @@ def render_form(card, board, values, errors=None, status=200, **extra):
 
 
 def chosen_people_and_labels(form, errors):
-    """Load the assignees and labels a form names: 404 for foreign ids, a message for guests."""
-    member_ids, label_ids = parse_ids(form.getlist("assignees")), parse_ids(form.getlist("labels"))
-    if member_ids is None or label_ids is None:
-        abort(400)
+    """Load the assignees and labels a form names: 400 for a malformed id, 404 for a foreign one, a message for
+    guests."""
+    member_ids, label_ids = params.ids_arg("assignees", source=form), params.ids_arg("labels", source=form)
     members = get_all_or_404(Membership, member_ids)
     if any(m.role == "guest" for m in members):
         errors["assignees"] = _l("Guests cannot be assigned to cards: choose members of the agency.")
@@ -79,7 +79,7 @@ def with_wip_notice(body, board, column):
 def new_card(client_id):
     """The full new-card form, pre-filled from the query string (e.g. from a mention)."""
     board = board_of_client(client_id)
-    values = {key: request.args.get(key, "")[:2000] for key in PREFILL}
+    values = {key: params.text_arg(key, 2000) for key in PREFILL}
     return render_template("boards/new_card.html", board=board, columns=service.list_columns(board), values=values,
                            errors={}, members=queries.assignable_members(), labels=list_labels())
 
@@ -90,7 +90,7 @@ def create_card(client_id):
     board = board_of_client(client_id)
     quick = request.form.get("quick") == "1"
     values, errors = clean_card_form(request.form, quick=quick)
-    column_id = parse_int(request.form.get("column_id"))
+    column_id = params.id_arg("column_id", source=request.form)
     column = service.board_column(board, column_id) if column_id else service.list_columns(board)[0]
     if column is None:
         abort(404)
@@ -125,8 +125,9 @@ def update_card(card_id):
     members, labels = chosen_people_and_labels(request.form, errors)
     if errors:
         return render_form(card, board, typed_values(request.form), errors, 422)
+    version = params.int_arg("version", 0, params.MAX_INT, source=request.form)
     try:
-        cards.update_card(board, card, values, parse_int(request.form.get("version")), current_user, members, labels)
+        cards.update_card(board, card, values, version, current_user, members, labels)
     except cards.StaleCard:
         latest = card_activity(card, limit=1)
         return render_form(card, board, typed_values(request.form), status=409, conflict=latest[0] if latest else None)
@@ -141,8 +142,8 @@ def update_card(card_id):
 def move_card(card_id):
     """Move a card to a column of its board, after a given card (drag and drop, "Move to…")."""
     card, board = card_or_404(card_id)
-    column = get_or_404(BoardColumn, parse_int(request.form.get("column_id")) or 0)
-    after_id = parse_int(request.form.get("after_id"))
+    column = get_or_404(BoardColumn, params.id_arg("column_id", 0, request.form))
+    after_id = params.int_arg("after_id", 0, params.MAX_ID, source=request.form)  # 0: to the top
     after = get_or_404(BoardCard, after_id) if after_id else None
     if column.board_id != board.id or (after is not None and after.board_id != board.id):
         abort(404)

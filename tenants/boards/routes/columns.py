@@ -4,7 +4,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from tenants.boards import bp, service
-from tenants.boards.forms import clean_column_form, parse_int
+from saas import params
+from tenants.boards.forms import clean_column_form
 from tenants.boards.routes import board_changed, board_of_client, column_or_404, refuse
 
 STEPS = {"left": -1, "right": 1}
@@ -47,7 +48,7 @@ def move_column(column_id):
 def delete_column(column_id):
     """Remove a column after moving its cards to another column of the board."""
     column, board = column_or_404(column_id)
-    target_id = parse_int(request.form.get("target_id"))
+    target_id = params.id_arg("target_id", source=request.form)
     if target_id is None or target_id == column.id:
         return refuse({"target_id": _l("Choose the column that will receive its cards.")})
     target = service.board_column(board, target_id)

@@ -4,8 +4,9 @@ A poll carries the board version the page shows (`v`). Nothing new answers 204 (
 keeps the page as it is); otherwise the changed columns come back out of band, or the
 whole board when columns themselves changed, with a poller carrying the new version.
 """
-from flask import render_template, request
+from flask import render_template
 
+from saas import params
 from tenants.boards import bp
 from tenants.boards.activity import changes_since
 from tenants.boards.routes import board_of_client, columns_context, current_filter
@@ -27,7 +28,7 @@ def changed_columns(changes):
 def feed(client_id):
     """What changed on a client's board since version `v` (204: nothing)."""
     board = board_of_client(client_id)
-    since = request.args.get("v", type=int)
+    since = params.int_arg("v", 0, params.MAX_INT)
     if since is not None and since >= board.version:
         return "", 204
     column_ids = None if since is None else changed_columns(changes_since(board, since, WHOLE_BOARD_AFTER))

@@ -1,8 +1,9 @@
 """Other views of the cards: a list and the editorial calendar, per client or agency-wide."""
 from datetime import timedelta
 
-from flask import render_template, request
+from flask import render_template
 
+from saas import params
 from tenants.boards import bp, queries
 from tenants.boards.labels import list_labels
 from tenants.boards.routes import board_of_client, current_filter
@@ -19,8 +20,8 @@ def render_list(board=None):
 def render_calendar(board=None):
     """The month or week calendar of due dates: one client's, or every client's."""
     card_filter = current_filter()
-    mode = "week" if request.args.get("mode") == "week" else "month"
-    day = queries.parse_day(request.args.get("date"))
+    mode = params.choice_arg("mode", ("month", "week"), "month")
+    day = params.date_arg("date") or queries.local_today()
     weeks = [queries.week_days(day)] if mode == "week" else queries.month_weeks(day)
     start, end = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
     found = queries.agency_cards(card_filter, board=board, start=start, end=end)
