@@ -35,11 +35,16 @@ def redis_url():
 
 
 def redis_connection():
-    """Return a Redis connection for the configured URL (one per process and URL)."""
+    """Return a Redis connection for the configured URL (one per process and URL).
+
+    An unreachable Redis fails fast (5 s to connect, 30 s to answer; workers wait longer for
+    their blocking pops) rather than hanging a request or a health check.
+    """
     url = redis_url()
     key = (url, os.getpid())
     if key not in _connections:
-        _connections[key] = Redis.from_url(url)
+        _connections[key] = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30,
+                                           health_check_interval=30)
     return _connections[key]
 
 
