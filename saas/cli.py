@@ -1,4 +1,4 @@
-"""Operator commands: `flask worker`, `flask cron`, `flask migrate`."""
+"""Operator commands: `flask worker`, `flask cron`, `flask status`, `flask migrate`."""
 import click
 from flask import current_app
 
@@ -41,6 +41,21 @@ def register_commands(app):
         from saas.processes import run_cron
 
         run_cron(current_app.config["CRON_TICK_SECONDS"])
+
+    @app.cli.command("status")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    def status(as_json):
+        """Show the job pipeline: queues, failed and abandoned jobs, workers, cron, overdue sources.
+
+        Exits with 1 when the pipeline is stalled.
+        """
+        import json
+
+        from saas.status import format_status, pipeline_status
+
+        report = pipeline_status()
+        click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+        raise SystemExit(0 if report["status"] == "ok" else 1)
 
     @app.cli.command("migrate")
     def migrate():

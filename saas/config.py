@@ -82,6 +82,8 @@ class Config:
     # jobs, late retries); a running job heartbeats this often and is abandoned after 3 missed beats.
     CRON_TICK_SECONDS = int(os.environ.get("CRON_TICK_SECONDS", "60"))
     JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
+    # Bearer token for /healthz/pipeline from other hosts; empty: the local machine only.
+    STATUS_TOKEN = os.environ.get("STATUS_TOKEN", "")
     TESTING = False
 
 
