@@ -1,10 +1,8 @@
-"""Operator commands: `flask worker`, `flask cron`, `flask migrate`."""
+"""Operator commands: `flask worker`, `flask cron`, `flask status`, `flask migrate`."""
 import click
 from flask import current_app
-from rq import Worker
-from rq.cron import CronScheduler
 
-from saas.jobs import QUEUES, get_queue, redis_connection
+from saas.jobs import QUEUES
 
 
 def upgrade_database(url=None, revision="head"):
@@ -32,18 +30,32 @@ def register_commands(app):
     @click.argument("queues", nargs=-1)
     @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
     def worker(queues, burst):
-        """Run an RQ worker on the given queues (all of them by default)."""
-        names = queues or QUEUES
-        Worker([get_queue(name) for name in names], connection=redis_connection()).work(
-            burst=burst, with_scheduler=True
-        )
+        """Run an RQ worker on the given queues (all of them by default); it waits out Redis outages."""
+        from saas.processes import run_worker
+
+        run_worker(queues or QUEUES, burst=burst, job_heartbeat=current_app.config["JOB_HEARTBEAT_SECONDS"])
 
     @app.cli.command("cron")
     def cron():
-        """Run the single scheduler that enqueues periodic jobs (saas/cron.py)."""
-        scheduler = CronScheduler(connection=redis_connection())
-        scheduler.load_config_from_file("saas.cron")
-        scheduler.start()
+        """Run the single cron process: periodic jobs (saas/cron.py) and the pipeline's sweep."""
+        from saas.processes import run_cron
+
+        run_cron(current_app.config["CRON_TICK_SECONDS"])
+
+    @app.cli.command("status")
+    @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+    def status(as_json):
+        """Show the job pipeline: queues, failed and abandoned jobs, workers, cron, overdue sources.
+
+        Exits with 1 when the pipeline is stalled.
+        """
+        import json
+
+        from saas.status import format_status, pipeline_status
+
+        report = pipeline_status()
+        click.echo(json.dumps(report, indent=2) if as_json else format_status(report))
+        raise SystemExit(0 if report["status"] == "ok" else 1)
 
     @app.cli.command("migrate")
     def migrate():

@@ -84,6 +84,13 @@ class Config:
     STRIPE_PRICE_AGENCY = os.environ.get("STRIPE_PRICE_AGENCY", "")
     STRIPE_PRICE_NETWORK = os.environ.get("STRIPE_PRICE_NETWORK", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: Stripe's own API address
+
+    # The job pipeline (docs/operations.md): `flask cron` ticks this often (due sources, abandoned
+    # jobs, late retries); a running job heartbeats this often and is abandoned after 3 missed beats.
+    CRON_TICK_SECONDS = int(os.environ.get("CRON_TICK_SECONDS", "60"))
+    JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
+    # Bearer token for /healthz/pipeline from other hosts; empty: the local machine only.
+    STATUS_TOKEN = os.environ.get("STATUS_TOKEN", "")
     TESTING = False
 
 

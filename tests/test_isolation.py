@@ -25,6 +25,7 @@ PLATFORM_ENDPOINTS = {
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",
     "auth.end_one_session", "auth.end_other_sessions",  # a person's own sessions: tests/test_sessions.py
     "auth.confirm_email", "auth.resend_confirmation", "health.healthz", "i18n.set_language", "billing.webhook",
+    "health.pipeline",  # counts and ids only, loopback or STATUS_TOKEN: tests/test_pipeline_status.py
 }
 MUTATING_FORM = {"name": "Pirate", "email": "pirate@evil.test", "role": "owner", "pole": "rp",
                  "sector": "x", "color": "#000000", "confirm_name": "", "q": ""}

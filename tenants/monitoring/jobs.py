@@ -1,18 +1,18 @@
 """Monitoring jobs: fetch a source, enqueue the due ones, backfill a new keyword."""
 import logging
 
+from rq import get_current_job
 from sqlalchemy import select
 
 from saas import db, tenancy
-from rq import get_current_job
-
+from saas.db import utcnow
 from saas.http_errors import BadStatus, ConnectionFailed, FetchError, FetchTimeout
 from saas.jobs import enqueue, task
 from tenants.monitoring.fetching import fetch_items
 from tenants.monitoring.feeds import FeedError
 from tenants.monitoring.ingest import backfill, ingest
 from tenants.monitoring.models import Keyword, Source, ClientSource
-from tenants.monitoring.sources import due_sources, record_failure, record_success
+from tenants.monitoring.sources import due_sources, is_overdue, record_failure, record_success
 
 log = logging.getLogger("relais.monitoring")
 NETWORK_RETRY = (2, (30, 120))
@@ -67,10 +67,19 @@ def _raise_if_retries_left(source, error):
 
 @task(queue="monitoring", timeout=60)
 def enqueue_due_sources():
-    """Queue a fetch of every source whose time has come (one job per source at most)."""
-    sources = due_sources()
+    """Queue a fetch of every source whose time has come (one job per source at most).
+
+    A source overdue by more than two intervals is queued again whatever its last job's state,
+    unless that job was queued or started within those two intervals.
+    """
+    now = utcnow()
+    sources = due_sources(now)
+    overdue = [source.id for source in sources if is_overdue(source, now)]
+    if overdue:
+        log.warning("%d source(s) overdue by more than two intervals: %s", len(overdue), overdue[:20])
     for source in sources:
-        enqueue(refresh_source, source.id, job_id=f"refresh-source-{source.id}")
+        stale_after = 2 * source.interval_seconds if source.id in overdue else None
+        enqueue(refresh_source, source.id, job_id=f"refresh-source-{source.id}", stale_after=stale_after)
     return len(sources)
 
 

@@ -71,6 +71,23 @@ def due_sources(now=None, limit=500):
         ).all()
 
 
+def is_overdue(source, now=None):
+    """A source late by more than two of its intervals: whatever holds its fetch job is stuck."""
+    return (now or utcnow()) - source.next_fetch_at > timedelta(seconds=2 * source.interval_seconds)
+
+
+def overdue_sources(now=None):
+    """(id, next_fetch_at) of every followed source late by more than two intervals, most late first."""
+    now = now or utcnow()
+    with tenancy.all_agencies():
+        followed = exists().where(ClientSource.source_id == Source.id)
+        rows = db.session.execute(
+            select(Source.id, Source.next_fetch_at, Source.interval_seconds)
+            .where(and_(Source.next_fetch_at <= now, followed)).order_by(Source.next_fetch_at)
+        ).all()
+    return [(row.id, row.next_fetch_at) for row in rows if is_overdue(row, now)]
+
+
 def record_success(source, result_status, etag=None, last_modified=None):
     """Note a good fetch: clear the error, keep the validators, plan the next fetch."""
     now = utcnow()
