@@ -309,21 +309,11 @@ def test_a_tampered_or_expired_key_is_refused(app, make_agency):
 
 
 def test_session_check_costs_one_query(app, make_agency):
-    from sqlalchemy import event
+    from tests.test_boards_performance import statements_of
 
     agency = make_agency()
     browser = sign_in(app, agency.owner_email)
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    engine = app.extensions["relais_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        assert browser.get("/agencies").status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+    seen = statements_of(app, browser, "/agencies")
     lookups = [s for s in seen if "user_sessions" in s]
     assert len(lookups) == 1 and "JOIN users" in lookups[0]
     assert not any(s.lstrip().upper().startswith("SELECT") and "FROM users" in s and "user_sessions" not in s

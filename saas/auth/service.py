@@ -199,10 +199,10 @@ def reset_token(user):
     return _serializer("reset").dumps({"u": user.id, "p": user.password_hash[-16:]})
 
 
-def load_reset_token(token):
-    """Return the user of a reset link; raise TokenError when invalid, expired or used."""
+def _load_user_token(purpose, token, max_age_setting):
+    """Read a signed link's payload and its user (`u`); raise TokenError when forged, expired or unknown."""
     try:
-        data = _serializer("reset").loads(token, max_age=current_app.config["TOKEN_MAX_AGE"])
+        data = _serializer(purpose).loads(token, max_age=current_app.config[max_age_setting])
     except SignatureExpired:
         raise TokenError("expired") from None
     except BadSignature:
@@ -211,6 +211,12 @@ def load_reset_token(token):
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None:
         raise TokenError("invalid")
+    return data, user
+
+
+def load_reset_token(token):
+    """Return the user of a reset link; raise TokenError when invalid, expired or used."""
+    data, user = _load_user_token("reset", token, "TOKEN_MAX_AGE")
     if user.password_hash[-16:] != data.get("p"):
         raise TokenError("used")
     return user
@@ -229,15 +235,8 @@ def confirmation_token(user):
 
 def load_confirmation_token(token):
     """Return the (unconfirmed) user of a confirmation link; raise TokenError otherwise."""
-    try:
-        data = _serializer("confirm").loads(token, max_age=current_app.config["CONFIRMATION_MAX_AGE"])
-    except SignatureExpired:
-        raise TokenError("expired") from None
-    except BadSignature:
-        raise TokenError("invalid") from None
-    user_id = data.get("u") if isinstance(data, dict) else None
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or user.email != data.get("e"):
+    data, user = _load_user_token("confirm", token, "CONFIRMATION_MAX_AGE")
+    if user.email != data.get("e"):
         raise TokenError("invalid")
     if user.email_confirmed_at is not None:
         raise TokenError("used")
