@@ -11,6 +11,7 @@ htmx is told instead, with `HX-Redirect`, to load the login page in place of the
 flask-htmx (0.4, 2024) only reads the headers; django-htmx's `HttpResponseClientRedirect` is the
 model of `hx_redirect()`. Neither sets `Vary` on its own, hence this small module.
 """
+import json
 from urllib.parse import urlsplit
 
 from flask import flash, g, make_response, redirect, request, session, url_for
@@ -46,6 +47,20 @@ def hx_redirect(location, status=200):
     response = make_response("", status)
     response.headers["HX-Redirect"] = location
     return response
+
+
+def add_trigger(response, event, detail):
+    """Ask htmx to fire `event` on the page (the HX-Trigger header), keeping the events already asked for."""
+    asked = response.headers.get("HX-Trigger") or ""
+    events = json.loads(asked) if asked.startswith("{") else {name.strip(): None for name in asked.split(",") if name.strip()}
+    events[event] = detail
+    response.headers["HX-Trigger"] = json.dumps(events)  # ASCII only: \u escapes, as a header must be
+    return response
+
+
+def announce(response, message):
+    """Have the page read `message` out in its live region (app.js), e.g. where a card was moved."""
+    return add_trigger(response, "relais:announce", {"message": str(message)})
 
 
 def session_ended():

@@ -27,8 +27,22 @@
     var msg = parsed.querySelector("[data-error-message]");
     el.textContent = msg ? msg.textContent.trim() : (box.dataset.fallback || "Error");
     box.appendChild(el);
+    announce(el.textContent);
     setTimeout(function () { el.remove(); }, 6000);
   }
+
+  // The page's one polite live region. The server asks for a sentence with the HX-Trigger header
+  // {"relais:announce": {"message": ...}}; scripts dispatch the same event. Emptied first, so that
+  // the same sentence twice is read twice.
+  function announce(message) {
+    var region = document.getElementById("announcer");
+    if (!region || !message) { return; }
+    region.textContent = "";
+    setTimeout(function () { region.textContent = message; }, 50);
+  }
+  document.body.addEventListener("relais:announce", function (evt) {
+    announce(evt.detail && evt.detail.message);
+  });
 
   // Signup: derive the workspace address from the agency name until edited by hand.
   var name = document.getElementById("agency_name");
@@ -54,4 +68,125 @@
       if (!menu.contains(evt.target)) { menu.removeAttribute("open"); }
     });
   });
+
+  // Escape closes the open menus (user menu, agency switcher, column menus); focus goes back to the
+  // menu's button when it was inside. Other Escape handlers (the card drawer) see defaultPrevented.
+  document.addEventListener("keydown", function (evt) {
+    if (evt.key !== "Escape") { return; }
+    var open = document.querySelectorAll("details.menu[open]");
+    if (!open.length) { return; }
+    open.forEach(function (menu) {
+      var inside = menu.contains(document.activeElement);
+      menu.removeAttribute("open");
+      if (inside) { menu.querySelector("summary").focus(); }
+    });
+    evt.preventDefault();
+  });
+
+  // What keyboard focus can land on.
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), " +
+    "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
+  function focusables(root) {
+    return Array.prototype.filter.call(root.querySelectorAll(FOCUSABLE), function (el) {
+      return el.getClientRects().length > 0;
+    });
+  }
+  window.relaisFocusables = focusables;
+
+  // htmx swaps: when the focused element is replaced, focus its counterpart in the new content
+  // (same id, same test id or name, else the same place), else the first new element, never the top.
+  var kept = null;
+  function describe(el) {
+    var anchor = el.parentElement ? el.parentElement.closest("[id]") : null;
+    return {
+      el: el, anchorId: anchor ? anchor.id : null, testid: el.getAttribute("data-testid"),
+      name: el.getAttribute("name"), tag: el.tagName,
+      index: anchor ? focusables(anchor).indexOf(el) : -1
+    };
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    var active = document.activeElement;
+    if (!active || active === document.body || !evt.detail.target || !evt.detail.target.contains(active)) { return; }
+    kept = describe(active);
+    kept.target = evt.detail.target;
+    kept.parent = evt.detail.target.parentElement;
+    kept.previous = evt.detail.target.previousElementSibling;
+  });
+  function counterpart(saved) {
+    var anchor = saved.anchorId && document.getElementById(saved.anchorId);
+    if (anchor) {
+      var found = (saved.testid && anchor.querySelector("[data-testid='" + saved.testid + "']")) ||
+        (saved.name && anchor.querySelector(saved.tag + "[name='" + saved.name + "']"));
+      if (found) { return found; }
+      var items = focusables(anchor);
+      if (saved.index >= 0 && items[saved.index]) { return items[saved.index]; }
+    }
+    if (saved.target.isConnected) { return focusables(saved.target)[0] || null; }
+    var first = saved.previous && saved.previous.isConnected ? saved.previous.nextElementSibling
+      : (saved.parent && saved.parent.isConnected ? saved.parent.firstElementChild : null);
+    if (first && !first.matches(FOCUSABLE)) { first.setAttribute("tabindex", "-1"); }
+    return first;
+  }
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var saved = kept;
+    kept = null;
+    if (!saved || saved.el.isConnected) { return; }
+    var active = document.activeElement;
+    if (active && active !== document.body && active.isConnected) { return; }  // htmx kept it (same id)
+    var next = counterpart(saved);
+    if (next) { next.focus({ preventScroll: false }); }
+  });
+
+  // Selects that save on their own (data-autosave, the form listens for "autosave"). A pick with the
+  // mouse saves at once; arrow keys only browse (Chromium fires "change" on each arrow of a closed
+  // select), and the choice is saved on Enter or when focus leaves the select.
+  function isAutosave(el) { return el && el.matches && el.matches("select[data-autosave]"); }
+  function commit(select) {
+    delete select.dataset.browsing;
+    delete select.dataset.dirty;
+    if (select.value !== select.dataset.saved) {
+      select.dataset.saved = select.value;
+      htmx.trigger(select.form, "autosave");
+    }
+  }
+  document.addEventListener("keydown", function (evt) {
+    if (!isAutosave(evt.target) || evt.key === "Tab" || evt.key === "Shift") { return; }
+    if (evt.key === "Enter") {
+      evt.preventDefault();
+      commit(evt.target);
+    } else {
+      evt.target.dataset.browsing = "1";
+    }
+  });
+  document.addEventListener("pointerdown", function (evt) {
+    if (isAutosave(evt.target)) { delete evt.target.dataset.browsing; }
+  });
+  document.addEventListener("change", function (evt) {
+    if (!isAutosave(evt.target)) { return; }
+    if (evt.target.dataset.browsing) { evt.target.dataset.dirty = "1"; } else { commit(evt.target); }
+  });
+  document.addEventListener("focusout", function (evt) {
+    if (isAutosave(evt.target) && evt.target.dataset.dirty) { commit(evt.target); }
+  });
+
+  // Form errors: every message is tied to its field (aria-invalid, aria-describedby). The shared
+  // `field` macro writes them; this covers the forms written by hand, on load and after htmx swaps.
+  var errorCount = 0;
+  function linkErrors(root) {
+    Array.prototype.forEach.call(root.querySelectorAll("form .error"), function (error) {
+      var box = error.closest(".field") || error.parentElement;
+      var control = null;
+      Array.prototype.forEach.call(box.querySelectorAll("input:not([type=hidden]), select, textarea"), function (el) {
+        if (el.compareDocumentPosition(error) & Node.DOCUMENT_POSITION_FOLLOWING) { control = el; }
+      });
+      if (!control || control.getAttribute("aria-invalid") === "true") { return; }
+      if (!error.id) { error.id = "error-" + (++errorCount); }
+      var described = (control.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(error.id) < 0) { described.push(error.id); }
+      control.setAttribute("aria-describedby", described.join(" "));
+      control.setAttribute("aria-invalid", "true");
+    });
+  }
+  linkErrors(document);
+  htmx.onLoad(function (el) { if (el.querySelectorAll) { linkErrors(el); } });
 })();

@@ -84,11 +84,26 @@
   });
 
   // The drawer: open when a card arrives in it, close on the backdrop, the close button or Escape.
+  // It is a modal dialog for the keyboard: it takes focus when it opens, Tab stays inside it, and
+  // focus goes back to the card that opened it when it closes.
+  var opener = null;  // the id of the card (or element) focus returns to
+
+  function dialog() {
+    var host = document.getElementById("card-panel");
+    return host ? host.querySelector("[role=dialog]") : null;
+  }
+  function returnFocus() {
+    var back = opener && document.getElementById(opener);
+    opener = null;
+    if (!back) { back = document.querySelector("#board-columns .card[data-card-id]") || document.getElementById("main"); }
+    if (back) { back.focus(); }
+  }
   function closePanel() {
     var host = document.getElementById("card-panel");
     if (host && host.firstElementChild) {
       host.innerHTML = "";
       document.body.classList.remove("panel-open");
+      returnFocus();
     }
   }
   document.addEventListener("click", function (evt) {
@@ -99,11 +114,41 @@
     }
   });
   document.addEventListener("keydown", function (evt) {
-    if (evt.key === "Escape") { closePanel(); }
+    if (evt.key === "Escape" && !evt.defaultPrevented && dialog()) {
+      evt.preventDefault();
+      closePanel();
+    } else if (evt.key === "Tab" && dialog()) {
+      var box = dialog(), items = window.relaisFocusables(box), active = document.activeElement;
+      if (!items.length) { return; }
+      var first = items[0], last = items[items.length - 1];
+      if (!box.contains(active)) {
+        evt.preventDefault();
+        (evt.shiftKey ? last : first).focus();
+      } else if (evt.shiftKey && (active === first || active === box)) {
+        evt.preventDefault();
+        last.focus();
+      } else if (!evt.shiftKey && active === last) {
+        evt.preventDefault();
+        first.focus();
+      }
+    }
+  });
+  document.body.addEventListener("htmx:beforeSwap", function (evt) {
+    if (evt.detail.target && evt.detail.target.id === "card-panel" && !dialog()) {
+      var from = document.activeElement;
+      var card = from && from.closest ? from.closest("[id]") : null;
+      opener = card && card !== document.body ? card.id : null;
+    }
   });
   document.body.addEventListener("htmx:afterSwap", function (evt) {
     if (evt.detail.target && evt.detail.target.id === "card-panel") {
-      document.body.classList.toggle("panel-open", !!evt.detail.target.firstElementChild);
+      var box = dialog();
+      document.body.classList.toggle("panel-open", !!box);
+      if (box && !box.contains(document.activeElement)) {
+        box.focus();
+      } else if (!box) {
+        returnFocus();  // the card was deleted from the drawer
+      }
     }
   });
 
@@ -117,8 +162,10 @@
     }
   }, true);
 
-  // Notices sent with HX-Trigger (a column over its WIP limit).
+  // Notices sent with HX-Trigger (a column over its WIP limit): shown, and read out.
   document.body.addEventListener("boards:notice", function (evt) {
-    toast(evt.detail && evt.detail.message);
+    var message = evt.detail && evt.detail.message;
+    toast(message);
+    document.body.dispatchEvent(new CustomEvent("relais:announce", { detail: { message: message } }));
   });
 })();

@@ -10,7 +10,8 @@ from tenants.boards.activity import describe_activity
 from tenants.boards.markdown import render_markdown
 
 SOON = timedelta(hours=48)
-AVATAR_COLORS = ("#6366f1", "#ec4899", "#f59e0b", "#10b981", "#3b82f6", "#8b5cf6", "#ef4444", "#14b8a6")
+# Dark enough for white initials (4.5:1 at least): indigo, pink, amber, emerald, blue, violet, red, teal.
+AVATAR_COLORS = ("#4338ca", "#be185d", "#b45309", "#047857", "#1d4ed8", "#6d28d9", "#b91c1c", "#0f766e")
 ICONS = {  # SVG paths on a 24 x 24 grid, drawn with a 2 px stroke
     "clock": "M12 3a9 9 0 1 0 0 18a9 9 0 1 0 0-18zM12 7v5l3 2",
     "check": "M5 12l5 5L20 7",

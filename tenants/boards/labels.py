@@ -1,4 +1,5 @@
 """The agency's coloured labels, shared by every board."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from saas import db
@@ -6,6 +7,8 @@ from tenants.boards.models import BoardLabel
 
 PALETTE = ("#ef4444", "#f97316", "#eab308", "#22c55e", "#14b8a6", "#3b82f6", "#6366f1", "#a855f7", "#ec4899",
            "#64748b")
+COLOUR_NAMES = dict(zip(PALETTE, (_l("Red"), _l("Orange"), _l("Yellow"), _l("Green"), _l("Teal"), _l("Blue"), _l("Indigo"),
+                                  _l("Purple"), _l("Pink"), _l("Grey"))))  # what a screen reader says of each swatch
 
 
 def list_labels():

@@ -1,7 +1,8 @@
 """The mentions inbox of the agency (all clients, or one): filters, live updates, bulk, exports (CSV, XLSX)."""
-from flask import Response, abort, g, redirect, render_template, request, send_file, stream_with_context, url_for
+from flask import Response, abort, g, make_response, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from saas import db, exports, params, tenancy
 from saas.db import utcnow
 from saas.errors import render_error
-from saas.htmx import is_htmx
+from saas.htmx import announce, is_htmx
 from saas.web import get_or_404
 from tenants.clients.models import Client
 from tenants.monitoring import bp, export, inbox, mention_cards
@@ -58,8 +59,9 @@ def mentions_live():
     if not rows:
         return "", 204
     clients, keywords = _lookups()
-    return render_template("monitoring/_live.html", mentions=rows, latest_id=max(m.id for m in rows),
+    page = render_template("monitoring/_live.html", mentions=rows, latest_id=max(m.id for m in rows),
                            args=filters.as_args(), **_row_context(rows, clients, keywords))
+    return announce(make_response(page), ngettext("%(num)d new mention.", "%(num)d new mentions.", len(rows)))
 
 
 @bp.post("/mentions/bulk")

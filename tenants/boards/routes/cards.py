@@ -1,6 +1,4 @@
 """Cards: quick add and full form, the card panel, edits (409 when stale), moves, delete."""
-import json
-
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -8,7 +6,7 @@ from flask_login import current_user
 
 from saas import params
 from saas.auth.models import Membership
-from saas.htmx import is_htmx
+from saas.htmx import add_trigger, announce, is_htmx
 from saas.web import get_or_404
 from tenants.boards import bp, cards, details, queries, service
 from tenants.boards.activity import card_activity
@@ -71,8 +69,17 @@ def with_wip_notice(body, board, column):
     if column.wip_limit and total > column.wip_limit:
         message = _("%(column)s holds %(n)d cards, over its limit of %(limit)d.", column=column.name, n=total,
                     limit=column.wip_limit)
-        response.headers["HX-Trigger"] = json.dumps({"boards:notice": {"message": message}})
+        add_trigger(response, "boards:notice", {"message": message})
     return response
+
+
+def announce_move(response, card, source, column):
+    """Tell a screen reader where the card went: its new column, or its place in the same column."""
+    if source.id != column.id:
+        return announce(response, _("Card moved to %(column)s.", column=column.name))
+    ids = [other.id for other in service.column_cards(column.id)]
+    return announce(response, _("Card moved to position %(position)d of %(total)d in %(column)s.",
+                                position=ids.index(card.id) + 1, total=len(ids), column=column.name))
 
 
 @bp.get("/<int:client_id>/cards/new")
@@ -148,7 +155,7 @@ def move_card(card_id):
     if column.board_id != board.id or (after is not None and after.board_id != board.id):
         abort(404)
     source = cards.move_card(board, card, column, after_id, current_user)
-    return with_wip_notice(board_changed(board, {source.id, column.id}), board, column)
+    return announce_move(with_wip_notice(board_changed(board, {source.id, column.id}), board, column), card, source, column)
 
 
 @bp.post("/cards/<int:card_id>/step")
@@ -160,7 +167,7 @@ def step_card(card_id):
         return refuse({"direction": _l("Choose up, down, left or right.")})
     source = cards.step_card(board, card, direction, current_user)
     column = card.column
-    return with_wip_notice(board_changed(board, {source.id, column.id}), board, column)
+    return announce_move(with_wip_notice(board_changed(board, {source.id, column.id}), board, column), card, source, column)
 
 
 @bp.post("/cards/<int:card_id>/delete")

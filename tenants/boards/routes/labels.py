@@ -13,7 +13,7 @@ from tenants.boards.models import BoardLabel
 def render_labels(values=None, errors=None, status=200, editing=None):
     """The labels page, with the new-label form (or an edit) filled in."""
     return render_template("boards/labels.html", labels=service.list_labels(), values=values or {}, errors=errors or {},
-                           palette=service.PALETTE, editing=editing), status
+                           palette=service.PALETTE, colour_names=service.COLOUR_NAMES, editing=editing), status
 
 
 @bp.get("/labels")

@@ -1,0 +1,314 @@
+"""Accessibility (WCAG 2.1 AA) in a real Chromium: axe-core on every main page, in French and English,
+on a laptop and on a phone; and the keyboard: skip link, the card drawer, focus after htmx swaps,
+menus that Escape closes, form errors tied to their fields, moves announced."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from saas import db, tenancy
+from saas.auth.models import Membership
+from tenants.boards import cards as card_ops
+from tenants.boards import service
+from tenants.boards.models import BoardCard
+from tenants.guests import approvals
+from tenants.monitoring.models import Mention
+from tests.a11y import audit, report
+from tests.browser import ARTIFACTS, chromium, screenshot
+from tests.conftest import PASSWORD
+from tests.factories import populate
+
+pytestmark = pytest.mark.browser
+SIZES = {"laptop": {"width": 1366, "height": 768}, "phone": {"width": 390, "height": 844}}
+LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+CALENDAR_DAY = "2026-04-15"  # April 2026 starts on a Wednesday: the month view shows March's and May's days too
+
+
+@pytest.fixture
+def seeded(app, make_agency):
+    """An agency with a client, keywords, mentions, a board with dated cards, a crisis and a guest
+    whose card awaits approval; returns (agency, ids)."""
+    agency = make_agency("Agence Lumière")
+    data = populate(app, agency, "Lumière")
+    ids = data.ids
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        owner = db.session.scalar(select(Membership).where(Membership.user_id == agency.owner_id)).user
+        card = db.session.get(BoardCard, ids["card_id"])
+        board = service.get_or_create_board(card.board.client)
+        columns = service.list_columns(board)
+        card.due_at = datetime(2026, 4, 30, 10, tzinfo=timezone.utc)
+        for n, (column, title) in enumerate(((columns[0], "Dossier de presse"), (columns[1], "Reel Instagram"),
+                                             (columns[3], "Bilan du trimestre"))):
+            card_ops.create_card(board, column, {"title": title, "pole": ("rp", "cm", "both")[n],
+                                                 "due_at": datetime(2026, 4, 1 + 7 * n, 9, tzinfo=timezone.utc)}, owner)
+        approvals.request_approval(board, card, owner)
+        client_id = card.board.client_id
+        for n, sentiment in enumerate(("positive", "negative", "neutral")):
+            db.session.add(Mention(client_id=client_id, keyword_id=ids["keyword_id"], source_kind="rss",
+                                   source_name="Le Monde", item_key=f"extra-{n}", title=f"Article {n} sur Lumière",
+                                   excerpt="Lumière ouvre une boutique à Lyon.", url=f"https://news.example/{n}",
+                                   sentiment=sentiment, published_at=datetime.now(timezone.utc) - timedelta(hours=n)))
+        db.commit()
+    return agency, ids
+
+
+def staff_pages(slug, ids):
+    """(name, path) of the staff's main pages."""
+    a, client, board = f"/a/{slug}", ids["client_id"], ids["client_id"]
+    return [
+        ("home", f"{a}/"), ("clients", f"{a}/clients/"), ("client", f"{a}/clients/{client}"),
+        ("monitoring", f"{a}/clients/{client}/monitoring"), ("inbox", f"{a}/mentions/"),
+        ("boards", f"{a}/boards/"), ("board", f"{a}/boards/{board}"), ("board-list", f"{a}/boards/{board}/list"),
+        ("board-calendar", f"{a}/boards/{board}/calendar?date={CALENDAR_DAY}"),
+        ("agency-calendar", f"{a}/boards/calendar?date={CALENDAR_DAY}"), ("card", f"{a}/boards/cards/{ids['card_id']}"),
+        ("notifications", f"{a}/notifications/"), ("labels", f"{a}/boards/labels"),
+        ("board-activity", f"{a}/boards/{board}/activity"), ("new-card", f"{a}/boards/{board}/cards/new"),
+        ("client-edit", f"{a}/clients/{client}/edit"), ("crisis-show", f"{a}/crisis/{ids['crisis_id']}"),
+        ("agency-cards", f"{a}/boards/cards"),
+        ("crisis", f"{a}/crisis/"), ("crisis-client", f"{a}/crisis/clients/{client}"),
+        ("crisis-alert", f"{a}/crisis/alerts/{ids['alert_id']}"), ("crisis-rule", f"{a}/crisis/rules/{ids['rule_id']}"),
+        ("guests", f"{a}/guests/"), ("team", f"{a}/members/"), ("billing", f"{a}/billing/"),
+        ("account", "/account"), ("agencies", "/agencies"),
+    ]
+
+
+def guest_pages(slug, ids):
+    """(name, path) of the client portal."""
+    a = f"/a/{slug}/portal"
+    return [("portal", f"{a}/"), ("portal-client", f"{a}/clients/{ids['client_id']}"),
+            ("portal-card", f"{a}/cards/{ids['card_id']}")]
+
+
+PUBLIC_PAGES = [("login", "/login"), ("signup", "/signup"), ("reset", "/reset")]
+
+
+def new_page(browser, locale="en", size="laptop"):
+    """A fresh context in a language and a window size."""
+    return browser.new_context(locale=LOCALES[locale], viewport=SIZES[size]).new_page()
+
+
+def sign_in(page, live_server, email):
+    """Sign a page in through the login form."""
+    page.goto(f"{live_server}/login")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/a/**")
+    return page
+
+
+def visit(page, url, locale):
+    """Open a page and check it is in the language asked for (so both catalogues are audited)."""
+    response = page.goto(url)
+    assert response.status == 200, f"{url}: {response.status}"
+    assert page.locator("html").get_attribute("lang") == locale, url
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_main_page_has_no_serious_axe_violation(live_server, seeded, locale, size):
+    agency, ids = seeded
+    findings = {}
+    with chromium() as browser:
+        page = new_page(browser, locale, size)
+        for name, path in PUBLIC_PAGES:
+            visit(page, live_server + path, locale)
+            findings[name] = audit(page)
+        page.goto(f"{live_server}/signup")
+        page.click("button[type=submit]")  # every field refused: the errors are audited too
+        page.locator(".field.has-error").first.wait_for()
+        findings["signup-errors"] = audit(page)
+
+        sign_in(page, live_server, agency.owner_email)
+        for name, path in staff_pages(agency.slug, ids):
+            visit(page, live_server + path, locale)
+            findings[name] = audit(page)
+            if name == "board-calendar":
+                assert page.locator(".calendar-day.is-outside").count() > 0  # days of March and May are audited
+                screenshot(page, f"a11y-calendar-{locale}-{size}")
+        visit(page, f"{live_server}/a/{agency.slug}/boards/{ids['client_id']}", locale)
+        page.locator(f"#card-{ids['card_id']} .card-title").click()
+        page.locator("[data-testid=card-panel]").wait_for()
+        findings["card-drawer"] = audit(page)
+        screenshot(page, f"a11y-drawer-{locale}-{size}")
+
+        guest = new_page(browser, locale, size)
+        sign_in(guest, live_server, f"guest@{agency.slug}.test")
+        for name, path in guest_pages(agency.slug, ids):
+            visit(guest, live_server + path, locale)
+            findings[name] = audit(guest)
+        assert guest.locator("[data-testid=approve]").is_visible()
+    findings = {name: found for name, found in findings.items() if found}
+    assert not findings, f"axe found serious or critical violations ({locale}, {size}):" + report(findings)
+
+
+def active(page, prop="id"):
+    """A property of the focused element."""
+    return page.evaluate(f"() => document.activeElement && document.activeElement.{prop}")
+
+
+def in_dialog(page):
+    return page.evaluate("() => !!document.activeElement.closest('[role=dialog]')")
+
+
+@pytest.mark.parametrize("path", ["/login", "/a/agence-lumiere/mentions/"])
+def test_the_skip_link_is_the_first_tab_stop_and_takes_focus_to_the_content(live_server, seeded, path):
+    agency, _ids = seeded
+    with chromium() as browser:
+        page = new_page(browser)
+        if path.startswith("/a/"):
+            sign_in(page, live_server, agency.owner_email)
+        page.goto(live_server + path)
+        page.keyboard.press("Tab")
+        assert active(page, "dataset.testid") == "skip-link"
+        box = page.locator("[data-testid=skip-link]").bounding_box()
+        assert box["y"] >= 0 and box["height"] > 0  # shown while focused
+        page.screenshot(path=f"{ARTIFACTS}/a11y-skip-link-{path.strip('/').split('/')[-1]}.png")
+        page.keyboard.press("Enter")
+        assert active(page, "id") == "main"
+        page.keyboard.press("Tab")
+        assert page.evaluate("() => document.getElementById('main').contains(document.activeElement)")
+
+
+def test_the_card_drawer_takes_focus_keeps_tab_inside_and_gives_it_back(live_server, seeded):
+    agency, ids = seeded
+    with chromium() as browser:
+        page = sign_in(new_page(browser), live_server, agency.owner_email)
+        page.goto(f"{live_server}/a/{agency.slug}/boards/{ids['client_id']}")
+        card = f"card-{ids['card_id']}"
+        page.locator(f"#{card}").focus()
+        page.keyboard.press("Enter")
+        page.locator("[data-testid=card-panel]").wait_for()
+        page.wait_for_function("() => document.activeElement.getAttribute('role') === 'dialog'")
+        assert page.locator("[role=dialog]").get_attribute("aria-modal") == "true"
+        stops = page.evaluate("() => relaisFocusables(document.querySelector('[role=dialog]')).length")
+        for _ in range(stops + 2):  # all the way round, and past the end
+            page.keyboard.press("Tab")
+            assert in_dialog(page)
+        page.locator("[role=dialog]").focus()
+        page.keyboard.press("Shift+Tab")  # backwards from the top: the last stop of the drawer
+        assert in_dialog(page)
+        page.keyboard.press("Escape")
+        page.locator("[data-testid=card-panel]").wait_for(state="detached")
+        assert active(page) == card
+
+
+def test_escape_closes_menus_and_gives_focus_back_to_their_button(live_server, seeded):
+    agency, ids = seeded
+    with chromium() as browser:
+        page = sign_in(new_page(browser), live_server, agency.owner_email)
+        page.goto(f"{live_server}/a/{agency.slug}/boards/{ids['client_id']}")
+        for summary in ("[data-testid=user-menu]", "[data-testid=agency-switcher]", ".column-menu > summary"):
+            menu = page.locator(summary).first
+            menu.focus()
+            page.keyboard.press("Enter")
+            assert menu.evaluate("s => s.parentElement.open")
+            page.keyboard.press("Tab")  # into the menu
+            page.keyboard.press("Escape")
+            assert not menu.evaluate("s => s.parentElement.open"), summary
+            assert menu.evaluate("s => document.activeElement === s"), summary
+
+
+def test_sentiment_is_saved_once_when_chosen_with_the_keyboard_and_focus_stays(app, live_server, seeded):
+    agency, ids = seeded
+    with chromium() as browser:
+        page = sign_in(new_page(browser), live_server, agency.owner_email)
+        page.goto(f"{live_server}/a/{agency.slug}/mentions/")
+        saves = []
+        page.on("request", lambda r: saves.append(r.post_data) if r.url.endswith("/sentiment") else None)
+        article = page.locator("article.mention").first
+        mention_id = article.get_attribute("id")
+        select = article.locator("select[name=sentiment]")
+        select.focus()
+        before = select.input_value()
+        first = select.locator("option").first.get_attribute("value")
+        for key in ("End", "ArrowUp") if before == first else ("End", "Home"):
+            page.keyboard.press(key)  # browsing: each key changes the value, nothing is saved yet
+        chosen = select.input_value()
+        assert chosen != before and saves == []
+        with page.expect_response(lambda r: r.url.endswith("/sentiment")):
+            page.keyboard.press("Enter")
+        page.locator(f"#{mention_id} .sentiment-{chosen}").wait_for()
+        assert len(saves) == 1 and f"sentiment={chosen}" in saves[0]
+        # The row was redrawn: focus is on its new select, not back at the top of the page.
+        page.wait_for_function(f"() => document.activeElement.closest('#{mention_id}') !== null")
+        assert active(page, "name") == "sentiment"
+
+        page.keyboard.press("End")  # browse, then leave: saved when focus leaves the select
+        assert len(saves) == 1
+        with page.expect_response(lambda r: r.url.endswith("/sentiment")):
+            page.keyboard.press("Tab")
+        page.wait_for_function(f"() => document.activeElement.closest('#{mention_id}') !== null "
+                               f"&& document.activeElement.dataset.testid === 'mention-to-card'")
+        assert len(saves) == 2
+
+
+def test_focus_stays_in_place_after_htmx_swaps_in_the_inbox(app, live_server, seeded):
+    agency, ids = seeded
+    with app.app_context(), tenancy.agency_scope(agency.id):  # two pages of mentions
+        for n in range(55):
+            db.session.add(Mention(client_id=ids["client_id"], source_kind="rss", source_name="Blog", item_key=f"old-{n}",
+                                   title=f"Old news {n}", published_at=datetime(2026, 1, 1, tzinfo=timezone.utc) - timedelta(hours=n)))
+        db.commit()
+    with chromium() as browser:
+        page = sign_in(new_page(browser), live_server, agency.owner_email)
+        page.goto(f"{live_server}/a/{agency.slug}/mentions/")
+        article = page.locator("article.mention", has=page.locator("[data-testid=mention-share]")).nth(1)
+        mention_id = article.get_attribute("id")
+        article.locator("[data-testid=mention-share]").focus()
+        page.keyboard.press("Enter")
+        page.locator(f"#{mention_id} [data-testid=mention-unshare]").wait_for()
+        page.wait_for_function(f"() => document.activeElement.dataset.testid === 'mention-unshare' "
+                               f"&& document.activeElement.closest('#{mention_id}') !== null")
+
+        shown = page.locator("article.mention").count()
+        page.locator(".load-more a").focus()
+        page.keyboard.press("Enter")
+        page.locator("article.mention").nth(shown).wait_for()
+        first_new = page.locator("article.mention").nth(shown).get_attribute("id")
+        page.wait_for_function(f"() => document.activeElement.id === '{first_new}'")  # the first older mention
+
+
+def test_form_errors_are_tied_to_their_fields(live_server, seeded):
+    agency, _ids = seeded
+    with chromium() as browser:
+        page = new_page(browser)
+        page.goto(f"{live_server}/signup")  # the shared `field` macro
+        page.click("button[type=submit]")
+        email = page.locator("#email")
+        email.wait_for()
+        assert email.get_attribute("aria-invalid") == "true"
+        described = email.get_attribute("aria-describedby").split()
+        assert any(page.locator(f"#{ref}.error").count() == 1 for ref in described)
+        assert page.locator("#password").get_attribute("aria-describedby").split()[0] == "password-hint"
+
+        sign_in(page, live_server, agency.owner_email)  # a form written by hand, swapped in by htmx (422)
+        page.goto(f"{live_server}/a/{agency.slug}/clients/")
+        page.click("#new-client button[type=submit]")
+        name = page.locator("#new-client #name")
+        page.locator("#new-client .field.has-error").wait_for()
+        page.wait_for_function("() => document.querySelector('#new-client #name').getAttribute('aria-invalid') === 'true'")
+        error_id = name.get_attribute("aria-describedby")
+        assert page.locator(f"#{error_id}").inner_text().strip()
+
+
+def test_moves_and_changes_by_others_are_announced(live_server, seeded):
+    agency, ids = seeded
+    with chromium() as browser:
+        alice = sign_in(new_page(browser, "fr"), live_server, agency.owner_email)
+        board = f"{live_server}/a/{agency.slug}/boards/{ids['client_id']}"
+        alice.goto(board)
+        assert alice.locator("#card-panel").get_attribute("aria-live") is None  # the drawer is no live region
+        assert alice.locator("[aria-live]").count() == 1
+        card = alice.locator(".card", has_text="Dossier de presse")
+        card.focus()
+        alice.keyboard.press("Alt+ArrowRight")
+        alice.wait_for_function("() => document.getElementById('announcer').textContent === 'Carte déplacée vers En cours.'")
+
+        bruno = sign_in(new_page(browser, "fr"), live_server, f"member@{agency.slug}.test")
+        bruno.goto(board)
+        bruno.locator(".card", has_text="Reel Instagram").focus()
+        with bruno.expect_response(lambda r: r.url.endswith("/step")):
+            bruno.keyboard.press("Alt+ArrowLeft")
+        alice.wait_for_function(  # the next poll (every 3 s) brings Bruno's move, read out to Alice
+            "() => document.getElementById('announcer').textContent.includes('Lumière Member a déplacé « Reel Instagram »')")
