@@ -22,13 +22,14 @@ def create_app(config=None):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from saas import assets, db, errors, models, params, web
     from saas.extensions import babel, csrf, login_manager
-    from saas.i18n import select_locale
+    from saas import i18n
 
     params.init_app(app)  # first: path converters before any route, the NUL check before any other hook
     models.import_all()
     db.init_app(app)
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: i18n.agency_zone().key)
+    i18n.init_app(app)
     from flask_babel import get_locale
 
     app.jinja_env.globals["get_locale"] = get_locale

@@ -56,7 +56,8 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "fr"
-    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")  # dates are shown in this zone
+    # New agencies start in this zone (each sets its own); pages outside any agency show times in it.
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Paris")
     LANGUAGES = ("fr", "en")
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
 

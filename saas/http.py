@@ -115,7 +115,7 @@ def post(url, body, headers, *, timeout=10.0):
 
 def _send(target, addresses, headers, deadline, connect_timeout, method="GET", body=None):
     """Send the request to the first resolved address that accepts a connection."""
-    failure = ConnectionFailed("The site could not be reached.")
+    failure = ConnectionFailed()
     for address in addresses:
         remaining = _remaining(deadline)
         pool = _pool(target, address, urllib3.Timeout(connect=min(connect_timeout, remaining),
@@ -158,17 +158,16 @@ def _translate(error):
     if isinstance(error, FetchError):
         return error
     if isinstance(error, u3.NewConnectionError):  # urllib3 makes it a ConnectTimeoutError too
-        return ConnectionFailed("The site could not be reached.")
+        return ConnectionFailed()
     if isinstance(error, (u3.TimeoutError, TimeoutError)):
         return FetchTimeout()
     if isinstance(error, (u3.SSLError, ssl.SSLError)):
-        return ConnectionFailed("A secure connection to the site could not be established "
-                                "(its certificate could not be verified).")
+        return ConnectionFailed("tls_failed")
     if isinstance(error, u3.LocationParseError):
-        return InvalidURL("This address is not a valid web address.")
+        return InvalidURL()
     if isinstance(error, (u3.ProtocolError, u3.DecodeError, ConnectionError)):
-        return ConnectionFailed("The connection to the site was interrupted.")
-    return ConnectionFailed("The site could not be reached.")
+        return ConnectionFailed("interrupted")
+    return ConnectionFailed()
 
 
 def read_body(response, max_bytes, deadline):
@@ -215,7 +214,7 @@ class Decompressor:
             # 32 + 15: accept a gzip or a zlib header; raw deflate is retried below.
             self._inflater = zlib.decompressobj(32 + 15)
         else:
-            raise FetchError("The site answered in a compression format Relais cannot read.")
+            raise FetchError("unknown_encoding")
 
     def feed(self, chunk, budget):
         """Return the bytes this chunk inflates to; raise TooLarge past the budget."""
@@ -233,14 +232,14 @@ class Decompressor:
     def finish(self):
         """Refuse a compressed body that ended before its compressed stream did."""
         if self._inflater is not None and not self._inflater.eof:
-            raise FetchError("The site sent a damaged compressed answer.")
+            raise FetchError("damaged_compression")
 
     def _restart_as_raw_deflate(self, chunk, budget):
         """Start over as raw deflate: many servers label headerless deflate as "deflate"."""
         if not self._may_be_raw:
-            raise FetchError("The site sent a damaged compressed answer.")
+            raise FetchError("damaged_compression")
         self._inflater = zlib.decompressobj(-15)
         try:
             return self._inflater.decompress(chunk, budget + 1)
         except zlib.error:
-            raise FetchError("The site sent a damaged compressed answer.") from None
+            raise FetchError("damaged_compression") from None

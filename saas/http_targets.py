@@ -102,15 +102,15 @@ def parse_target(url):
         parts = urlsplit(url.strip())
         port = parts.port
     except (ValueError, AttributeError):
-        raise InvalidURL("This address is not a valid web address.") from None
+        raise InvalidURL() from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise InvalidURL("Only web addresses starting with http:// or https:// can be fetched.")
+        raise InvalidURL("not_http")
     if parts.username is not None or parts.password is not None:
-        raise InvalidURL("Addresses containing a user name or password are not accepted.")
+        raise InvalidURL("credentials_in_url")
     host = canonical_host(_ascii_host(parts.hostname or ""))
     if not host or not (":" in host or _HOST_NAME.fullmatch(host)):
-        raise InvalidURL("This address has no valid site name.")
+        raise InvalidURL("bad_host")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -123,7 +123,7 @@ def _ascii_host(hostname):
     try:
         return hostname.encode("idna").decode("ascii").lower()
     except UnicodeError:
-        raise InvalidURL("This address has no valid site name.") from None
+        raise InvalidURL("bad_host") from None
 
 
 def resolve_allowed(target):
@@ -142,7 +142,7 @@ def resolve_host(host, port):
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise ConnectionFailed("The site name could not be found.") from None
+        raise ConnectionFailed("dns_failed") from None
     addresses = []
     for _family, _type, _proto, _name, sockaddr in infos:
         address = canonical_host(sockaddr[0].split("%")[0])

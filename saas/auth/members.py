@@ -12,6 +12,7 @@ from saas.auth.validation import clean_email, email_problem
 from saas.billing.limits import check_limit
 from saas.db import utcnow
 from saas.jobs import enqueue_after_commit
+from saas.i18n import forget_agency_zone, is_zone, zone_choices
 from saas.web import get_or_404, require_role
 
 bp = Blueprint("members", __name__, url_prefix="/a/<agency_slug>/members")
@@ -23,7 +24,7 @@ def _page(errors=None, form=None, status=200):
         "members/index.html",
         members=service.members_of_agency(),
         invitations=service.pending_invitations() if g.membership.is_manager else [],
-        errors=errors or {}, form=form or {}, poles=POLES,
+        errors=errors or {}, form=form or {}, poles=POLES, zones=zone_choices(g.agency.timezone),
     ), status
 
 
@@ -87,6 +88,23 @@ def remove(membership_id):
     flash(_("Member removed."), "success")
     if membership.user_id == current_user.id:
         return redirect(url_for("auth.agencies"))
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/settings")
+@require_role("owner", "admin")
+def agency_settings():
+    """Set the agency's time zone: every time shown or written for the agency (pages, mails, exports) is in it."""
+    zone = request.form.get("timezone", "").strip()
+    if not is_zone(zone):
+        return _page({"timezone": _l("Choose a time zone from the list, for example Europe/Paris.")}, request.form, 422)
+    if zone != g.agency.timezone:
+        g.agency.timezone = zone
+        forget_agency_zone()
+        from tenants.boards.cards import realign_due_days  # late: the boards build on accounts
+
+        realign_due_days()
+    flash(_("Time zone saved: times are shown in %(zone)s.", zone=zone), "success")
     return redirect(url_for("members.index"))
 
 

@@ -18,6 +18,17 @@
     }
   });
 
+  // What cannot be undone asks first: a form (or its submit button) with data-confirm shows the question in
+  // the browser's dialog. Listening while capturing runs before htmx's own submit handler, plain forms or not.
+  document.addEventListener("submit", function (evt) {
+    var button = evt.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || evt.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+    }
+  }, true);
+
   function showToast(html, isError) {
     var box = document.getElementById("toasts");
     if (!box) { return; }

@@ -44,10 +44,12 @@ def update_card(board, card, values, version, actor, assignees, labels):
     if card.version != version:
         raise StaleCard(card)
     changed = [key for key, value in values.items() if getattr(card, key) != value]
-    if "due_at" in changed:
+    if "due_at" in changed or "due_on" in changed:
         card.reminded_at = None  # a new due date deserves a new reminder
     for key in changed:
         setattr(card, key, values[key])
+    if "due_on" in changed:  # one field for the person: the due date, with or without a time
+        changed = [key for key in changed if key != "due_on"] + ([] if "due_at" in changed else ["due_at"])
     before = {a.membership_id for a in card.assignments}
     added = set_assignees(card, assignees)
     if before != {m.id for m in assignees}:
@@ -149,3 +151,11 @@ def delete_card(board, card, actor):
     db.session.flush()
     renumber(column_cards(column_id))
     record_activity(board, actor, "card_deleted", title=title, column_id=column_id)
+
+
+def realign_due_days():
+    """After the agency's zone changed: cards due on a day become overdue when that day ends in the new zone."""
+    from tenants.boards.forms import end_of_day  # late: forms are for views
+
+    for card in db.session.scalars(select(BoardCard).where(BoardCard.due_on.is_not(None))):
+        card.due_at = end_of_day(card.due_on)

@@ -3,13 +3,16 @@ from datetime import timedelta
 
 from flask import g
 from flask_babel import gettext as _
-from flask_babel import to_user_timezone
 
 from saas.db import utcnow
+from saas.i18n import format_date, format_datetime
 from tenants.boards.activity import describe_activity
 from tenants.boards.markdown import render_markdown
 
 SOON = timedelta(hours=48)
+# How a due date is written: (date only, date and time) for each length.
+DUE_FORMATS = {"short": ("d MMM", "d MMM"), "long": ("d MMM", "d MMM, HH:mm"),
+               "full": ("EEEE d MMMM", "EEEE d MMMM, HH:mm")}
 # Dark enough for white initials (4.5:1 at least): indigo, pink, amber, emerald, blue, violet, red, teal.
 AVATAR_COLORS = ("#4338ca", "#be185d", "#b45309", "#047857", "#1d4ed8", "#6d28d9", "#b91c1c", "#0f766e")
 ICONS = {  # SVG paths on a 24 x 24 grid, drawn with a 2 px stroke
@@ -50,9 +53,12 @@ def due_state(due_at, done=False, now=None):
     return "soon" if due_at - now <= SOON else "later"
 
 
-def local_time(value):
-    """A UTC timestamp in the person's time zone (for date inputs and calendars)."""
-    return to_user_timezone(value) if value else None
+def due_text(card, length="short"):
+    """A card's due date in the reader's language: "12 déc." for a date alone, the time too when it has one."""
+    date_only, with_time = DUE_FORMATS[length]
+    if card.due_on is not None:
+        return format_date(card.due_on, date_only)
+    return format_datetime(card.due_at, with_time) if card.due_at is not None else ""
 
 
 def tile_words():
@@ -86,8 +92,8 @@ def board_summary():
 def register(bp):
     """Make the filters and helpers available to every template of the app."""
     bp.add_app_template_filter(render_markdown, "markdown")
-    bp.add_app_template_filter(local_time, "local_time")
     bp.add_app_template_global(due_state, "due_state")
+    bp.add_app_template_global(due_text, "due_text")
     bp.add_app_template_global(describe_activity, "describe_activity")
     bp.add_app_template_global(tile_words, "tile_words")
     bp.add_app_template_global(ICONS, "board_icons")

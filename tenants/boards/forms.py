@@ -1,13 +1,13 @@
 """Board forms read into (values, errors); values keep what was typed, errors say what to fix."""
 import re
-from datetime import datetime, time, timezone
+from datetime import datetime, time
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_utc
 
 from saas import params
 from saas.auth.validation import text_problem
+from saas.i18n import local_moment
 from tenants.boards.models import POLES
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -25,17 +25,27 @@ def web_address_problem(url, required=True):
     return None
 
 
-def _due_at(date_text, time_text):
-    """Combine the date and time typed in the person's time zone into UTC; raise ValueError."""
+def end_of_day(day):
+    """The last moment of a day in the agency's zone (in UTC): when a card due that day becomes overdue."""
+    return local_moment(day, time(23, 59, 59))
+
+
+def due_values(date_text, time_text):
+    """Read a due date, with or without a time, typed in the agency's zone; raise ValueError.
+
+    A date alone stays a date (`due_on`, shown without a time); `due_at` is always the moment
+    the card is due, in UTC: the time typed, or the end of that day.
+    """
     if not date_text:
         if time_text:
             raise ValueError
-        return None
+        return {"due_at": None, "due_on": None}
     day = params.as_date(date_text)
     if day is None:
         raise ValueError
-    clock = datetime.strptime(time_text, "%H:%M").time() if time_text else time(18, 0)
-    return to_utc(datetime.combine(day, clock)).replace(tzinfo=timezone.utc)
+    if not time_text:
+        return {"due_at": end_of_day(day), "due_on": day}
+    return {"due_at": local_moment(day, datetime.strptime(time_text, "%H:%M").time()), "due_on": None}
 
 
 def clean_card_form(form, quick=False):
@@ -55,7 +65,7 @@ def clean_card_form(form, quick=False):
     if values["pole"] not in POLES:
         errors["pole"] = _l("Choose a pole: PR, CM or both.")
     try:
-        values["due_at"] = _due_at(form.get("due_date", "").strip(), form.get("due_time", "").strip())
+        values.update(due_values(form.get("due_date", "").strip(), form.get("due_time", "").strip()))
     except ValueError:
         errors["due_date"] = _l("Enter a date like 2026-03-31 and, if you wish, a time like 14:30.")
     if values["source_url"]:

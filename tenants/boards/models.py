@@ -5,9 +5,9 @@ Every table is a tenant table; links between them are composite foreign keys
 agency's column or a label of another agency. Relationships are read-only loaders
 (`viewonly=True`): services write the id columns, which keeps agency_id untouched.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,7 +89,10 @@ class BoardCard(TenantScoped, Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     pole: Mapped[str] = mapped_column(String(5), default="both")
+    # A card is due at a moment (due_at), or on a day (due_on, no time): due_at is then the end of that
+    # day in the agency's zone, so that sorting and "overdue" need no second rule.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_on: Mapped[date | None] = mapped_column(Date)
     client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
     # Extension point for monitoring: "create a card from a mention" pre-fills these two;
     # a card_mentions link table will join cards to mentions once monitoring has landed.

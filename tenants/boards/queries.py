@@ -6,15 +6,15 @@ eager loading, grouped counts), so a page costs the same with 10 cards or 5,000.
 import calendar
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, timezone
+from datetime import timedelta
 
-from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, subqueryload
 
 from saas import db, params
 from saas.auth.service import members_of_agency
 from saas.db import utcnow
+from saas.i18n import local_moment, local_time, local_today
 from tenants.boards.models import (POLES, Board, BoardCard, BoardColumn, CardAssignee, CardComment, CardLabel,
                                    ChecklistItem)
 
@@ -22,14 +22,9 @@ DUE_CHOICES = ("overdue", "week", "none")
 CARD_OPTIONS = (subqueryload(BoardCard.assignments), subqueryload(BoardCard.card_labels))
 
 
-def local_today():
-    """Today's date in the person's time zone."""
-    return to_user_timezone(utcnow()).date()
-
-
 def local_start(day):
-    """The UTC instant a local day starts (aware, as stored timestamps are)."""
-    return to_utc(datetime.combine(day, time.min)).replace(tzinfo=timezone.utc)
+    """The UTC instant a local day starts in the agency's zone (aware, as stored timestamps are)."""
+    return local_moment(day)
 
 
 @dataclass
@@ -165,7 +160,7 @@ def cards_by_day(cards):
     """Group cards under the local date they are due."""
     days = defaultdict(list)
     for card in cards:
-        days[to_user_timezone(card.due_at).date()].append(card)
+        days[local_time(card.due_at).date()].append(card)
     return days
 
 

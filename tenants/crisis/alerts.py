@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from saas import db
 from saas.auth.service import members_of_agency
+from saas.i18n import number
 from saas.mail import absolute_url
-from tenants.crisis.explain import explained_parts, headline, threshold_of, window_end
+from tenants.crisis.explain import explained_parts, headline, threshold_of, window_end, window_words
 from tenants.crisis.models import AlertDelivery
 from tenants.monitoring.models import Mention
 
@@ -81,10 +82,11 @@ def slack_payload(alert, crisis, rule, link):
     """A Slack-compatible payload: a text fallback and Block Kit blocks (in the app's language)."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         title = headline(crisis.client.name, alert.score)
-        fields = [{"type": "mrkdwn", "text": f"*{label}* · {part['points']:g}/{weight}\n{sentence}"}
+        fields = [{"type": "mrkdwn", "text": f"*{label}* · {number(part['points'])}/{weight}\n{sentence}"}
                   for _name, label, part, weight, sentence in explained_parts(alert.evidence)]
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}},
-                  {"type": "section", "fields": fields[:10]}]
+                  {"type": "section", "fields": fields[:10]},
+                  {"type": "context", "elements": [{"type": "mrkdwn", "text": window_words(alert.window_start)}]}]
         terms = ", ".join(term for term, _n in alert.evidence.get("top_terms", [])[:6])
         if terms:
             blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": _("Top terms: %(terms)s",

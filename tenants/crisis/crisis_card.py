@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from saas import db
 from saas.db import utcnow
+from saas.i18n import number
 from tenants.boards import cards, details
 from tenants.boards.labels import create_label, list_labels
 from tenants.boards.models import BoardCard, BoardColumn
 from tenants.boards.notifications.models import Notification
 from tenants.boards.notifications.service import notify_members
 from tenants.boards.service import get_or_create_board, list_columns
-from tenants.crisis.explain import explained_parts
+from tenants.crisis.explain import explained_parts, window_words
 from tenants.crisis.models import CrisisCard
 from tenants.monitoring.models import CardMention
 
@@ -52,8 +53,8 @@ def crisis_label():
 def card_description(alert, link):
     """The card's Markdown: the score, each part in words, the link to the full explanation."""
     lines = [_("**Crisis score %(score)d/100**, detected by the rule “%(rule)s”.", score=round(alert.score),
-               rule=alert.rule.name), ""]
-    lines += [f"- **{label}** ({part['points']:g}/{weight}): {sentence}"
+               rule=alert.rule.name), window_words(alert.window_start), ""]
+    lines += [f"- **{label}** ({number(part['points'])}/{weight}): {sentence}"
               for _n, label, part, weight, sentence in explained_parts(alert.evidence)]
     why = _("Why this alert: chart, terms, sources, mentions")
     lines += ["", f"[{why}]({link})"]

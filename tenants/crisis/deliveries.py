@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from saas import db, tenancy
 from saas.auth.models import Agency, Membership
 from saas.db import utcnow
-from saas.http_errors import BlockedAddress, InvalidURL
+from saas.http_errors import BlockedAddress, InvalidURL, describe
 from saas.jobs import enqueue_after_commit, task
 from saas.mail import absolute_url, render_mail, send_mail
 from tenants.crisis.alerts import alert_link, recipients_of, sample_mentions_of, webhook_body
@@ -43,14 +43,16 @@ def attempt(delivery_id, send):
         db.commit()  # the job's own commit point is skipped when it raises; the log must keep this attempt
         raise
     delivery.status, delivery.sent_at, delivery.last_error = "sent", utcnow(), None
+    delivery.error_code = delivery.error_params = None
     return "sent"
 
 
 def record_failure(delivery, exc, final):
-    """Note why an attempt failed, in English (translated where it is shown)."""
+    """Note why an attempt failed: its code and values, put into words where it is shown."""
     delivery.status = "failed" if final else "retrying"
     delivery.response_status = getattr(exc, "status", None)
-    delivery.last_error = (getattr(exc, "sentence", None) or str(exc) or type(exc).__name__)[:1000]
+    message, delivery.error_code, delivery.error_params = describe(exc)
+    delivery.last_error = message[:1000]
 
 
 def _context(alert_id):

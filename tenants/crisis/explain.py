@@ -4,6 +4,7 @@ from datetime import timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from saas.i18n import format_datetime, format_time, number, percent
 from tenants.crisis.detector import SENSITIVITY, WEIGHTS
 
 PART_ORDER = ("volume", "growth", "negative", "reach", "new_authors")
@@ -17,27 +18,23 @@ CHANNEL_LABELS = {"email": _l("Email"), "webhook": _l("Webhook"), "digest": _l("
 STATUS_LABELS = {"pending": _l("Pending"), "retrying": _l("Retrying"), "sent": _l("Sent"), "failed": _l("Failed")}
 
 
-def _percent(value):
-    return round(100 * (value or 0))
-
-
 def part_sentence(name, part):
-    """Say what one part measured, with its numbers."""
+    """Say what one part measured, with its numbers written as the reader's language writes them."""
     facts = part.get("facts", {})
     if name == "volume":
         return _("%(count)d mentions in the hour, %(ratio)s× the usual %(median)s", count=facts.get("count", 0),
-                 ratio=facts.get("ratio", 0), median=facts.get("median", 0))
+                 ratio=number(facts.get("ratio"), 1), median=number(facts.get("median")))
     if name == "growth":
         if facts.get("slope", 0) <= 0:
             return _("Not growing over the last hour")
         return _("Up %(slope)s mentions every 15 minutes, on a usual %(usual)s per 15 minutes",
-                 slope=facts.get("slope"), usual=facts.get("usual", 0))
+                 slope=number(facts.get("slope")), usual=number(facts.get("usual")))
     if name == "negative":
-        return _("%(share)d%% negative, usually %(usual)d%%", share=_percent(part.get("value")),
-                 usual=_percent(facts.get("base_share")))
+        return _("%(share)s negative, usually %(usual)s", share=percent(part.get("value")),
+                 usual=percent(facts.get("base_share")))
     if name == "reach":
-        return _("%(sources)d sources, %(share)d%% from news sites, Reddit or Hacker News",
-                 sources=facts.get("sources", 0), share=_percent(part.get("value")))
+        return _("%(sources)d sources, %(share)s from news sites, Reddit or Hacker News",
+                 sources=facts.get("sources", 0), share=percent(part.get("value")))
     if not facts.get("authors"):
         return _("No author information in these mentions")
     return _("%(new)d of %(authors)d authors new to this client", new=facts.get("new", 0),
@@ -54,6 +51,12 @@ def explained_parts(evidence):
 def window_end(window_start):
     """The end of the hour an alert scored."""
     return window_start + timedelta(hours=1)
+
+
+def window_words(window_start):
+    """The hour an alert scored, in the agency's zone: "12 déc., 07:00–08:00"."""
+    return _("Hour scored: %(start)s–%(end)s", start=format_datetime(window_start, "d MMM, HH:mm"),
+             end=format_time(window_end(window_start), "HH:mm"))
 
 
 def threshold_of(sensitivity):

@@ -170,8 +170,17 @@ class AlertDelivery(TenantScoped, Base):
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # membership id, digest alert ids
     status: Mapped[str] = mapped_column(String(8), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # in English, for logs
+    error_code: Mapped[str | None] = mapped_column(String(40))  # translated where shown (saas/http_errors.py)
+    error_params: Mapped[dict | None] = mapped_column(JSON)
     response_status: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def error_message(self):
+        """Why the last attempt failed, in the reader's language (None when it did not)."""
+        from saas.http_errors import error_text
+
+        return error_text(self.error_code, self.error_params, self.last_error) if self.last_error else None

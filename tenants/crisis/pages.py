@@ -1,9 +1,9 @@
 """What each crisis page shows: the context its template needs, built from the services."""
 from flask import request
-from flask_babel import format_datetime, format_time
 from sqlalchemy import select
 
 from saas import db, params
+from saas.i18n import format_datetime, format_time
 from tenants.crisis import backtest, charts, detector, explain, incidents, service
 from tenants.crisis.alerts import list_deliveries, sample_mentions_of
 from tenants.crisis.buckets import from_epoch
@@ -13,12 +13,12 @@ from tenants.monitoring.models import Keyword
 
 
 def short_time(moment):
-    """A chart tick: the hour, in the person's time zone."""
+    """A chart tick: the hour, in the agency's time zone."""
     return format_time(moment, "HH:mm")
 
 
 def short_day(moment):
-    """A chart tick: the day, in the person's time zone."""
+    """A chart tick: the day, in the agency's time zone."""
     return format_datetime(moment, "d MMM")
 
 

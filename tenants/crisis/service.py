@@ -1,7 +1,6 @@
 """Alert rules: the form, create, update, delete, the secret; a client's recent signal."""
 import secrets
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -9,7 +8,7 @@ from saas import db, params
 from saas.auth.service import members_of_agency
 from saas.auth.validation import text_problem
 from saas.db import utcnow
-from saas.http_errors import FetchError
+from saas.http_errors import FetchError, error_text
 from tenants.crisis import buckets, detector
 from tenants.crisis.models import RECIPIENT_POLES, SENSITIVITIES, WEBHOOK_FORMATS, AlertRule, MentionBucket
 from tenants.crisis.webhooks import check_webhook_url
@@ -72,7 +71,7 @@ def webhook_problem(url):
     try:
         check_webhook_url(url)
     except FetchError as exc:
-        return _(str(exc))
+        return error_text(exc.code, exc.params)
     return None
 
 

@@ -6,13 +6,13 @@ ever selects client-visible cards, client-thread comments and shared mentions.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import get_timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from saas import db
+from saas.i18n import agency_zone, local_today
 from tenants.boards.models import Board, BoardCard, BoardColumn, CardComment
-from tenants.boards.queries import local_start, local_today
+from tenants.boards.queries import local_start
 from tenants.monitoring.models import SENTIMENTS, Mention
 
 TREND_DAYS = 30
@@ -73,14 +73,14 @@ class MonitoringSummary:
         return max([day.total for day in self.days] + [1])
 
     def share(self, sentiment):
-        """The percentage of the period's mentions with this sentiment."""
-        return round(100 * self.totals[sentiment] / self.total) if self.total else 0
+        """The share (0 to 1) of the period's mentions with this sentiment."""
+        return self.totals[sentiment] / self.total if self.total else 0
 
 
 def _local_day(column):
-    """Take the calendar day of a timestamp in the app's time zone (in UTC on SQLite, which has no zones)."""
+    """Take the calendar day of a timestamp in the agency's time zone (in UTC on SQLite, which has no zones)."""
     if db.is_postgres():
-        return func.date(func.timezone(str(get_timezone()), column))
+        return func.date(func.timezone(agency_zone().key, column))
     return func.date(column)
 
 

@@ -16,7 +16,6 @@ from urllib.parse import quote, urlencode, urlsplit
 from saas.http import fetch
 from tenants.monitoring.feeds import FeedError, Item, external_id, language_code, safe_link
 from tenants.monitoring.sanitize import html_to_text, squeeze_whitespace
-from saas.i18n import N_
 
 HACKERNEWS_API = "https://hn.algolia.com/api/v1"
 BLUESKY_API = "https://public.api.bsky.app"
@@ -167,7 +166,7 @@ def parse_reddit(body):
     """Turn a Reddit listing (`data.children[].data`) into Items."""
     listing = _dict(_dict(_load_json(body)).get("data"))
     if "children" not in listing:
-        raise FeedError(N_("The service answered in an unexpected format."))
+        raise FeedError("service_format")
     items = []
     for child in _records(listing.get("children")):
         post = _dict(child.get("data"))
@@ -208,13 +207,13 @@ def _load_json(body):
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
-        raise FeedError(N_("The service answered with something that is not valid JSON.")) from None
+        raise FeedError("service_json") from None
 
 
 def _records(value):
     """Return the dict entries of a JSON list, refusing an answer that is not a list."""
     if not isinstance(value, list):
-        raise FeedError(N_("The service answered in an unexpected format."))
+        raise FeedError("service_format")
     return [entry for entry in value if isinstance(entry, dict)]
 
 

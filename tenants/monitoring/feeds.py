@@ -23,8 +23,9 @@ from xml.parsers.expat import errors as expat_errors
 import feedparser
 from feedparser.encodings import convert_to_utf8
 
-from tenants.monitoring.sanitize import clean_html, html_to_text, squeeze_whitespace
+from saas.http_errors import ReadableError, register
 from saas.i18n import N_
+from tenants.monitoring.sanitize import clean_html, html_to_text, squeeze_whitespace
 
 __all__ = ["parse_feed", "ParsedFeed", "Item", "FeedError", "clean_html", "html_to_text",
            "discover_feed_links", "safe_link", "to_utc", "external_id", "language_code", "FEED_ACCEPT"]
@@ -54,8 +55,26 @@ _NAMED_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _LOOKS_LIKE_HTML = re.compile(rb"<html|<!doctype html", re.IGNORECASE)
 
 
-class FeedError(Exception):
-    """A feed (or API answer) that cannot be read; str() is a plain sentence for the user."""
+class FeedError(ReadableError):
+    """A feed (or API answer) that cannot be read: a code the page puts into words; str() is in English."""
+
+    code = "feed_not_feed"
+
+
+register(
+    feed_too_large=N_("The feed is larger than %(megabytes)d MB and was not read."),
+    feed_empty=N_("The feed is empty."),
+    feed_entities=N_("The feed declares its own XML entities, which Relais refuses for safety."),
+    feed_shape=N_("The feed is built in an unusual way (too deep or too many elements) and was not read."),
+    feed_cut_off=N_("The feed is cut off before its end."),
+    feed_web_page=N_("This address is a web page, not a feed."),
+    feed_web_page_link=N_("This address is a web page, not a feed. The page announces a feed at %(url)s"),
+    feed_broken_large=N_("The feed is not well-formed XML and too large to be repaired."),
+    feed_not_feed=N_("This is not an RSS or Atom feed."),
+    feed_not_xml=N_("The feed is not well-formed XML and could not be read."),
+    service_format=N_("The service answered in an unexpected format."),
+    service_json=N_("The service answered with something that is not valid JSON."),
+)
 
 
 @dataclass(frozen=True)
@@ -111,9 +130,9 @@ def parse_feed(body, *, base_url=None, content_type="application/xml", source_na
 def screen_size(body, max_bytes=MAX_FEED_BYTES):
     """Refuse a body too large or empty before any decoding or parsing."""
     if len(body) > max_bytes:
-        raise FeedError(f"The feed is larger than {max_bytes // (1024 * 1024)} MB and was not read.")
+        raise FeedError("feed_too_large", megabytes=max_bytes // (1024 * 1024))
     if not bytes(body).strip():
-        raise FeedError(N_("The feed is empty."))
+        raise FeedError("feed_empty")
 
 
 def to_utf8(body, headers):
@@ -124,7 +143,7 @@ def to_utf8(body, headers):
 def screen_entities(document):
     """Refuse a UTF-8 document that declares entities or has a DOCTYPE internal subset."""
     if _ENTITY_DECLARATION.search(document) or _INTERNAL_SUBSET.search(document):
-        raise FeedError(N_("The feed declares its own XML entities, which Relais refuses for safety."))
+        raise FeedError("feed_entities")
 
 
 def numeric_entities(document):
@@ -152,8 +171,7 @@ def check_structure(document):
         nonlocal depth, elements
         depth, elements = depth + 1, elements + 1
         if depth > MAX_DEPTH or elements > MAX_ELEMENTS or len(attributes) > MAX_ATTRIBUTES:
-            raise FeedError("The feed is built in an unusual way (too deep or too many elements) "
-                            "and was not read.")
+            raise FeedError("feed_shape")
 
     def end(_name):
         nonlocal depth
@@ -164,7 +182,7 @@ def check_structure(document):
         parser.Parse(document, True)
     except expat.ExpatError as error:
         if error.code in _CUT_OFF_ERRORS:
-            raise FeedError(N_("The feed is cut off before its end.")) from None
+            raise FeedError("feed_cut_off") from None
         return False
     return True
 
@@ -172,27 +190,27 @@ def check_structure(document):
 def refuse_broken(document, base_url=None):
     """Refuse a document that is not well-formed XML unless it is small enough to repair."""
     if _LOOKS_LIKE_HTML.search(document[:4096]):
-        raise FeedError(_web_page_message(document, base_url))
+        raise _web_page_error(document, base_url)
     if len(document) > LOOSE_MAX_BYTES:
-        raise FeedError(N_("The feed is not well-formed XML and too large to be repaired."))
+        raise FeedError("feed_broken_large")
 
 
 def check_parsed(result, document, base_url=None):
     """Raise FeedError when feedparser found no feed in the document."""
     if not result.get("version"):
         if _LOOKS_LIKE_HTML.search(document[:4096]):
-            raise FeedError(_web_page_message(document, base_url))
-        raise FeedError(N_("This is not an RSS or Atom feed."))
+            raise _web_page_error(document, base_url)
+        raise FeedError("feed_not_feed")
     if result.get("bozo_exception") is not None and not result.entries and not result.feed.get("title"):
-        raise FeedError(N_("The feed is not well-formed XML and could not be read."))
+        raise FeedError("feed_not_xml")
 
 
-def _web_page_message(body, base_url):
+def _web_page_error(body, base_url):
     """Say that a web page is not a feed, pointing at the feed it announces if any."""
     links = discover_feed_links(body, base_url)
     if links:
-        return f"This address is a web page, not a feed. The page announces a feed at {links[0]}"
-    return "This address is a web page, not a feed."
+        return FeedError("feed_web_page_link", url=links[0])
+    return FeedError("feed_web_page")
 
 
 class _FeedLinkFinder(HTMLParser):

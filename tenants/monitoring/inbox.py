@@ -1,11 +1,11 @@
 """The mentions inbox: filters, full-text search, keyset pagination, bulk actions (exports: export.py)."""
 from dataclasses import dataclass, field
-from datetime import datetime, time, timezone
+from datetime import datetime, time
 
-from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import and_, func, or_, select, update
 
 from saas import db, params
+from saas.i18n import local_moment, local_time
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
 
 PAGE_SIZE = 50
@@ -31,8 +31,8 @@ class InboxFilters:
         """The filters as query-string arguments (for links and the export)."""
         values = {"client": self.client_id, "mention": self.mention_id, "keyword": self.keyword_id, "source": self.source,
                   "sentiment": self.sentiment, "lang": self.language, "status": self.status, "q": self.text or None,
-                  "from": to_user_timezone(self.date_from).date().isoformat() if self.date_from else None,
-                  "to": to_user_timezone(self.date_to).date().isoformat() if self.date_to else None}
+                  "from": local_time(self.date_from).date().isoformat() if self.date_from else None,
+                  "to": local_time(self.date_to).date().isoformat() if self.date_to else None}
         return {k: v for k, v in values.items() if v not in (None, "")}
 
 
@@ -46,7 +46,7 @@ def _day_bound(args, name, errors, end_of_day=False):
         return None
     if not day:
         return None
-    return to_utc(datetime.combine(day, time.max if end_of_day else time.min)).replace(tzinfo=timezone.utc)
+    return local_moment(day, time.max if end_of_day else time.min)
 
 
 def read_filters(args):
@@ -122,6 +122,65 @@ def newer_than(filters, mention_id):
 def latest_id():
     """The newest mention id of the agency (0 when none)."""
     return db.session.scalar(select(func.max(Mention.id))) or 0
+
+
+def statuses_of(mention_ids):
+    """The current status of each of these mentions: {status: [ids]} (ids of other agencies are not seen)."""
+    found = {}
+    for mention_id, status in db.session.execute(select(Mention.id, Mention.status).where(Mention.id.in_(mention_ids))):
+        found.setdefault(status, []).append(mention_id)
+    return found
+
+
+def pack_statuses(statuses):
+    """Write {status: [ids]} short enough for a form field: "new:1a.2.b;read:..." (sorted ids, base-36 gaps)."""
+    parts = []
+    for status, ids in sorted(statuses.items()):
+        previous, gaps = 0, []
+        for mention_id in sorted(ids):
+            gaps.append(_base36(mention_id - previous))
+            previous = mention_id
+        parts.append(f"{status}:{'.'.join(gaps)}")
+    return ";".join(parts)
+
+
+def unpack_statuses(text, limit=500):
+    """Read what pack_statuses wrote; None when it is not that (a tampered form)."""
+    statuses, count = {}, 0
+    try:
+        for part in (text or "").split(";"):
+            status, _sep, gaps = part.partition(":")
+            if status not in MENTION_STATUSES or not gaps:
+                return None
+            ids, previous = [], 0
+            for gap in gaps.split("."):
+                previous += int(gap, 36)
+                ids.append(previous)
+            count += len(ids)
+            statuses[status] = ids
+    except ValueError:
+        return None
+    return statuses if 0 < count <= limit else None
+
+
+def _base36(number):
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if not number:
+            return text
+
+
+def restore_statuses(statuses):
+    """Put archived mentions back to the status they had (those changed since are left alone)."""
+    restored = 0
+    for status, ids in statuses.items():
+        restored += db.session.execute(
+            update(Mention).where(Mention.id.in_(ids), Mention.status == "archived").values(status=status)
+            .execution_options(synchronize_session=False)).rowcount
+    return restored
 
 
 def set_status(mention_ids, status):

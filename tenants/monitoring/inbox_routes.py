@@ -1,6 +1,7 @@
 """The mentions inbox of the agency (all clients, or one): filters, live updates, bulk, exports (CSV, XLSX)."""
-from flask import Response, abort, g, make_response, redirect, render_template, request, send_file, stream_with_context, url_for
-from flask_babel import get_locale, get_timezone
+from flask import (Response, abort, flash, g, make_response, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -8,9 +9,10 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from saas import db, exports, params, tenancy
-from saas.db import utcnow
 from saas.errors import render_error
+from saas.flashes import flash_undo
 from saas.htmx import announce, is_htmx
+from saas.i18n import agency_zone, local_today
 from saas.web import get_or_404
 from tenants.clients.models import Client
 from tenants.monitoring import bp, export, inbox, mention_cards
@@ -64,16 +66,38 @@ def mentions_live():
     return announce(make_response(page), ngettext("%(num)d new mention.", "%(num)d new mentions.", len(rows)))
 
 
+def _back_to_inbox():
+    """Where a bulk action returns: the inbox page it came from (with its filters), else the inbox."""
+    target = request.form.get("next") or ""
+    return target if target.startswith(f"/a/{g.agency.slug}/") else url_for("monitoring.mentions")
+
+
 @bp.post("/mentions/bulk")
 def bulk_action():
-    """Mark the selected mentions as read, new or archived."""
+    """Mark the selected mentions as read, new or archived; archiving offers to undo it."""
     status = {"read": "read", "unread": "new", "archive": "archived", "restore": "new"}.get(request.form.get("action"))
     ids = params.ids_arg("ids", source=request.form)
     if status is None or not ids:
         abort(400)
-    inbox.set_status(ids, status)
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith(f"/a/{g.agency.slug}/")
-                    else url_for("monitoring.mentions"))
+    before = inbox.statuses_of(ids) if status == "archived" else {}
+    before.pop("archived", None)  # already archived: nothing to put back
+    changed = inbox.set_status(ids, status)
+    if before:
+        flash_undo(ngettext("%(num)d mention archived.", "%(num)d mentions archived.", changed),
+                   url_for("monitoring.undo_archive"), {"restore": inbox.pack_statuses(before), "next": _back_to_inbox()})
+    return redirect(_back_to_inbox())
+
+
+@bp.post("/mentions/bulk/undo")
+def undo_archive():
+    """Put back exactly the mentions a bulk archive took out of the inbox, each with the status it had."""
+    statuses = inbox.unpack_statuses(request.form.get("restore"))
+    if statuses is None:
+        abort(400)
+    restored = inbox.restore_statuses(statuses)
+    flash(ngettext("%(num)d mention is back in the inbox.", "%(num)d mentions are back in the inbox.", restored),
+          "success")
+    return redirect(_back_to_inbox())
 
 
 @bp.post("/mentions/<int:mention_id>/sentiment")
@@ -108,7 +132,7 @@ def _export_setup():
     if refusal is not None:
         return None, refusal
     clients, keywords = _lookups()
-    zone = get_timezone()
+    zone = agency_zone()
     return {"filters": inbox.read_filters(request.args), "client_names": {c.id: c.name for c in clients},
             "keyword_queries": {k.id: k.query for k in keywords}, "words": export.human_values(),
             "header": export.header(str(zone)), "layout": exports.layout_for(get_locale(), zone)}, None
@@ -116,7 +140,7 @@ def _export_setup():
 
 def _filename(extension):
     name = _("mentions")
-    return f"{name}-{utcnow().date().isoformat()}.{extension}"
+    return f"{name}-{local_today().isoformat()}.{extension}"
 
 
 @bp.get("/mentions/export.csv")

@@ -3,20 +3,20 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from saas import db
+from saas.i18n import format_datetime
 from tenants.boards import cards, service as boards
 from tenants.boards.models import BoardCard
 from tenants.clients.models import Client
 from tenants.monitoring.models import CardMention, Mention
 
 
-
 def card_values(mention):
-    """The new card's fields: title, the excerpt, the source link and the sentiment."""
+    """The new card's fields: title, the excerpt, the source link and the sentiment (the time in the agency's zone)."""
     labels = {"positive": _("positive"), "neutral": _("neutral"), "negative": _("negative")}
     title = (mention.title or mention.excerpt or mention.url or _("Mention")).strip()[:200]
     lines = [f"> {mention.excerpt.strip()}" if mention.excerpt.strip() else "",
              _("Source: %(source)s, %(date)s. Sentiment: %(sentiment)s.", source=mention.source_name or mention.source_kind,
-               date=mention.published_at.strftime("%Y-%m-%d %H:%M"), sentiment=labels[mention.current_sentiment])]
+               date=format_datetime(mention.published_at, "d MMM y, HH:mm"), sentiment=labels[mention.current_sentiment])]
     if mention.url:
         lines.append(mention.url)
     return {"title": title, "description": "\n\n".join(line for line in lines if line), "pole": "cm",

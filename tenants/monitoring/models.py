@@ -34,7 +34,10 @@ class Source(Base):
     last_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_status: Mapped[int | None] = mapped_column(Integer)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # in English, for logs and the command line
+    # What went wrong, translated where it is shown (saas/http_errors.py): a code and its values.
+    last_error_code: Mapped[str | None] = mapped_column(String(40))
+    last_error_params: Mapped[dict | None] = mapped_column(JSON)
     failures: Mapped[int] = mapped_column(Integer, default=0)
     items_total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -43,6 +46,13 @@ class Source(Base):
     def is_failing(self):
         """A source whose last fetch failed."""
         return self.failures > 0
+
+    @property
+    def error_message(self):
+        """Why the last fetch failed, in the reader's language."""
+        from saas.http_errors import error_text
+
+        return error_text(self.last_error_code, self.last_error_params, self.last_error)
 
 
 class SourceItem(Base):
@@ -89,6 +99,8 @@ class Keyword(TenantScoped, Base):
     query: Mapped[str] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Archived: no longer matched nor counted in the plan, its mentions kept; restorable.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     backfill_state: Mapped[str] = mapped_column(String(10), default="pending")  # pending|running|done|failed
     backfill_done: Mapped[int] = mapped_column(Integer, default=0)
     backfill_total: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,11 +1,13 @@
 """A client's monitoring settings: keywords (with preview and backfill progress) and sources."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 
 from saas.billing.limits import LimitReached, check_limit
+from saas.flashes import flash_undo
 from saas.jobs import enqueue_after_commit
-from saas.web import get_or_404
+from saas.web import get_or_404, require_role
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
 from tenants.monitoring.jobs import backfill_keyword
@@ -17,6 +19,7 @@ from tenants.monitoring.preview import preview_mentions, segments
 def _page(client, errors=None, form=None, status=200):
     return render_template(
         "monitoring/client.html", client=client, keywords=service.keywords_of(client.id),
+        archived_keywords=service.keywords_of(client.id, archived=True),
         settings=service.settings_of(client.id), sources=service.sources_of(client.id),
         connectors=SEARCH_CONNECTORS, errors=errors or {}, form=form or {},
     ), status
@@ -35,8 +38,10 @@ def create_keyword(client_id):
     query = request.form.get("query", "").strip()
     language = request.form.get("language") or None
     errors = {"query": service.check_query(query) if query else _l("Type what to look for, for example: Danone.")}
-    if not errors["query"] and service.keyword_taken(client.id, query):
-        errors["query"] = _l("This client already monitors this query.")
+    taken = service.keyword_taken(client.id, query) if not errors["query"] else None
+    if taken is not None:
+        errors["query"] = (_l("This client already monitors this query.") if taken.archived_at is None else
+                           _l("This query is among the archived keywords: restore it from there."))
     if language not in (None, "fr", "en"):
         errors["language"] = _l("Choose French, English or any language.")
     status = 422
@@ -95,13 +100,51 @@ def resume_keyword(keyword_id):
     return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
 
 
-@bp.post("/keywords/<int:keyword_id>/delete")
-def delete_keyword(keyword_id):
-    """Delete a keyword and the mentions it found."""
+@bp.post("/keywords/<int:keyword_id>/archive")
+def archive_keyword(keyword_id):
+    """Archive a keyword: it stops matching and counting in the plan; its mentions stay; it can be restored."""
     keyword = get_or_404(Keyword, keyword_id)
-    client_id = keyword.client_id
+    if keyword.archived_at is None:
+        service.archive_keyword(keyword)
+    flash_undo(_("Keyword “%(query)s” archived: it no longer looks for mentions; those it found stay in the inbox.",
+                 query=keyword.query), url_for("monitoring.restore_keyword", keyword_id=keyword.id))
+    return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
+
+
+@bp.post("/keywords/<int:keyword_id>/restore")
+def restore_keyword(keyword_id):
+    """Bring an archived keyword back: active again, or paused when the plan has no room for it."""
+    keyword = get_or_404(Keyword, keyword_id)
+    if keyword.archived_at is not None:
+        try:
+            check_limit("keywords")
+            active = True
+        except LimitReached as exc:
+            active = False
+            flash(exc.message, "error")
+        service.restore_keyword(keyword, active)
+        if active:
+            enqueue_after_commit(backfill_keyword, keyword.id, agency_id=g.agency.id, job_id=f"backfill-{keyword.id}")
+        flash(_("Keyword “%(query)s” restored.", query=keyword.query) if active else
+              _("Keyword “%(query)s” restored, paused.", query=keyword.query), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
+
+
+@bp.route("/keywords/<int:keyword_id>/delete", methods=["GET", "POST"])
+@require_role("owner", "admin")
+def delete_keyword(keyword_id):
+    """Delete an archived keyword for good, with its mentions, once the page saying how many is confirmed."""
+    keyword = get_or_404(Keyword, keyword_id)
+    count = service.count_mentions(keyword)
+    if request.method == "GET" or keyword.archived_at is None or request.form.get("confirm") != "delete":
+        # Only an archived keyword is deleted (the page says so); a POST without the page's button is refused.
+        status = 200 if request.method == "GET" else 409 if keyword.archived_at is None else 422
+        return render_template("monitoring/delete_keyword.html", keyword=keyword, count=count,
+                               client=get_or_404(Client, keyword.client_id)), status
+    client_id, query = keyword.client_id, keyword.query
     service.delete_keyword(keyword)
-    flash(_("Keyword deleted, with the mentions it had found."), "success")
+    flash(ngettext("Keyword “%(query)s” deleted, with its %(num)d mention.",
+                   "Keyword “%(query)s” deleted, with its %(num)d mentions.", count, query=query), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client_id))
 
 
@@ -114,15 +157,19 @@ def follow_feed(client_id):
     if problem:
         return _page(client, {"url": problem}, request.form, 422)
     service.follow_feed(client.id, url)
-    flash(_("Feed added. It is fetched within a few minutes; its status shows below."), "success")
+    flash(_("Feed followed again, with its history.") if request.form.get("again") else
+          _("Feed added. It is fetched within a few minutes; its status shows below."), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 
 
 @bp.post("/clients/<int:client_id>/feeds/<int:source_id>/remove")
 def unfollow_feed(client_id, source_id):
-    """Stop following a feed for this client."""
+    """Stop following a feed for this client; its mentions stay, and following it again brings it back whole."""
     client = get_or_404(Client, client_id)
-    service.unfollow_feed(client.id, source_id)
+    source = service.unfollow_feed(client.id, source_id)
+    if source is not None:
+        flash_undo(_("Feed “%(name)s” removed. Its mentions stay in the inbox.", name=source.title or source.url),
+                   url_for("monitoring.follow_feed", client_id=client.id), {"url": source.url, "again": "1"})
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 
 

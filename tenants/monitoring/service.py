@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from saas import db
-from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword, MonitoringSettings, Source, ClientSource
+from saas.db import utcnow
+from tenants.monitoring.models import SEARCH_CONNECTORS, ClientSource, Keyword, Mention, MonitoringSettings, Source
 from tenants.monitoring.query import QueryError, parse_query
 from tenants.monitoring.sources import register_source, search_key, search_terms
 
@@ -23,15 +24,16 @@ def check_query(text):
     return None
 
 
-def keywords_of(client_id):
-    """A client's keywords, newest first."""
-    return db.session.scalars(select(Keyword).where(Keyword.client_id == client_id).order_by(Keyword.id.desc())).all()
+def keywords_of(client_id, archived=False):
+    """A client's keywords (or its archived ones), newest first."""
+    shown = Keyword.archived_at.is_not(None) if archived else Keyword.archived_at.is_(None)
+    return db.session.scalars(select(Keyword).where(Keyword.client_id == client_id, shown)
+                              .order_by(Keyword.id.desc())).all()
 
 
 def keyword_taken(client_id, query):
-    """Tell whether the client already monitors exactly this query."""
-    return db.session.scalar(select(func.count()).select_from(Keyword).where(
-        Keyword.client_id == client_id, Keyword.query == query)) > 0
+    """The client's keyword with exactly this query (archived ones included), or None."""
+    return db.session.scalars(select(Keyword).where(Keyword.client_id == client_id, Keyword.query == query)).first()
 
 
 def settings_of(client_id):
@@ -85,8 +87,28 @@ def set_keyword_active(keyword, active):
     keyword.active = active
 
 
+def archive_keyword(keyword):
+    """Archive a keyword: it stops matching and counting in the plan, its searches stop; its mentions stay."""
+    keyword.archived_at, keyword.active = utcnow(), False
+    db.session.execute(delete(ClientSource).where(ClientSource.keyword_id == keyword.id))
+
+
+def restore_keyword(keyword, active=True):
+    """Bring an archived keyword back (active, or paused when the plan is full) with its searches."""
+    keyword.archived_at, keyword.active = None, active
+    db.session.flush()
+    subscribe_searches(keyword, settings_of(keyword.client_id))
+
+
+def count_mentions(keyword):
+    """How many mentions a keyword found (what deleting it for good deletes)."""
+    return db.session.scalar(select(func.count()).select_from(Mention).where(Mention.keyword_id == keyword.id))
+
+
 def delete_keyword(keyword):
-    """Delete a keyword, its search subscriptions and the mentions it found."""
+    """Delete an archived keyword for good, with its search subscriptions and the mentions it found."""
+    if keyword.archived_at is None:
+        raise ValueError("only an archived keyword is deleted")
     db.session.delete(keyword)
 
 
@@ -128,10 +150,14 @@ def follow_feed(client_id, url):
 
 
 def unfollow_feed(client_id, source_id):
-    """Stop following a feed for this client."""
-    db.session.execute(delete(ClientSource).where(ClientSource.client_id == client_id,
-                                                  ClientSource.source_id == source_id,
-                                                  ClientSource.keyword_id.is_(None)))
+    """Stop following a feed for this client; return the feed (None when it was not followed).
+
+    The platform keeps the feed and the agency keeps its mentions: following it again restores it.
+    """
+    removed = db.session.execute(delete(ClientSource).where(ClientSource.client_id == client_id,
+                                                            ClientSource.source_id == source_id,
+                                                            ClientSource.keyword_id.is_(None))).rowcount
+    return db.session.get(Source, source_id) if removed else None
 
 
 def sources_of(client_id):

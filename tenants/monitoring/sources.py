@@ -6,6 +6,7 @@ from sqlalchemy import and_, exists, select
 
 from saas import db, tenancy
 from saas.db import utcnow
+from saas.http_errors import describe
 from tenants.monitoring.models import Source, ClientSource
 from tenants.monitoring.query import Not, Or, Term, parse_query
 
@@ -93,6 +94,7 @@ def record_success(source, result_status, etag=None, last_modified=None):
     now = utcnow()
     source.last_fetched_at = source.last_success_at = now
     source.last_status, source.last_error, source.failures = result_status, None, 0
+    source.last_error_code = source.last_error_params = None
     source.etag = etag or source.etag
     source.last_modified = last_modified or source.last_modified
     source.next_fetch_at = now + timedelta(seconds=source.interval_seconds)
@@ -102,8 +104,8 @@ def record_failure(source, reason, status=None):
     """Note a failed fetch with its reason, and back off (doubling, at most six hours)."""
     now = utcnow()
     source.failures = (source.failures or 0) + 1
-    # Stored in English, translated where it is shown (a source is shared by agencies of any language).
-    message = getattr(reason, "sentence", None) or str(reason)
+    # Stored as a code and its values, put into words where it is shown (agencies of any language share a source).
+    message, source.last_error_code, source.last_error_params = describe(reason)
     source.last_fetched_at, source.last_status, source.last_error = now, status, message[:2000]
     delay = timedelta(seconds=source.interval_seconds) * (2 ** min(source.failures, 10))
     source.next_fetch_at = now + min(delay, MAX_BACKOFF)

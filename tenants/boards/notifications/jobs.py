@@ -1,5 +1,5 @@
 """Notification emails (queue `mail`), daily digests, and due-date reminders (periodic)."""
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from saas import db, tenancy
 from saas.auth.models import Agency, Membership
 from saas.db import utcnow
+from saas.i18n import local_moment
 from saas.jobs import enqueue, task
 from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail
 from tenants.boards.models import BoardCard, BoardColumn
@@ -14,6 +15,7 @@ from tenants.boards.notifications.models import Notification, NotificationPrefer
 from tenants.boards.notifications.service import digest_notifications, email_mode, notify_members
 
 REMIND_AHEAD = timedelta(hours=24)
+DAY_REMINDER = time(9, 0)  # a card due on a day (no time) is reminded at 9:00 that morning, agency time
 
 
 def _card_link(agency, card_id):
@@ -72,9 +74,20 @@ def send_notification_digests():
     return len(rows)
 
 
+def reminder_due(card, now):
+    """Whether a card's reminder time has come: 24 hours ahead, or 9:00 (agency time) on a due day."""
+    if card.due_on is not None:
+        return local_moment(card.due_on, DAY_REMINDER) <= now
+    return card.due_at <= now + REMIND_AHEAD
+
+
 @task(queue="default")
 def remind_due_cards():
-    """Notify the assignees of open cards due within 24 hours, once per due date (all agencies)."""
+    """Notify the assignees of open cards coming due, once per due date (all agencies).
+
+    A card due at a time is reminded 24 hours ahead; a card due on a day, at 9:00 that
+    morning in its agency's zone (a day ends within 24 hours of that, so one window finds both).
+    """
     now = utcnow()
     window = (BoardCard.due_at > now, BoardCard.due_at <= now + REMIND_AHEAD, BoardCard.reminded_at.is_(None))
     with tenancy.all_agencies():
@@ -86,7 +99,7 @@ def remind_due_cards():
                 select(BoardCard).join(BoardColumn, BoardColumn.id == BoardCard.column_id)
                 .where(*window, BoardColumn.done.is_(False)).options(selectinload(BoardCard.assignments))
             ).all()
-            for card in cards:
+            for card in (card for card in cards if reminder_due(card, now)):
                 notify_members(card.assignees, "due", card, actor=None)
                 card.reminded_at = now
                 reminded += 1

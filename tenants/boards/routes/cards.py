@@ -7,10 +7,10 @@ from flask_login import current_user
 from saas import params
 from saas.auth.models import Membership
 from saas.htmx import add_trigger, announce, is_htmx
+from saas.i18n import local_time
 from saas.web import get_or_404
 from tenants.boards import bp, cards, details, queries, service
 from tenants.boards.activity import card_activity
-from tenants.boards.display import local_time
 from tenants.boards.forms import clean_card_form
 from tenants.boards.labels import list_labels
 from tenants.boards.models import BoardCard, BoardColumn, BoardLabel
@@ -20,10 +20,11 @@ PREFILL = ("title", "description", "source_url", "source_excerpt")
 
 
 def card_values(card):
-    """A card as form values (dates in the person's time zone)."""
-    due = local_time(card.due_at)
+    """A card as form values (times in the agency's zone; a date-only due date has no time)."""
+    due = card.due_on or local_time(card.due_at)
     return {"title": card.title, "description": card.description, "pole": card.pole,
-            "due_date": due.strftime("%Y-%m-%d") if due else "", "due_time": due.strftime("%H:%M") if due else "",
+            "due_date": due.strftime("%Y-%m-%d") if due else "",
+            "due_time": due.strftime("%H:%M") if due and not card.due_on else "",
             "client_visible": "1" if card.client_visible else "", "assignees": [str(m.id) for m in card.assignees],
             "labels": [str(label.id) for label in card.labels], "source_url": card.source_url or "",
             "source_excerpt": card.source_excerpt or "", "version": str(card.version)}
