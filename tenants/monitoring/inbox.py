@@ -1,4 +1,4 @@
-"""The mentions inbox: filters, full-text search, keyset pagination, bulk actions (exports: export.py)."""
+"""The mentions inbox: filters, full-text search (search.py), keyset pagination, bulk actions (exports: export.py)."""
 import base64
 import json
 from dataclasses import dataclass, field
@@ -8,6 +8,7 @@ from flask_babel import to_user_timezone, to_utc
 from sqlalchemy import and_, func, or_, select, update
 
 from saas import db
+from tenants.monitoring import search
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
 
 PAGE_SIZE = 50
@@ -68,14 +69,6 @@ def read_filters(args):
     return filters
 
 
-def _text_condition(text):
-    if db.is_postgres():
-        document = func.to_tsvector("simple", func.coalesce(Mention.title, "") + " " + func.coalesce(Mention.excerpt, ""))
-        return document.op("@@")(func.websearch_to_tsquery("simple", text))
-    like = f"%{text.lower()}%"
-    return or_(func.lower(Mention.title).like(like), func.lower(Mention.excerpt).like(like))
-
-
 def filtered(filters):
     """The SELECT of mentions matching the filters (the agency scoping is added centrally)."""
     query = select(Mention)
@@ -85,11 +78,13 @@ def filtered(filters):
         (filters.source, lambda v: Mention.source_kind == v), (filters.language, lambda v: Mention.language == v),
         (filters.date_from, lambda v: Mention.published_at >= v), (filters.date_to, lambda v: Mention.published_at <= v),
         (filters.sentiment, lambda v: func.coalesce(Mention.sentiment_corrected, Mention.sentiment) == v),
-        (filters.text, _text_condition),
     ]
     for value, condition in conditions:
         if value:
             query = query.where(condition(value))
+    text_condition = search.matching(filters.text)
+    if text_condition is not None:
+        query = query.where(text_condition)
     if filters.status:
         query = query.where(Mention.status == filters.status)
     else:
