@@ -17,7 +17,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from saas import db, search
 from tenants.monitoring.models import Mention
 
-HITS_CAP = 2000
+# Up to this many matches the page reads them by id; reading 501 to find the words frequent costs
+# a few ms, and past 0.5% of 100,000 mentions the newest-first scan finds a page within 10,000
+# rows (docs/performance.md, bench_search).
+HITS_CAP = 500
 SEARCH_VECTOR = literal_column("mentions.search_vector", TSVECTOR)  # PostgreSQL only, not in the model
 
 
