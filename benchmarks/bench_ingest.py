@@ -80,7 +80,7 @@ def run_copy(url, rows):
     import json
 
     with psycopg.connect(url) as conn:
-        conn.execute("TRUNCATE mentions")
+        conn.execute("TRUNCATE mentions CASCADE")  # card_mentions (empty here) refers to it
         conn.commit()
         started = time.perf_counter()
         with conn.cursor() as cur, cur.copy(f"COPY mentions ({', '.join(COLUMNS)}) FROM STDIN") as copy:

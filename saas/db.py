@@ -7,6 +7,8 @@ from sqlalchemy import DateTime, MetaData, create_engine, event, exc, text  # no
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+from saas import search
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -84,6 +86,7 @@ def make_engine(url, app_role=None):
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+            search.register_sqlite_functions(dbapi_conn)  # relais_fold, which the search boxes use
 
         return engine
     if url.startswith("postgresql://"):

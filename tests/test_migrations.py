@@ -7,11 +7,15 @@ from saas.cli import upgrade_database
 from saas.db import Base, make_engine
 
 
-EXPRESSION_INDEXES = {"ix_mentions_fts"}  # made by hand in migrations (PostgreSQL full-text search)
+# Made by hand in migration 0011 for PostgreSQL's full-text search, unknown to the models.
+POSTGRES_ONLY_INDEXES = {"ix_mentions_search_vector"}
+POSTGRES_ONLY_COLUMNS = {("mentions", "search_vector")}
 
 
-def _is_expression_index(difference):
-    return difference[0] == "remove_index" and difference[1].name in EXPRESSION_INDEXES
+def _is_postgres_only(difference):
+    if difference[0] == "remove_index":
+        return difference[1].name in POSTGRES_ONLY_INDEXES
+    return difference[0] == "remove_column" and (difference[2], difference[3].name) in POSTGRES_ONLY_COLUMNS
 
 
 def _differences(url):
@@ -19,7 +23,7 @@ def _differences(url):
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": False})
-            diff = [d for d in compare_metadata(context, Base.metadata) if not _is_expression_index(d)]
+            diff = [d for d in compare_metadata(context, Base.metadata) if not _is_postgres_only(d)]
             return diff, set(inspect(conn).get_table_names())
     finally:
         engine.dispose()

@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, subqueryload
 
-from saas import db, params
+from saas import db, params, search
 from saas.auth.service import members_of_agency
 from saas.db import utcnow
 from saas.i18n import local_moment, local_time, local_today
@@ -77,10 +77,10 @@ class CardFilter:
             query = query.where(BoardCard.due_at >= local_start(monday), BoardCard.due_at < local_start(monday + timedelta(days=7)))
         elif self.due == "none":
             query = query.where(BoardCard.due_at.is_(None))
-        if self.text:
-            needle = self.text.lower()
-            query = query.where(or_(func.lower(BoardCard.title).contains(needle, autoescape=True),
-                                    func.lower(BoardCard.description).contains(needle, autoescape=True)))
+        terms = search.terms(self.text)
+        if terms:
+            document = func.coalesce(BoardCard.title, "") + " " + func.coalesce(BoardCard.description, "")
+            query = query.where(search.all_terms(document, terms))
         return query
 
 

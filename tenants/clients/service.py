@@ -3,9 +3,10 @@ import re
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from saas import db
+from saas import search as text_search
 from saas.auth.validation import text_problem
 from saas.db import utcnow
 from tenants.clients.models import SOCIAL_NETWORKS, Client
@@ -58,12 +59,12 @@ def name_taken(name, exclude_id=None):
 
 
 def list_clients(search="", archived=False):
-    """The agency's clients, filtered by a search text, active or archived."""
+    """The agency's clients whose name or sector holds every word searched (saas/search.py), active or archived."""
     query = select(Client).order_by(func.lower(Client.name))
     query = query.where(Client.archived_at.is_not(None) if archived else Client.archived_at.is_(None))
-    if search:
-        like = f"%{search.lower()}%"
-        query = query.where(or_(func.lower(Client.name).like(like), func.lower(Client.sector).like(like)))
+    terms = text_search.terms(search)
+    if terms:
+        query = query.where(text_search.all_terms(Client.name + " " + Client.sector, terms))
     return db.session.scalars(query).all()
 
 

@@ -1,4 +1,4 @@
-"""The mentions inbox: filters, full-text search, keyset pagination, bulk actions (exports: export.py)."""
+"""The mentions inbox: filters, full-text search (search.py), keyset pagination, bulk actions (exports: export.py)."""
 from dataclasses import dataclass, field
 from datetime import datetime, time
 
@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from saas import db, params
 from saas.i18n import local_moment, local_time
+from tenants.monitoring import search
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
 
 PAGE_SIZE = 50
@@ -65,14 +66,6 @@ def read_filters(args):
     )
 
 
-def _text_condition(text):
-    if db.is_postgres():
-        document = func.to_tsvector("simple", func.coalesce(Mention.title, "") + " " + func.coalesce(Mention.excerpt, ""))
-        return document.op("@@")(func.websearch_to_tsquery("simple", text))
-    like = f"%{text.lower()}%"
-    return or_(func.lower(Mention.title).like(like), func.lower(Mention.excerpt).like(like))
-
-
 def filtered(filters):
     """The SELECT of mentions matching the filters (the agency scoping is added centrally)."""
     query = select(Mention)
@@ -82,11 +75,13 @@ def filtered(filters):
         (filters.source, lambda v: Mention.source_kind == v), (filters.language, lambda v: Mention.language == v),
         (filters.date_from, lambda v: Mention.published_at >= v), (filters.date_to, lambda v: Mention.published_at <= v),
         (filters.sentiment, lambda v: func.coalesce(Mention.sentiment_corrected, Mention.sentiment) == v),
-        (filters.text, _text_condition),
     ]
     for value, condition in conditions:
         if value:
             query = query.where(condition(value))
+    text_condition = search.matching(filters.text)
+    if text_condition is not None:
+        query = query.where(text_condition)
     if filters.status:
         query = query.where(Mention.status == filters.status)
     else:
@@ -155,6 +150,8 @@ def unpack_statuses(text, limit=500):
             ids, previous = [], 0
             for gap in gaps.split("."):
                 previous += int(gap, 36)
+                if previous > params.MAX_ID:
+                    return None
                 ids.append(previous)
             count += len(ids)
             statuses[status] = ids
