@@ -81,7 +81,7 @@ def test_a_new_agency_on_the_make_run_stack(stack, local_server):  # noqa: F811
         page.fill("#email", OWNER)
         mails = len(stack.mails_to(OWNER))
         submit(page, stack)
-        assert page.locator("[role=status]").is_visible()
+        assert page.locator(".alert[role=status]").is_visible()
         page.goto(stack.link_in_mail(OWNER, "/reset/", after=mails))
         page.fill("#password", NEW_PASSWORD)
         screenshot(page, "e2e-03-new-password")
