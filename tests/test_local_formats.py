@@ -83,6 +83,17 @@ def test_french_messages_elide_before_a_vowel_or_a_mute_h(app):
         assert elide("the agency de Agence", ["Agence"]) == "the agency de Agence"  # French only
 
 
+def test_elision_in_escaped_text_never_unescapes_a_value(app):
+    from markupsafe import Markup, escape
+
+    hostile = "Élan<script>alert(1)</script>"
+    with app.test_request_context(), force_locale("fr"):
+        text = Markup("Crise de ") + escape(hostile)  # what Jinja's autoescaped gettext hands over
+        result = elide(text, [hostile])
+    assert isinstance(result, Markup)
+    assert str(result) == "Crise d’Élan&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
 def test_french_pages_elide_the_agency_name(app, client, make_agency):
     agency = make_agency("Agence Lumière")
     login(client, agency.owner_email)
