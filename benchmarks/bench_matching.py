@@ -16,7 +16,7 @@ from operator import itemgetter
 from ahocorasick import Automaton
 
 from tenants.monitoring.matcher import MatchIndex, build_index, match_items, match_searchables
-from tenants.monitoring.normalize import normalize, searchable_form, tokenize
+from saas.normalize import normalize, searchable_form, tokenize
 from tenants.monitoring.query import Query
 
 SEED = 20240611

@@ -4,7 +4,7 @@ import random
 import pytest
 from flask_babel import LazyString
 
-from tenants.monitoring.normalize import normalize, normalize_with_offsets, searchable_form, tokenize
+from saas.normalize import normalize, normalize_with_offsets, searchable_form, tokenize
 from tenants.monitoring.query import And, Not, Or, QueryError, Term, parse_query
 
 

@@ -9,11 +9,11 @@ from saas.auth import service
 from saas.auth.jobs import send_invitation_email
 from saas.auth.models import POLES, Invitation, Membership
 from saas.auth.validation import clean_email, email_problem
-from saas.billing.limits import check_limit
 from saas.db import utcnow
 from saas.jobs import enqueue_after_commit
+from saas.signals import agency_timezone_changed, seat_requested
 from saas.i18n import forget_agency_zone, is_zone, zone_choices
-from saas.web import get_or_404, require_role
+from saas.views import get_or_404, require_role
 
 bp = Blueprint("members", __name__, url_prefix="/a/<agency_slug>/members")
 INVITABLE_ROLES = ("admin", "member")
@@ -50,7 +50,7 @@ def invite():
         errors["email"] = _l("This person is already a member of the agency.")
     if any(errors.values()):
         return _page(errors, request.form, 422)
-    check_limit("seats")
+    seat_requested.send(g.membership)  # billing refuses when the plan's seats are all taken
     invitation = service.create_invitation(email, role, pole, current_user)
     enqueue_after_commit(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
     flash(_("Invitation sent to %(email)s.", email=email), "success")
@@ -101,9 +101,7 @@ def agency_settings():
     if zone != g.agency.timezone:
         g.agency.timezone = zone
         forget_agency_zone()
-        from tenants.boards.cards import realign_due_days  # late: the boards build on accounts
-
-        realign_due_days()
+        agency_timezone_changed.send(g.agency)
     flash(_("Time zone saved: times are shown in %(zone)s.", zone=zone), "success")
     return redirect(url_for("members.index"))
 

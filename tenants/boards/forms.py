@@ -1,6 +1,6 @@
 """Board forms read into (values, errors); values keep what was typed, errors say what to fix."""
 import re
-from datetime import datetime, time
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
@@ -8,11 +8,11 @@ from flask_babel import lazy_gettext as _l
 from saas import params
 from saas.auth.validation import text_problem
 from saas.i18n import local_moment
+from tenants.boards.cards import end_of_day
 from tenants.boards.models import POLES
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_DESCRIPTION = 20_000
-MAX_COMMENT = 10_000
 
 
 def web_address_problem(url, required=True):
@@ -23,11 +23,6 @@ def web_address_problem(url, required=True):
     if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname or len(url) > 1000:
         return _l("Enter a web address like https://example.com/page.")
     return None
-
-
-def end_of_day(day):
-    """The last moment of a day in the agency's zone (in UTC): when a card due that day becomes overdue."""
-    return local_moment(day, time(23, 59, 59))
 
 
 def due_values(date_text, time_text):
@@ -93,12 +88,6 @@ def clean_label_form(form):
     if not COLOR_RE.match(values["color"]):
         errors["color"] = _l("Choose a colour like #4f46e5.")
     return values, {k: v for k, v in errors.items() if v}
-
-
-def clean_comment(form):
-    """Read a comment's text."""
-    body = form.get("body", "").replace("\r\n", "\n").strip()
-    return body, text_problem(body, _l("Comment"), MAX_COMMENT)
 
 
 def clean_checklist_item(form):

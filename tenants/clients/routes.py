@@ -7,7 +7,7 @@ from jinja2_fragments.flask import render_block
 from saas import params
 from saas.billing.limits import check_limit
 from saas.htmx import header, is_htmx
-from saas.web import get_or_404, require_role
+from saas.views import get_or_404, require_role
 from tenants.clients import bp, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 

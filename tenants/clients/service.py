@@ -68,6 +68,11 @@ def list_clients(search="", archived=False):
     return db.session.scalars(query).all()
 
 
+def count_for_plan():
+    """Every client of the current agency, archived ones included (they can be restored): the plan's count."""
+    return db.session.scalar(select(func.count()).select_from(Client))
+
+
 def count_clients():
     """Active and archived client counts of the agency."""
     rows = db.session.execute(

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from saas.billing.limits import LimitReached, check_limit
 from saas.flashes import flash_undo
 from saas.jobs import enqueue_after_commit
-from saas.web import get_or_404, require_role
+from saas.views import get_or_404, require_role
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
 from tenants.monitoring.jobs import backfill_keyword
