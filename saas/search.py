@@ -9,7 +9,7 @@ matcher's normalisation (saas/normalize.py), registered on every connection
 by saas/db.py; on PostgreSQL the function of migration 0010 (unaccent, lower case,
 punctuation to spaces). The folded text is words separated by single spaces, so a term
 matches where a word starts: "aero" finds "Aérospatiale", "cume" does not find "écume".
-Mentions also have full-text search on PostgreSQL: tenants/monitoring/search.py.
+Mentions also have full-text search on PostgreSQL: tenants/monitoring/web/search.py.
 """
 import re
 

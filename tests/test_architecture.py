@@ -21,7 +21,7 @@ def test_features_plug_in_through_the_app_factory(app):
     """Each feature's commands, periodic jobs and limit counters are there once the app is built."""
     commands = set(app.cli.list_commands(None))
     assert {"mentions", "sources", "worker", "cron", "status", "migrate"} <= commands
-    assert {"tenants.monitoring.jobs.enqueue_due_sources", "tenants.crisis.jobs.detect_crises",
+    assert {"tenants.monitoring.pipeline.jobs.enqueue_due_sources", "tenants.crisis.jobs.detect_crises",
             "saas.auth.jobs.purge_stale_invitations"} <= set(PERIODIC)
     from saas.billing.limits import COUNTERS
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from saas import db, tenancy
 from saas.billing.limits import count_usage
 from tenants.clients.models import Client
-from tenants.monitoring.feeds import Item
-from tenants.monitoring.ingest import backfill, ingest
+from tenants.monitoring.pipeline.feeds import Item
+from tenants.monitoring.pipeline.ingest import backfill, ingest
 from tenants.monitoring.models import ClientSource, Keyword, Mention, Source
 from tests.conftest import login
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from saas.normalize import normalize_with_offsets, searchable_form
-from tenants.monitoring.query import Node, Not, Or, Query, QueryError, Term, parse_query
+from tenants.monitoring.language.query import Node, Not, Or, Query, QueryError, Term, parse_query
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404, require_role
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
-from tenants.monitoring.jobs import backfill_keyword
-from tenants.monitoring.matcher import build_index, match_details
+from tenants.monitoring.pipeline.jobs import backfill_keyword
+from tenants.monitoring.language.matcher import build_index, match_details
 from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword
-from tenants.monitoring.preview import preview_mentions, segments
+from tenants.monitoring.web.preview import preview_mentions, segments
 
 
 def _page(client, errors=None, form=None, status=200):

@@ -8,7 +8,7 @@ from saas import db, tenancy
 from saas.db import utcnow
 from saas.http_errors import describe
 from tenants.monitoring.models import Source, ClientSource
-from tenants.monitoring.query import Not, Or, Term, parse_query
+from tenants.monitoring.language.query import Not, Or, Term, parse_query
 
 MAX_BACKOFF = timedelta(hours=6)
 

@@ -13,7 +13,7 @@ from collections import Counter
 from functools import lru_cache
 
 from saas.normalize import split_elision
-from tenants.monitoring import lexicons
+from tenants.monitoring.language import lexicons
 
 FRENCH, ENGLISH, UNDETERMINED = "fr", "en", "und"
 ANSWERED_LANGUAGES = (FRENCH, ENGLISH)
