@@ -5,7 +5,7 @@ PYTHON ?= python3
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-offline bench venv translations extract-messages clean
+.PHONY: run lint test test-offline bench venv translations extract-messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,12 @@ extract-messages: venv
 run: venv translations
 	$(PY) -m saas.devserver
 
-test: venv translations
+# The architecture contracts (pyproject.toml [tool.importlinter], docs/architecture.md) and ruff.
+lint: venv
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+
+test: lint venv translations
 	$(PY) scripts/ensure_chromium.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 

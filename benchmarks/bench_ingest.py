@@ -2,7 +2,7 @@
 
 Our path is the one workers run: per agency, with the agency set (row-level security on, as
 the non-owner app role), batches of 1,000 rows COPYed into a staging table, then
-INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING (tenants/monitoring/ingest.py).
+INSERT ... SELECT ... ON CONFLICT DO NOTHING RETURNING (tenants/monitoring/pipeline/ingest.py).
 COPY runs as the table owner into the same table, emptied first: the floor for these rows.
 """
 import random
@@ -16,7 +16,7 @@ from saas import db, tenancy
 from saas.auth import service as accounts
 from saas.db import utcnow
 from tenants.clients.models import Client
-from tenants.monitoring.ingest import insert_mentions
+from tenants.monitoring.pipeline.ingest import insert_mentions
 from tenants.monitoring.models import Keyword, Mention
 
 ITEMS = 100_000

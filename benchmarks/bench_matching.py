@@ -15,9 +15,9 @@ from operator import itemgetter
 
 from ahocorasick import Automaton
 
-from tenants.monitoring.matcher import MatchIndex, build_index, match_items, match_searchables
-from tenants.monitoring.normalize import normalize, searchable_form, tokenize
-from tenants.monitoring.query import Query
+from tenants.monitoring.language.matcher import MatchIndex, build_index, match_items, match_searchables
+from saas.normalize import normalize, searchable_form, tokenize
+from tenants.monitoring.language.query import Query
 
 SEED = 20240611
 KEYWORD_COUNT = 5_000

@@ -31,8 +31,8 @@ from saas.cli import upgrade_database
 from saas.config import ROOT, TestConfig
 from saas.db import utcnow
 from tenants.clients.models import Client
-from tenants.monitoring import inbox
-from tenants.monitoring import search as mention_search
+from tenants.monitoring.web import inbox
+from tenants.monitoring.web import search as mention_search
 
 MENTIONS = 100_000
 RUNS = 15

@@ -8,8 +8,8 @@ accuracy; and throughput. Run with `python -m benchmarks sentiment`.
 import time
 from pathlib import Path
 
-from tenants.monitoring.language import detect_language
-from tenants.monitoring.sentiment import LABEL_THRESHOLD, NEGATIVE, NEUTRAL, POSITIVE, score_sentiment, without_terms
+from tenants.monitoring.language.detect import detect_language
+from tenants.monitoring.language.sentiment import LABEL_THRESHOLD, NEGATIVE, NEUTRAL, POSITIVE, score_sentiment, without_terms
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 LABELS = (POSITIVE, NEUTRAL, NEGATIVE)

@@ -9,12 +9,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from saas.config import Config  # noqa: E402
 from saas.db import Base, make_engine  # noqa: E402
-from saas.models import import_all  # noqa: E402
+from saas import import_models  # noqa: E402
 
 config = context.config
 if config.config_file_name and not config.attributes.get("database_url"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
-import_all()
+import_models()
 target_metadata = Base.metadata
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url") or Config.DATABASE_URL
 

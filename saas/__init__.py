@@ -1,9 +1,41 @@
-"""Relais: the application factory."""
+"""Relais: the application factory, the composition root.
+
+The one module of the platform that names the features (tenants/*): it imports their models
+and plugs each one in through its `init_app`, which registers its blueprint, its plan-limit
+counters, its commands, its periodic jobs and its signal receivers. Nothing else under saas/
+imports a feature (the import-linter contracts in pyproject.toml check it).
+"""
 import logging
 
 from flask import Flask
 
 from saas.config import INSTANCE, ROOT, Config
+
+
+def import_models():
+    """Import every model module, so the metadata (and Alembic) sees every table."""
+    import saas.auth.models  # noqa: F401
+    import saas.billing.models  # noqa: F401
+    import tenants.boards.models  # noqa: F401
+    import tenants.boards.notifications.models  # noqa: F401
+    import tenants.clients.models  # noqa: F401
+    import tenants.crisis.models  # noqa: F401
+    import tenants.guests.models  # noqa: F401
+    import tenants.monitoring.models  # noqa: F401
+
+
+def features():
+    """The features, in the order their blueprints are registered."""
+    import tenants.boards
+    import tenants.boards.notifications
+    import tenants.clients
+    import tenants.crisis
+    import tenants.guests
+    import tenants.monitoring
+    import tenants.workspace
+
+    return (tenants.workspace, tenants.clients, tenants.monitoring, tenants.boards, tenants.boards.notifications,
+            tenants.crisis, tenants.guests)
 
 
 def create_app(config=None):
@@ -20,12 +52,12 @@ def create_app(config=None):
 
         app.config["SECRET_KEY"] = instance_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from saas import assets, db, errors, models, params, web
+    from saas import assets, db, errors, params, web
     from saas.extensions import babel, csrf, login_manager
     from saas import i18n
 
     params.init_app(app)  # first: path converters before any route, the NUL check before any other hook
-    models.import_all()
+    import_models()
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=lambda: i18n.agency_zone().key)
@@ -38,27 +70,14 @@ def create_app(config=None):
     assets.init_app(app)
     errors.init_app(app)
 
-    from saas.auth import bp as auth_bp
-    from saas.auth.members import bp as members_bp
-    from saas.billing import bp as billing_bp
-    from saas.health import bp as health_bp
-    from saas.i18n import bp as i18n_bp
-    from tenants.boards import bp as boards_bp
-    from tenants.boards.notifications import bp as notifications_bp
-    from tenants.clients import bp as clients_bp
-    from tenants.crisis import bp as crisis_bp
-    from tenants.monitoring import bp as monitoring_bp
-    from tenants.workspace import bp as workspace_bp
+    from saas import auth, billing, health
 
-    for blueprint in (auth_bp, members_bp, health_bp, i18n_bp, workspace_bp, clients_bp, billing_bp, monitoring_bp):
+    auth.init_app(app)
+    for blueprint in (health.bp, i18n.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (boards_bp, notifications_bp, crisis_bp):
-        app.register_blueprint(blueprint)
-    from tenants.guests import bp as guests_bp
-    from tenants.guests import portal_bp
-
-    for blueprint in (guests_bp, portal_bp):
-        app.register_blueprint(blueprint)
+    billing.init_app(app)
+    for feature in features():
+        feature.init_app(app)
 
     from saas import ratelimit
 

@@ -1,4 +1,4 @@
-"""Operator commands: `flask worker`, `flask cron`, `flask status`, `flask migrate`."""
+"""Operator commands of the platform: `flask worker`, `flask cron`, `flask status`, `flask migrate`."""
 import click
 from flask import current_app
 
@@ -19,12 +19,7 @@ def upgrade_database(url=None, revision="head"):
 
 
 def register_commands(app):
-    """Attach the commands to the app's CLI."""
-    from tenants.monitoring.cli import mentions_cli
-    from tenants.monitoring.sources_cli import sources_cli
-
-    app.cli.add_command(mentions_cli)
-    app.cli.add_command(sources_cli)
+    """Attach the platform's commands to the app's CLI (a feature adds its own on its blueprint's `cli`)."""
 
     @app.cli.command("worker")
     @click.argument("queues", nargs=-1)

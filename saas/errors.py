@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from saas import db, htmx
+from saas.domain import DomainError
 
 log = logging.getLogger("relais.errors")
 
@@ -37,6 +38,10 @@ def init_app(app):
         if htmx.csrf_failed_without_session():  # not a form error: the page's session has ended
             return htmx.session_ended()
         return render_error(400, _l("Your session form expired or is missing its security token. Reload the page and try again."))
+
+    @app.errorhandler(DomainError)
+    def _domain(exc):  # the one place that turns a service's refusal into an HTTP answer
+        return render_error(exc.status, exc.message)
 
     @app.errorhandler(HTTPException)
     def _http(exc):

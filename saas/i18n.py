@@ -97,14 +97,21 @@ def agency_zone():
     return ZoneInfo(name if is_zone(name) else default_zone_name())
 
 
+# How to read an agency's zone setting by id: accounts register it (saas/auth/__init__.py), as
+# the agencies are theirs; this module sits below them.
+_ZONE_READERS = []
+
+
+def read_zones_with(reader):
+    """Register `reader(agency_id)` -> the agency's zone name (or None when there is no such agency)."""
+    _ZONE_READERS[:] = [reader]
+
+
 def _agency_zone_name(agency_id):
     agency = g.get("agency")
-    if agency is None or agency.id != agency_id:
-        from saas import db
-        from saas.auth.models import Agency
-
-        agency = db.session.get(Agency, agency_id)
-    return agency.timezone if agency is not None else None
+    if agency is not None and agency.id == agency_id:
+        return agency.timezone
+    return _ZONE_READERS[0](agency_id) if _ZONE_READERS else None
 
 
 def forget_agency_zone():

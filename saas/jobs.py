@@ -56,6 +56,19 @@ def get_queue(name):
     return Queue(name, connection=redis_connection())
 
 
+# The periodic jobs, by the job's dotted name: (job, schedule). The platform registers its own
+# (saas/auth/__init__.py), each feature its own in its init_app; saas/cron.py hands them to RQ.
+PERIODIC = {}
+
+
+def periodic(job, *, cron=None, interval=None):
+    """Run a @task job periodically: `cron` (a crontab line) or `interval` (seconds); idempotent."""
+    if (cron is None) == (interval is None):
+        raise ValueError("a periodic job has either a cron line or an interval")
+    schedule = {"cron": cron} if cron is not None else {"interval": interval}
+    PERIODIC[f"{job.__module__}.{job.__name__}"] = (job, schedule)
+
+
 def task(queue="default", timeout=DEFAULT_TIMEOUT, retry=None):
     """Declare a job function: its queue, timeout and retry policy."""
 

@@ -5,15 +5,17 @@ appear, in any order; words between double quotes (or « guillemets ») must app
 in that order. Case, accents, ligatures (œ, æ) and typographic apostrophes never matter.
 
 The database folds with the SQL function `relais_fold(text)`: on SQLite the keyword
-matcher's normalisation (tenants/monitoring/normalize.py), registered on every connection
+matcher's normalisation (saas/normalize.py), registered on every connection
 by saas/db.py; on PostgreSQL the function of migration 0010 (unaccent, lower case,
 punctuation to spaces). The folded text is words separated by single spaces, so a term
 matches where a word starts: "aero" finds "Aérospatiale", "cume" does not find "écume".
-Mentions also have full-text search on PostgreSQL: tenants/monitoring/search.py.
+Mentions also have full-text search on PostgreSQL: tenants/monitoring/web/search.py.
 """
 import re
 
 from sqlalchemy import String, and_, func, literal
+
+from saas.normalize import normalize
 
 MAX_TERMS = 12  # a search text holds at most this many words and phrases (the rest is ignored)
 QUOTES = re.compile(r"[«»“”„]")
@@ -38,8 +40,6 @@ def fold(text):
     """SQLite's relais_fold: lower-case unaccented words joined by single spaces (None stays None)."""
     if text is None:
         return None
-    from tenants.monitoring.normalize import normalize  # late: the platform imports no feature at load time
-
     return normalize(text)
 
 

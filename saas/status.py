@@ -66,15 +66,15 @@ def worker_states(connection, now):
     return sorted(workers, key=lambda w: (not w["alive"], w["name"]))
 
 
-def source_state():
-    """Followed sources late by more than two intervals (their fetch is stuck somewhere)."""
-    from saas.db import utcnow
-    from tenants.monitoring.sources import overdue_sources
+# name -> (probe, problems, line): what a feature adds to the report (monitoring: overdue sources).
+# probe() reads the database and returns a JSON-able dict; problems(state) the stalls it tells
+# of; line(state) its line of `flask status`. Registered in the feature's init_app.
+PROBES = {}
 
-    now = utcnow()
-    overdue = overdue_sources(now)
-    return {"overdue": len(overdue), "overdue_ids": [source_id for source_id, _ in overdue[:LISTED]],
-            "most_overdue_seconds": round((now - overdue[0][1]).total_seconds()) if overdue else 0}
+
+def register_probe(name, probe, problems, line):
+    """Add a section to the pipeline report, read from the database."""
+    PROBES[name] = (probe, problems, line)
 
 
 def pipeline_status(connection=None):
@@ -91,15 +91,17 @@ def pipeline_status(connection=None):
         report["redis"] = f"error: {type(exc).__name__}"
         problems.append("Redis does not answer")
     try:
-        report["sources"] = source_state()
+        for name, (probe, _problems, _line) in PROBES.items():
+            report[name] = probe()
     except Exception as exc:
         db.session.rollback()
         report["database"] = f"error: {type(exc).__name__}"
         problems.append("the database does not answer")
     if "cron" in report:
         problems += _pipeline_problems(report)
-    if report.get("sources", {}).get("overdue"):
-        problems.append(f"{report['sources']['overdue']} source(s) overdue by more than two intervals")
+    for name, (_probe, probe_problems, _line) in PROBES.items():
+        if name in report:
+            problems += probe_problems(report[name])
     report["problems"] = problems
     report["status"] = "stalled" if problems else "ok"
     return report
@@ -140,9 +142,7 @@ def format_status(report):
             lines.append(f"  {worker['name']}  {'alive' if worker['alive'] else 'STALE'}  {worker['state']}  "
                          f"heartbeat {beat}  {worker['host']}:{worker['pid']}  {','.join(worker['queues'])}"
                          + (f"  job {worker['current_job']}" if worker["current_job"] else ""))
-    sources = report.get("sources")
-    if sources:
-        ids = ", ".join(str(i) for i in sources["overdue_ids"])
-        lines.append(f"Sources overdue: {sources['overdue']}"
-                     + (f" (most by {sources['most_overdue_seconds']} s; ids {ids})" if sources["overdue"] else ""))
+    for name, (_probe, _problems, line) in PROBES.items():
+        if report.get(name):
+            lines.append(line(report[name]))
     return "\n".join(lines)

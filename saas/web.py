@@ -19,20 +19,16 @@ def load_user(session_key):
     return sessions.load_user(session_key, ip=request.remote_addr)
 
 
-def guest_allowed(view):
-    """Mark a workspace view that invited guests may open."""
-    view.guest_allowed = True
-    return view
+# What may refuse a workspace request once the agency and membership are known, in order; each
+# returns a response to refuse, else None. Billing registers its read-only guard (saas/billing/__init__.py).
+AGENCY_GUARDS = []
 
 
-def guests_go_to(endpoint):
-    """Mark a staff view whose guests are sent to `endpoint` (a portal view) instead of a 404."""
-
-    def mark(view):
-        view.guests_go_to = endpoint
-        return view
-
-    return mark
+def guard_agency(guard):
+    """Add a check of every workspace request (once per function)."""
+    if guard not in AGENCY_GUARDS:
+        AGENCY_GUARDS.append(guard)
+    return guard
 
 
 def resolve_agency():
@@ -55,12 +51,13 @@ def resolve_agency():
             return redirect(url_for(view.guests_go_to, agency_slug=slug))
         abort(404)
     g.agency, g.membership = agency, membership
-    from saas.billing.access import enforce_billing_access  # late: billing's views import this module
-
-    refusal = enforce_billing_access()
-    if refusal is not None and membership.role == "guest":  # a client is never told about the agency's billing
-        return render_error(403, GUEST_PAUSED)
-    return refusal
+    for guard in AGENCY_GUARDS:
+        refusal = guard()
+        if refusal is not None and membership.role == "guest":  # a client is never told about the agency's billing
+            return render_error(403, GUEST_PAUSED)
+        if refusal is not None:
+            return refusal
+    return None
 
 
 def content_security_policy(form_targets=()):
@@ -141,26 +138,3 @@ def init_app(app):
     def _forget_agency(exc):
         tenancy.clear()
 
-
-def get_or_404(model, object_id):
-    """Load one object of the current agency by id, or answer 404."""
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
-def require_role(*roles):
-    """Allow a workspace view only to members with one of `roles` (else 403)."""
-    import functools
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            if g.membership.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorate

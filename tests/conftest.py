@@ -12,7 +12,7 @@ from werkzeug.serving import make_server
 
 from saas import create_app, db, tenancy
 from saas.auth import service as accounts
-from saas.auth.validation import slugify
+from saas.validation import slugify
 from saas.config import TestConfig
 from tests import services
 

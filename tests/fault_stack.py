@@ -150,7 +150,7 @@ class Stack:
     def stop(self):
         """Stop the processes as a supervisor would (SIGTERM, then SIGKILL); return their exit codes."""
         codes = {}
-        for name, process in self.processes.items():
+        for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
         for name, process in self.processes.items():

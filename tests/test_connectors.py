@@ -6,10 +6,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from saas.http import BadStatus, BlockedAddress
-from tenants.monitoring import connectors
-from tenants.monitoring.connectors import parse_search, search, search_url
-from tenants.monitoring.feeds import FeedError
-from tenants.monitoring.sources_cli import sources_cli
+from tenants.monitoring.pipeline import connectors
+from tenants.monitoring.pipeline.connectors import parse_search, search, search_url
+from tenants.monitoring.pipeline.feeds import FeedError
+from tenants.monitoring.pipeline.cli import sources_cli
 from tests.local_server import allow_local, local_server  # noqa: F401
 
 HACKERNEWS_ANSWER = {

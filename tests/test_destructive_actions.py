@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from saas import db, tenancy
-from saas.billing.limits import count_keywords
+from saas.billing.limits import count_usage
 from tenants.clients.models import Client
-from tenants.monitoring.feeds import Item
-from tenants.monitoring.ingest import backfill, ingest
+from tenants.monitoring.pipeline.feeds import Item
+from tenants.monitoring.pipeline.ingest import backfill, ingest
 from tenants.monitoring.models import ClientSource, Keyword, Mention, Source
 from tests.conftest import login
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
@@ -105,12 +105,12 @@ def test_archived_keywords_do_not_count_in_the_plan(app, billing_on, client, wat
         db.session.add_all([Keyword(client_id=ids["client"], query=f"Danone {n}", backfill_state="done")
                             for n in range(24)])
         db.commit()
-        assert count_keywords() == 25
+        assert count_usage("keywords") == 25
     refused = client.post(f"/a/{agency.slug}/clients/{ids['client']}/keywords", data={"query": "Blédina"}, headers=EN)
     assert refused.status_code == 402
     client.post(f"/a/{agency.slug}/keywords/{ids['keyword']}/archive")
     with app.app_context(), tenancy.agency_scope(agency.id):
-        assert count_keywords() == 24
+        assert count_usage("keywords") == 24
     added = client.post(f"/a/{agency.slug}/clients/{ids['client']}/keywords", data={"query": "Blédina"}, headers=EN)
     assert added.status_code == 302
     # The plan is full again: restoring brings the keyword back paused, with a word about the plan.
@@ -120,7 +120,7 @@ def test_archived_keywords_do_not_count_in_the_plan(app, billing_on, client, wat
     page = client.get(f"/a/{agency.slug}/clients/{ids['client']}/monitoring", headers=EN).get_data(as_text=True)
     assert "restored, paused" in page and "25 active keywords" in page
     with app.app_context(), tenancy.agency_scope(agency.id):
-        assert count_keywords() == 25
+        assert count_usage("keywords") == 25
 
 
 def test_a_keyword_is_deleted_only_from_the_archive_behind_a_page_that_counts_its_mentions(

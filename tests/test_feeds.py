@@ -3,9 +3,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tenants.monitoring import feeds
-from tenants.monitoring.feeds import FeedError, clean_html, html_to_text, parse_feed
-from tenants.monitoring.sources_cli import sources_cli
+from tenants.monitoring.pipeline import feeds
+from tenants.monitoring.pipeline.feeds import FeedError, clean_html, html_to_text, parse_feed
+from tenants.monitoring.pipeline.cli import sources_cli
 from tests.local_server import allow_local, local_server  # noqa: F401
 
 RSS_PRESS_ROOM = """<?xml version="1.0" encoding="UTF-8"?>

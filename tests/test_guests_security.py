@@ -146,7 +146,7 @@ def test_a_guest_posting_to_internal_endpoints_changes_nothing(app, world, guest
     for path, form in ((f"boards/cards/{card}/comments", {"body": "sneaky"}), (f"boards/cards/{card}/move", {"column_id": 1}),
                        (f"guests/cards/{card}/client-comments", {"body": "sneaky"}),
                        (f"guests/cards/{card}/approval", {"action": "request"}),
-                       (f"guests/invite", {"email": "friend@brand.test", "client_ids": world.ids["a2_id"], "locale": "en"}),
+                       ("guests/invite", {"email": "friend@brand.test", "client_ids": world.ids["a2_id"], "locale": "en"}),
                        (f"guests/{world.ids['guest_membership_id']}/clients", {"client_ids": world.ids["a2_id"]}),
                        (f"guests/mentions/{world.ids['mention_id']}/share", {"shared": "1"})):
         assert guest.post(f"/a/{world.slug}/{path}", data=form).status_code == 404, path

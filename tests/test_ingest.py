@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from saas import db, tenancy
 from saas.db import utcnow
 from tenants.clients.models import Client
-from tenants.monitoring.ingest import COPY_THRESHOLD, excerpt_around, insert_mentions
+from tenants.monitoring.pipeline.ingest import COPY_THRESHOLD, excerpt_around, insert_mentions
 from tenants.monitoring.models import Mention
 
 

@@ -25,8 +25,8 @@ def test_cron_config_registers_the_periodic_jobs(app):
         scheduler = CronScheduler(connection=redis_connection())
         scheduler.load_config_from_file("saas.cron")
         names = {job.func_name for job in scheduler.get_jobs()}
-    assert {"saas.auth.jobs.purge_stale_invitations", "tenants.monitoring.jobs.enqueue_due_sources",
-            "tenants.monitoring.jobs.purge_old_source_items"} <= names
+    assert {"saas.auth.jobs.purge_stale_invitations", "tenants.monitoring.pipeline.jobs.enqueue_due_sources",
+            "tenants.monitoring.pipeline.jobs.purge_old_source_items"} <= names
 
 
 def test_purge_job_removes_stale_invitations_of_every_agency(app, make_agency):

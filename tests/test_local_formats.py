@@ -17,7 +17,7 @@ from tenants.boards.models import BoardCard
 from tenants.boards.notifications.jobs import reminder_due
 from tenants.clients.models import Client
 from tenants.crisis.explain import part_sentence
-from tenants.monitoring.jobs import refresh
+from tenants.monitoring.pipeline.jobs import refresh
 from tenants.monitoring.models import Keyword, Mention, Source
 from tests.conftest import login
 from tests.test_boards import add_card, client_id, columns_of, owner, rows  # noqa: F401  (fixtures)
@@ -178,7 +178,7 @@ def test_a_dns_failure_is_stored_as_a_code_and_shown_in_the_readers_language(app
 
 
 def test_feed_errors_with_values_are_translated_with_them(app):
-    from tenants.monitoring.feeds import FeedError
+    from tenants.monitoring.pipeline.feeds import FeedError
     from saas.http_errors import BadStatus, error_text
 
     error = FeedError("feed_web_page_link", url="https://presse.example/rss")

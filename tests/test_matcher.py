@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from tenants.monitoring.matcher import MAX_CLAUSES, build_index, match_details, match_items, match_text
-from tenants.monitoring.query import parse_query
+from tenants.monitoring.language.matcher import MAX_CLAUSES, build_index, match_details, match_items, match_text
+from tenants.monitoring.language.query import parse_query
 
 KEYWORDS = [
     (1, "Danone -recrutement", None),

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from saas import db, tenancy
 from saas.jobs import enqueue, get_queue, redis_connection
-from tenants.monitoring.jobs import enqueue_due_sources, refresh_source
+from tenants.monitoring.pipeline.jobs import enqueue_due_sources, refresh_source
 from tenants.monitoring.models import Keyword, Mention, Source
 from tests.conftest import login, run_worker
 from tests.local_server import allow_local, local_server  # noqa: F401  (fixtures)

@@ -10,7 +10,7 @@ from saas.jobs import QUEUES, enqueue, get_queue, redis_connection
 from saas.processes import RelaisWorker, cron_tick
 from tenants.clients.models import Client
 from tenants.monitoring import service
-from tenants.monitoring.jobs import refresh_source
+from tenants.monitoring.pipeline.jobs import refresh_source
 
 FEED = "https://secret-client-feed.example/rss"
 

@@ -4,8 +4,8 @@ import random
 import pytest
 from flask_babel import LazyString
 
-from tenants.monitoring.normalize import normalize, normalize_with_offsets, searchable_form, tokenize
-from tenants.monitoring.query import And, Not, Or, QueryError, Term, parse_query
+from saas.normalize import normalize, normalize_with_offsets, searchable_form, tokenize
+from tenants.monitoring.language.query import And, Not, Or, QueryError, Term, parse_query
 
 
 def matches(query: str, text: str) -> bool:

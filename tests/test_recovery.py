@@ -20,7 +20,7 @@ from saas.processes import RelaisWorker
 from saas.recovery import has_live_execution, sweep
 from tenants.clients.models import Client
 from tenants.monitoring import service
-from tenants.monitoring.jobs import enqueue_due_sources, refresh_source
+from tenants.monitoring.pipeline.jobs import enqueue_due_sources, refresh_source
 from tenants.monitoring.models import Source
 
 

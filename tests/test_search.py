@@ -13,7 +13,7 @@ from saas import db, search, tenancy
 from saas.auth import service as accounts
 from saas.config import Config
 from tenants.clients.models import Client
-from tenants.monitoring import search as mention_search
+from tenants.monitoring.web import search as mention_search
 from tenants.monitoring.models import Mention
 from tests.conftest import PASSWORD, RelaisClient, login
 

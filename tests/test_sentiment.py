@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from tenants.monitoring.cli import mentions_cli
-from tenants.monitoring.language import detect_language
-from tenants.monitoring.sentiment import NEGATIVE, NEUTRAL, POSITIVE, score_sentiment
+from tenants.monitoring.language.cli import mentions_cli
+from tenants.monitoring.language.detect import detect_language
+from tenants.monitoring.language.sentiment import NEGATIVE, NEUTRAL, POSITIVE, score_sentiment
 
 DATA = Path(__file__).resolve().parent / "data"
 TARGET_ACCURACY = {"fr": 0.85, "en": 0.90}

@@ -1,6 +1,22 @@
-"""Accounts: signup, login, logout, password reset, invitations, memberships."""
+"""Accounts: signup, login, logout, password reset, invitations, memberships.
+
+Importing a module of this package (its models, say) loads no view: `init_app` does, when the
+app factory plugs accounts in.
+"""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from saas.auth import routes, session_views  # noqa: E402,F401  (registers the views)
+
+def init_app(app):
+    """Plug accounts in: their views, the team page, the periodic purges, the agencies' zones."""
+    from saas import i18n
+    from saas.auth import members, routes, service, session_views  # noqa: F401  (the views attach themselves to bp)
+    from saas.auth.jobs import purge_ended_sessions, purge_stale_invitations
+    from saas.jobs import periodic
+
+    periodic(purge_stale_invitations, cron="17 3 * * *")
+    periodic(purge_ended_sessions, cron="23 * * * *")
+    i18n.read_zones_with(service.agency_timezone)
+    app.register_blueprint(bp)
+    app.register_blueprint(members.bp)

@@ -8,21 +8,30 @@ from saas.jobs import task
 from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail
 
 
-@task(queue="mail", retry=MAIL_RETRY)
-def send_invitation_email(invitation_id, agency_id, locale=None):
-    """Send the invitation link of one invitation."""
+def mail_invitation(invitation_id, agency_id, locale, template, link_args=None, context=None):
+    """Send the link of a pending invitation with the mail `template` (the body of every invitation job).
+
+    `link_args` go into the link's address; `context(invitation)` adds what the template reads
+    beyond the agency, the inviter, the invitation, the link and its validity in days.
+    """
     invitation = db.session.get(Invitation, invitation_id)
     if invitation is None or invitation.accepted_at or invitation.revoked_at:
         return "skipped"
     agency = db.session.get(Agency, agency_id)
     inviter = db.session.get(User, invitation.invited_by_id) if invitation.invited_by_id else None
-    link = absolute_url("auth.accept_invitation", token=invitation_token(invitation))
+    link = absolute_url("auth.accept_invitation", token=invitation_token(invitation), **(link_args or {}))
     subject, body, html = render_mail(
-        "invitation", locale, agency=agency, inviter=inviter, invitation=invitation, link=link,
-        days=current_app.config["INVITATION_MAX_AGE"] // 86400,
+        template, locale, agency=agency, inviter=inviter, invitation=invitation, link=link,
+        days=current_app.config["INVITATION_MAX_AGE"] // 86400, **(context(invitation) if context else {}),
     )
     send_mail(invitation.email, subject, body, html)
     return "sent"
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_invitation_email(invitation_id, agency_id, locale=None):
+    """Send the invitation link of one invitation."""
+    return mail_invitation(invitation_id, agency_id, locale, "invitation")
 
 
 @task(queue="mail", retry=MAIL_RETRY)

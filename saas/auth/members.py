@@ -4,19 +4,38 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from wtforms import Form, StringField
+from wtforms.validators import StopValidation
 
 from saas.auth import service
 from saas.auth.jobs import send_invitation_email
 from saas.auth.models import POLES, Invitation, Membership
-from saas.auth.validation import clean_email, email_problem
-from saas.billing.limits import check_limit
 from saas.db import utcnow
+from saas.forms import Email, default, email_filter, read
 from saas.jobs import enqueue_after_commit
+from saas.signals import agency_timezone_changed, seat_requested
 from saas.i18n import forget_agency_zone, is_zone, zone_choices
-from saas.web import get_or_404, require_role
+from saas.views import get_or_404, require_role
 
 bp = Blueprint("members", __name__, url_prefix="/a/<agency_slug>/members")
 INVITABLE_ROLES = ("admin", "member")
+
+
+def _one_of(choices, message):
+    def check(form, field):
+        if field.data not in choices:
+            raise StopValidation(message)
+
+    return check
+
+
+class InvitationForm(Form):
+    """The invitation of a teammate: their email, role and pole."""
+
+    email = StringField(filters=[email_filter], validators=[Email()])
+    role = StringField(filters=[lambda value: "member" if value is None else value],  # only a missing role
+                       validators=[_one_of(INVITABLE_ROLES, _l("Choose a role: admin or member."))])
+    pole = StringField(filters=[default("both")], validators=[_one_of(POLES, _l("Choose a pole: PR, CM or both."))])
 
 
 def _page(errors=None, form=None, status=200):
@@ -38,19 +57,13 @@ def index():
 @require_role("owner", "admin")
 def invite():
     """Invite a teammate by email."""
-    email = clean_email(request.form.get("email"))
-    role = request.form.get("role", "member")
-    pole = request.form.get("pole") or "both"
-    errors = {"email": email_problem(email)}
-    if role not in INVITABLE_ROLES:
-        errors["role"] = _l("Choose a role: admin or member.")
-    if pole not in POLES:
-        errors["pole"] = _l("Choose a pole: PR, CM or both.")
-    if not errors["email"] and any(m.user.email == email for m in service.members_of_agency()):
+    values, errors = read(InvitationForm, request.form)
+    email, role, pole = values["email"], values["role"], values["pole"]
+    if "email" not in errors and any(m.user.email == email for m in service.members_of_agency()):
         errors["email"] = _l("This person is already a member of the agency.")
-    if any(errors.values()):
+    if errors:
         return _page(errors, request.form, 422)
-    check_limit("seats")
+    seat_requested.send(g.membership)  # billing refuses when the plan's seats are all taken
     invitation = service.create_invitation(email, role, pole, current_user)
     enqueue_after_commit(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
     flash(_("Invitation sent to %(email)s.", email=email), "success")
@@ -101,9 +114,7 @@ def agency_settings():
     if zone != g.agency.timezone:
         g.agency.timezone = zone
         forget_agency_zone()
-        from tenants.boards.cards import realign_due_days  # late: the boards build on accounts
-
-        realign_due_days()
+        agency_timezone_changed.send(g.agency)
     flash(_("Time zone saved: times are shown in %(zone)s.", zone=zone), "success")
     return redirect(url_for("members.index"))
 

@@ -6,7 +6,6 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, UTCDateTime, utcnow
-from saas.i18n import default_zone_name
 from saas.tenancy import TenantScoped
 
 ROLES = ("owner", "admin", "member", "guest")
@@ -53,8 +52,9 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(120))
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     color: Mapped[str] = mapped_column(String(7), default="#4f46e5")
-    # Every time shown or written for the agency (pages, mails, exports, cards) is in this zone.
-    timezone: Mapped[str] = mapped_column(String(64), default=default_zone_name)
+    # Every time shown or written for the agency (pages, mails, exports, cards) is in this zone;
+    # a new agency starts in the platform's (saas.auth.service.create_agency).
+    timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

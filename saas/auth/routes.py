@@ -13,7 +13,7 @@ from saas.auth.jobs import (  # noqa: F401
     send_signup_attempt_email,
     send_signup_confirmation_email,
 )
-from saas.auth.validation import clean_email, email_problem, slug_problem, slugify, text_problem
+from saas.validation import clean_email, email_problem, slug_problem, slugify, text_problem
 from saas.jobs import enqueue, enqueue_after_commit
 from saas.passwords import hash_password, password_problems
 from saas.urls import safe_next

@@ -9,7 +9,9 @@ from saas import db, tenancy
 from saas.auth import sessions
 from saas.auth.models import Agency, Invitation, Membership, User
 from saas.db import utcnow
+from saas.i18n import default_zone_name
 from saas.passwords import hash_password, needs_rehash, verify_password
+from saas.signals import agency_created, invitation_accepted
 
 
 class TokenError(Exception):
@@ -62,16 +64,20 @@ def slug_taken(slug):
 
 def create_agency(name, slug, owner):
     """Create an agency with `owner` as its first owner."""
-    agency = Agency(name=name, slug=slug)
+    agency = Agency(name=name, slug=slug, timezone=default_zone_name())
     db.session.add(agency)
     db.session.flush()
     with tenancy.agency_scope(agency.id):
         db.session.add(Membership(agency_id=agency.id, user_id=owner.id, role="owner", pole="both"))
         db.session.flush()
-        from saas.billing.service import start_trial  # late: billing builds on accounts
-
-        start_trial(agency.id)
+        agency_created.send(agency)  # billing starts the trial
     return agency
+
+
+def agency_timezone(agency_id):
+    """An agency's zone setting, or None when there is no such agency (read by saas.i18n)."""
+    agency = db.session.get(Agency, agency_id)
+    return agency.timezone if agency is not None else None
 
 
 def memberships_of(user):
@@ -187,10 +193,7 @@ def accept_invitation(invitation, user):
         db.session.add(membership)
     invitation.accepted_at = utcnow()
     db.session.flush()
-    if invitation.role == "guest":
-        from tenants.guests.service import attach_guest  # late: the platform imports no feature at load time
-
-        attach_guest(invitation, membership)
+    invitation_accepted.send(invitation, membership=membership)  # a feature may act on it (guests: their clients)
     return membership
 
 

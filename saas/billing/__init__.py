@@ -1,6 +1,19 @@
-"""Billing: plans, limits, Stripe Checkout / customer portal / webhooks."""
+"""Billing: plans, limits, Stripe Checkout / customer portal / webhooks.
+
+Features declare what their plan limits count with saas.billing.limits.register_counter.
+"""
 from flask import Blueprint
 
 bp = Blueprint("billing", __name__)
 
-from saas.billing import routes  # noqa: E402,F401  (registers the views)
+
+def init_app(app):
+    """Plug billing in: its views, the trial of new agencies, the seat limit, the read-only guard."""
+    from saas import signals, web
+    from saas.billing import access, limits, routes, service  # noqa: F401  (the views attach themselves to bp)
+
+    signals.agency_created.connect(service.on_agency_created)
+    signals.seat_requested.connect(limits.check_seat)
+    web.guard_agency(access.enforce_billing_access)
+
+    app.register_blueprint(bp)

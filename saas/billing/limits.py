@@ -46,13 +46,6 @@ class LimitReached(Exception):
         return MESSAGES[self.kind] % {"plan": self.plan.name, "limit": self.limit}
 
 
-def count_clients():
-    """Every client of the current agency, archived ones included (they can be restored)."""
-    from tenants.clients.models import Client  # late: the clients views import this module
-
-    return db.session.scalar(select(func.count()).select_from(Client))
-
-
 def count_seats():
     """Members who are not guests, plus pending invitations that are not for guests."""
     members = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role != "guest"))
@@ -65,19 +58,28 @@ def count_seats():
     return members + pending
 
 
-def count_keywords():
-    """Active keywords of the current agency (paused ones do not count)."""
-    from tenants.monitoring.models import Keyword  # late: the monitoring views import this module
+# kind -> how many the current agency holds now. Seats are the platform's own; a feature
+# registers the counter of what it creates (clients, keywords) in its init_app.
+COUNTERS = {}
+# The pages (blueprints) that create items of a kind: they show a notice once the plan is full.
+PAGE_LIMITS = {"members": "seats"}
 
-    return db.session.scalar(select(func.count()).select_from(Keyword).where(Keyword.active.is_(True)))
+
+def register_counter(kind, count, page=None):
+    """Declare how to count `kind` (a kind of saas/billing/plans.py), and the page that creates it."""
+    if kind not in LIMIT_KINDS:
+        raise ValueError(f"unknown limit kind {kind!r}")
+    COUNTERS[kind] = count
+    if page is not None:
+        PAGE_LIMITS[page] = kind
 
 
-_COUNTERS = {"clients": count_clients, "seats": count_seats, "keywords": count_keywords}
+register_counter("seats", count_seats, page="members")
 
 
 def count_usage(kind):
     """How many `kind` the current agency holds now."""
-    return _COUNTERS[kind]()
+    return COUNTERS[kind]()
 
 
 def lock_usage():
@@ -103,6 +105,11 @@ def check_limit(kind):
         raise LimitReached(kind, limit, plan)
 
 
+def check_seat(sender=None, **_signal):
+    """Refuse one more seat when the plan's are all taken (connected to saas.signals.seat_requested)."""
+    check_limit("seats")
+
+
 def usage_report(plan):
     """Each limit of `plan` with the current agency's usage, for the billing page."""
     rows = []
@@ -112,10 +119,6 @@ def usage_report(plan):
                      "limit": limit, "percent": min(100, round(100 * used / limit)) if limit else 100,
                      "full": used >= limit})
     return rows
-
-
-# The pages (blueprints) that create items of a kind: they show a notice once the plan is full.
-PAGE_LIMITS = {"clients": "clients", "members": "seats", "monitoring": "keywords"}
 
 
 def limit_notice():

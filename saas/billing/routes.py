@@ -19,7 +19,8 @@ from saas.billing.plans import PLANS, TRIAL_DAYS, get_plan
 from saas.billing.stripe_api import hosted_page_origins
 from saas.extensions import csrf
 from saas.jobs import enqueue
-from saas.web import content_security_policy, require_role
+from saas.views import require_role
+from saas.web import content_security_policy
 
 log = logging.getLogger("relais.billing")
 WORKSPACE = "/a/<agency_slug>/billing"

@@ -30,6 +30,11 @@ def start_trial(agency_id, start=None):
     return subscription
 
 
+def on_agency_created(agency, **_signal):
+    """Start a new agency's trial (connected to saas.signals.agency_created)."""
+    start_trial(agency.id)
+
+
 def current_subscription(for_update=False):
     """The current agency's subscription row, created as a trial if it is missing."""
     query = select(Subscription)

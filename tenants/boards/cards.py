@@ -3,9 +3,12 @@
 Callers pass objects they loaded through the tenant scope (get_or_404), so every id
 here already belongs to the current agency; the composite foreign keys check it again.
 """
+from datetime import time
+
 from sqlalchemy import delete, func, select
 
 from saas import db
+from saas.i18n import local_moment
 from tenants.boards.activity import record_activity
 from tenants.boards.models import BoardCard, BoardColumn, CardAssignee, CardLabel
 from tenants.boards.notifications.service import notify_members
@@ -153,9 +156,15 @@ def delete_card(board, card, actor):
     record_activity(board, actor, "card_deleted", title=title, column_id=column_id)
 
 
-def realign_due_days():
-    """After the agency's zone changed: cards due on a day become overdue when that day ends in the new zone."""
-    from tenants.boards.forms import end_of_day  # late: forms are for views
+def end_of_day(day):
+    """The last moment of a day in the agency's zone (in UTC): when a card due that day becomes overdue."""
+    return local_moment(day, time(23, 59, 59))
 
+
+def realign_due_days(agency=None, **_signal):
+    """After the agency's zone changed: cards due on a day become overdue when that day ends in the new zone.
+
+    Connected to saas.signals.agency_timezone_changed (tenants/boards/__init__.py).
+    """
     for card in db.session.scalars(select(BoardCard).where(BoardCard.due_on.is_not(None))):
         card.due_at = end_of_day(card.due_on)

@@ -1,33 +1,18 @@
 """Board forms read into (values, errors); values keep what was typed, errors say what to fix."""
-import re
-from datetime import datetime, time
-from urllib.parse import urlsplit
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from wtforms import Form, StringField
+from wtforms.validators import StopValidation
 
 from saas import params
-from saas.auth.validation import text_problem
+from saas.validation import text_problem
+from saas.forms import Colour, Text, WebAddress, default, read, strip, web_address_problem, with_scheme
 from saas.i18n import local_moment
+from tenants.boards.cards import end_of_day
 from tenants.boards.models import POLES
 
-COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")
 MAX_DESCRIPTION = 20_000
-MAX_COMMENT = 10_000
-
-
-def web_address_problem(url, required=True):
-    """Tell what is wrong with a web address (http or https only), or None."""
-    if not url:
-        return _l("Enter a web address.") if required else None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname or len(url) > 1000:
-        return _l("Enter a web address like https://example.com/page.")
-    return None
-
-
-def end_of_day(day):
-    """The last moment of a day in the agency's zone (in UTC): when a card due that day becomes overdue."""
-    return local_moment(day, time(23, 59, 59))
 
 
 def due_values(date_text, time_text):
@@ -75,41 +60,58 @@ def clean_card_form(form, quick=False):
     return values, {k: v for k, v in errors.items() if v}
 
 
-def clean_column_form(form):
+def _check_wip_limit(form, field):
+    if field.data and params.as_int(field.data, 1, 999) is None:
+        raise StopValidation(_l("Enter a limit between 1 and 999, or leave it empty."))
+
+
+class ColumnForm(Form):
+    """A column: its name, an optional WIP limit, and whether its cards are done."""
+
+    name = StringField(filters=[strip], validators=[Text(_l("Name"), 60)])
+    wip_limit = StringField(filters=[strip], validators=[_check_wip_limit])
+    done = StringField()
+
+
+def clean_column_form(formdata):
     """Read a column form: name, optional WIP limit, and whether its cards are done."""
-    values = {"name": form.get("name", "").strip(), "done": form.get("done") == "1"}
-    errors = {"name": text_problem(values["name"], _l("Name"), 60)}
-    wip = form.get("wip_limit", "").strip()
-    values["wip_limit"] = params.as_int(wip, 1, 999)
-    if wip and values["wip_limit"] is None:
-        errors["wip_limit"] = _l("Enter a limit between 1 and 999, or leave it empty.")
-    return values, {k: v for k, v in errors.items() if v}
+    data, errors = read(ColumnForm, formdata)
+    return {"name": data["name"], "done": data["done"] == "1",
+            "wip_limit": params.as_int(data["wip_limit"], 1, 999)}, errors
 
 
-def clean_label_form(form):
+class LabelForm(Form):
+    """A label: a name and a colour."""
+
+    name = StringField(filters=[strip], validators=[Text(_l("Name"), 40)])
+    color = StringField(filters=[strip, default("#6366f1")], validators=[Colour()])
+
+
+def clean_label_form(formdata):
     """Read a label form: a name and a colour."""
-    values = {"name": form.get("name", "").strip(), "color": form.get("color", "").strip() or "#6366f1"}
-    errors = {"name": text_problem(values["name"], _l("Name"), 40)}
-    if not COLOR_RE.match(values["color"]):
-        errors["color"] = _l("Choose a colour like #4f46e5.")
-    return values, {k: v for k, v in errors.items() if v}
+    return read(LabelForm, formdata)
 
 
-def clean_comment(form):
-    """Read a comment's text."""
-    body = form.get("body", "").replace("\r\n", "\n").strip()
-    return body, text_problem(body, _l("Comment"), MAX_COMMENT)
+class ChecklistItemForm(Form):
+    """A checklist line."""
+
+    text = StringField(filters=[strip], validators=[Text(_l("Item"), 200)])
 
 
-def clean_checklist_item(form):
-    """Read a checklist line."""
-    text = form.get("text", "").strip()
-    return text, text_problem(text, _l("Item"), 200)
+def clean_checklist_item(formdata):
+    """Read a checklist line: (text, problem or None)."""
+    data, errors = read(ChecklistItemForm, formdata)
+    return data["text"], errors.get("text")
 
 
-def clean_link(form):
-    """Read a link: its address and an optional title."""
-    values = {"url": form.get("url", "").strip(), "title": form.get("title", "").strip()[:200]}
-    if values["url"] and "://" not in values["url"]:
-        values["url"] = "https://" + values["url"]
-    return values, web_address_problem(values["url"])
+class LinkForm(Form):
+    """A link on a card: its address (https:// added when typed without) and an optional title."""
+
+    url = StringField(filters=[strip, with_scheme], validators=[WebAddress()])
+    title = StringField(filters=[lambda value: strip(value)[:200]])
+
+
+def clean_link(formdata):
+    """Read a link: its address and an optional title; (values, problem or None)."""
+    data, errors = read(LinkForm, formdata)
+    return data, errors.get("url")

@@ -7,8 +7,8 @@ from jinja2_fragments.flask import render_block
 from saas import params
 from saas.billing.limits import check_limit
 from saas.htmx import header, is_htmx
-from saas.web import get_or_404, require_role
-from tenants.clients import bp, service
+from saas.views import get_or_404, require_role
+from tenants.clients import bp, forms, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 
 PAGE = "clients/index.html"
@@ -16,7 +16,7 @@ PAGE = "clients/index.html"
 
 def _form_context(values=None, errors=None, client=None):
     return {"values": values or {}, "errors": errors or {}, "client": client,
-            "sectors": service.SECTORS, "networks": SOCIAL_NETWORKS}
+            "sectors": forms.SECTORS, "networks": SOCIAL_NETWORKS}
 
 
 @bp.get("/")
@@ -34,7 +34,7 @@ def index():
 @bp.post("/")
 def create():
     """Create a client; htmx swaps the form and adds the new row in place."""
-    values, errors = service.clean_client_form(request.form)
+    values, errors = forms.clean_client_form(request.form)
     if not errors and service.name_taken(values["name"]):
         errors["name"] = _l("A client with this name already exists.")
     if errors:
@@ -77,7 +77,7 @@ def edit(client_id):
 def update(client_id):
     """Save a client's edits; errors come back with what was typed."""
     client = get_or_404(Client, client_id)
-    values, errors = service.clean_client_form(request.form)
+    values, errors = forms.clean_client_form(request.form)
     if not errors and service.name_taken(values["name"], exclude_id=client.id):
         errors["name"] = _l("A client with this name already exists.")
     if errors:

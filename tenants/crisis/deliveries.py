@@ -14,12 +14,11 @@ from saas.auth.models import Agency, Membership
 from saas.db import utcnow
 from saas.http_errors import BlockedAddress, InvalidURL, describe
 from saas.jobs import enqueue_after_commit, task
-from saas.mail import absolute_url, render_mail, send_mail
+from saas.mail import MAIL_RETRY, absolute_url, render_mail, send_mail  # the one mail retry policy
 from tenants.crisis.alerts import alert_link, recipients_of, sample_mentions_of, webhook_body
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
 from tenants.crisis.webhooks import post, signed_headers
 
-MAIL_RETRY = (3, (60, 300, 900))
 WEBHOOK_RETRY = (5, (30, 120, 600, 1800, 3600))
 STALE = timedelta(minutes=10)
 PERMANENT = (InvalidURL, BlockedAddress)  # retrying cannot help: the address itself is refused

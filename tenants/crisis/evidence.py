@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from saas import db
 from tenants.crisis.buckets import from_epoch, load_range, to_epoch
 from tenants.crisis.detector import (DAY, HIGH_REACH_KINDS, STEP, WEEK, WINDOW, Audience, history_points)
-from tenants.monitoring import lexicons
-from tenants.monitoring.language import post_words
+from tenants.monitoring.language import lexicons
+from tenants.monitoring.language.detect import post_words
 from tenants.monitoring.models import Keyword, Mention
 
 MAX_WINDOW_MENTIONS = 5000

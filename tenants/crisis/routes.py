@@ -3,10 +3,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from saas.web import get_or_404
+from saas.views import get_or_404
 from tenants.clients.models import Client
-from tenants.crisis import bp, deliveries, incidents, pages, service
+from tenants.crisis import badge, bp, charts, deliveries, explain, incidents, pages, service
+from tenants.crisis.buckets import from_epoch
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
+
+bp.add_app_template_global(explain.explained_parts, "crisis_parts")
+bp.add_app_template_filter(from_epoch, "crisis_moment")
+bp.add_app_template_filter(charts.score_ring, "crisis_ring")
+bp.add_app_template_filter(explain.window_end, "crisis_window_end")
+bp.add_app_template_global(badge.open_crisis_count, "open_crisis_count")
 
 
 @bp.get("/")

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from saas import db, params
 from saas.auth.service import members_of_agency
-from saas.auth.validation import text_problem
+from saas.validation import text_problem
 from saas.db import utcnow
 from saas.http_errors import FetchError, error_text
 from tenants.crisis import buckets, detector

@@ -28,4 +28,13 @@ def _portal_clients():
 bp.app_context_processor(_staff_helpers)
 portal_bp.add_app_template_global(_portal_clients, "portal_clients")
 
-from tenants.guests import card_routes, portal_routes, routes  # noqa: E402,F401  (register the views)
+
+
+def init_app(app):
+    """Plug the guests in: both sides' views; an accepted guest invitation gives its clients."""
+    from saas.signals import invitation_accepted
+    from tenants.guests import card_routes, portal_routes, routes, service  # noqa: F401  (views attach to bp)
+
+    invitation_accepted.connect(service.attach_guest)
+    app.register_blueprint(bp)
+    app.register_blueprint(portal_bp)

@@ -8,7 +8,7 @@ from flask import abort, g
 from sqlalchemy import select
 
 from saas import db
-from saas.web import get_or_404
+from saas.views import get_or_404
 from tenants.boards.models import BoardCard
 from tenants.clients.models import Client
 from tenants.guests.models import GuestClient

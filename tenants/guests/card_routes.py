@@ -7,8 +7,8 @@ from saas.errors import render_error
 from saas.htmx import is_htmx
 from saas.jobs import enqueue_after_commit
 from saas.urls import safe_next
-from saas.web import get_or_404
-from tenants.boards.forms import clean_comment
+from saas.views import get_or_404
+from saas.forms import clean_comment
 from tenants.boards.routes import board_changed, card_or_404
 from tenants.guests import approvals, bp, portal
 from tenants.guests.jobs import send_approval_request_email

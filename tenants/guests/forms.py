@@ -1,9 +1,11 @@
-"""Guest forms read into (values, errors); values keep what was typed, errors say what to fix."""
+"""Guest forms (WTForms) read into (values, errors); values keep what was typed, errors say what to fix."""
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from wtforms import Form, StringField
+from wtforms.validators import StopValidation
 
 from saas import params
-from saas.auth.validation import clean_email, email_problem
+from saas.forms import Email, email_filter, read
 
 
 def chosen_client_ids(form):
@@ -11,16 +13,25 @@ def chosen_client_ids(form):
     return params.ids_arg("client_ids", source=form)
 
 
-def clean_guest_invitation(form):
+def _language(form, field):
+    if field.data not in current_app.config["LANGUAGES"]:
+        raise StopValidation(_l("Choose French or English."))
+
+
+class GuestInvitationForm(Form):
+    """The invitation of a client's person: their email and the language of their email."""
+
+    email = StringField(filters=[email_filter], validators=[Email()])
+    locale = StringField(filters=[lambda value: value or ""], validators=[_language])
+
+
+def clean_guest_invitation(formdata):
     """Read the invitation form: the guest's email, their clients, the language of their email."""
-    values = {"email": clean_email(form.get("email")), "client_ids": chosen_client_ids(form),
-              "locale": form.get("locale", "")}
-    errors = {"email": email_problem(values["email"])}
+    values, errors = read(GuestInvitationForm, formdata)
+    values["client_ids"] = chosen_client_ids(formdata)
     if not values["client_ids"]:
         errors["client_ids"] = _l("Choose at least one client the guest will follow.")
-    if values["locale"] not in current_app.config["LANGUAGES"]:
-        errors["locale"] = _l("Choose French or English.")
-    return values, {key: value for key, value in errors.items() if value}
+    return values, errors
 
 
 def typed_invitation(form):

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from saas.web import guest_allowed
-from tenants.boards.forms import clean_comment
+from saas.views import guest_allowed
+from saas.forms import clean_comment
 from tenants.guests import approvals, portal
 from tenants.guests import portal_bp as bp
 from tenants.guests.access import (is_guest, portal_card_or_404, portal_client_or_404, reachable_client_ids,

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from saas.jobs import enqueue_after_commit
 from saas.urls import safe_next
-from tenants.boards.routes import get_all_or_404
+from saas.views import get_all_or_404
 from tenants.clients.models import Client
 from tenants.clients.service import list_clients
 from tenants.guests import bp, forms, service
@@ -46,7 +46,7 @@ def invite():
 @bp.post("/<int:guest_id>/clients")
 def update_clients(guest_id):
     """Choose which clients a guest follows."""
-    membership = service.guest_or_404(guest_id)
+    membership = service.find_guest(guest_id)
     clients = get_all_or_404(Client, forms.chosen_client_ids(request.form))
     if not clients:
         flash(_("Choose at least one client. To end a guest's access, revoke them."), "error")
@@ -60,7 +60,7 @@ def update_clients(guest_id):
 @bp.post("/<int:guest_id>/revoke")
 def revoke(guest_id):
     """Revoke a guest: their access ends at once, open sessions included."""
-    membership = service.guest_or_404(guest_id)
+    membership = service.find_guest(guest_id)
     name = membership.user.name
     service.revoke_guest(membership)
     flash(_("%(name)s no longer has access to the portal.", name=name), "success")
@@ -70,7 +70,7 @@ def revoke(guest_id):
 @bp.post("/invitations/<int:guest_invitation_id>/cancel")
 def cancel_invitation(guest_invitation_id):
     """Cancel a pending guest invitation; its link stops working."""
-    invitation = service.guest_invitation_or_404(guest_invitation_id)
+    invitation = service.find_guest_invitation(guest_invitation_id)
     service.cancel_invitation(invitation)
     flash(_("Invitation cancelled."), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("guests.index"))
@@ -79,7 +79,7 @@ def cancel_invitation(guest_invitation_id):
 @bp.post("/invitations/<int:guest_invitation_id>/resend")
 def resend_invitation(guest_invitation_id):
     """Send a pending guest invitation again."""
-    invitation = service.guest_invitation_or_404(guest_invitation_id)
+    invitation = service.find_guest_invitation(guest_invitation_id)
     if invitation.accepted_at or invitation.revoked_at:
         flash(_("This invitation is no longer pending."), "error")
         return _page(status=409)

@@ -6,15 +6,13 @@ membership once the invitation is accepted. Functions flush; the request commits
 """
 from collections import defaultdict
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
 
-from saas import db
+from saas import db, domain
 from saas.auth import service as accounts
 from saas.auth.models import Invitation, Membership, User
 from saas.db import utcnow
-from saas.web import get_or_404
 from tenants.clients.models import Client
 from tenants.guests.models import GuestClient
 
@@ -41,8 +39,11 @@ def invite_guest(email, clients, inviter):
 
 
 def attach_guest(invitation, membership):
-    """Give a guest who accepted `invitation` the clients it covers (added to any they had)."""
-    if membership.role != "guest":
+    """Give a guest who accepted `invitation` the clients it covers (added to any they had).
+
+    Connected to saas.signals.invitation_accepted (tenants/guests/__init__.py).
+    """
+    if invitation.role != "guest" or membership.role != "guest":
         return
     wanted = set(db.session.scalars(select(GuestClient.client_id).where(GuestClient.invitation_id == invitation.id)))
     held = set(db.session.scalars(select(GuestClient.client_id).where(GuestClient.membership_id == membership.id)))
@@ -94,19 +95,19 @@ def guest_memberships_of_client(client_id):
         .where(GuestClient.client_id == client_id, Membership.role == "guest")).all()
 
 
-def guest_or_404(membership_id):
-    """Load a guest membership of the agency, or answer 404 (a teammate's is not a guest's)."""
-    membership = get_or_404(Membership, membership_id)
+def find_guest(membership_id):
+    """Load a guest membership of the agency; raise NotFound otherwise (a teammate's is not a guest's)."""
+    membership = domain.get(Membership, membership_id)
     if membership.role != "guest":
-        abort(404)
+        raise domain.NotFound()
     return membership
 
 
-def guest_invitation_or_404(invitation_id):
-    """Load a guest invitation of the agency, or answer 404."""
-    invitation = get_or_404(Invitation, invitation_id)
+def find_guest_invitation(invitation_id):
+    """Load a guest invitation of the agency; raise NotFound otherwise."""
+    invitation = domain.get(Invitation, invitation_id)
     if invitation.role != "guest":
-        abort(404)
+        raise domain.NotFound()
     return invitation
 
 

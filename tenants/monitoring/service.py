@@ -8,11 +8,16 @@ from sqlalchemy import delete, func, select
 from saas import db
 from saas.db import utcnow
 from tenants.monitoring.models import SEARCH_CONNECTORS, ClientSource, Keyword, Mention, MonitoringSettings, Source
-from tenants.monitoring.query import QueryError, parse_query
-from tenants.monitoring.sources import register_source, search_key, search_terms
+from tenants.monitoring.language.query import QueryError, parse_query
+from tenants.monitoring.pipeline.sources import register_source, search_key, search_terms
 
 MAX_KEYWORDS_PER_CLIENT = 100
 INSTANCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-"
+
+
+def count_active_keywords():
+    """Active keywords of the current agency (paused ones do not count): the plan's count."""
+    return db.session.scalar(select(func.count()).select_from(Keyword).where(Keyword.active.is_(True)))
 
 
 def check_query(text):
@@ -60,7 +65,7 @@ def create_keyword(client_id, query, language):
 
 def subscribe_searches(keyword, settings):
     """Make sure every search this keyword needs is registered and followed."""
-    from tenants.monitoring.connectors import search_url
+    from tenants.monitoring.pipeline.connectors import search_url
 
     overrides = current_app.config["SEARCH_API_BASES"]
     for kind in settings.connectors:

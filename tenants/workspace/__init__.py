@@ -3,4 +3,9 @@ from flask import Blueprint
 
 bp = Blueprint("workspace", __name__, url_prefix="/a/<agency_slug>")
 
-from tenants.workspace import routes  # noqa: E402,F401
+
+def init_app(app):
+    """Plug the workspace home in."""
+    from tenants.workspace import routes  # noqa: F401  (the views attach themselves to bp)
+
+    app.register_blueprint(bp)

@@ -2,7 +2,7 @@
 from flask import render_template
 
 from saas.auth import service as accounts
-from saas.web import guests_go_to
+from saas.views import guests_go_to
 from tenants.clients import service as clients
 from tenants.crisis import badge
 from tenants.workspace import bp, pulse

@@ -2,8 +2,8 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from saas.web import get_or_404
-from tenants.boards.notifications import bp, service
+from saas.views import get_or_404
+from tenants.boards.notifications import bp, preferences, service
 from tenants.boards.notifications.models import EMAIL_MODES, Notification
 
 
@@ -19,7 +19,7 @@ def own_notification_or_404(notification_id):
 def index():
     """The signed-in member's notifications, newest first, and their email choice."""
     return render_template("boards/notifications.html", notifications=service.list_notifications(g.membership),
-                           email_mode=service.email_mode(g.membership), modes=EMAIL_MODES)
+                           email_mode=preferences.email_mode(g.membership), modes=EMAIL_MODES)
 
 
 @bp.get("/bell")
@@ -50,6 +50,6 @@ def settings():
     mode = request.form.get("email_mode", "")
     if mode not in EMAIL_MODES:
         abort(400)
-    service.set_email_mode(g.membership, mode)
+    preferences.set_email_mode(g.membership, mode)
     flash(_("Your email choice is saved."), "success")
     return redirect(url_for("notifications.index"))

@@ -10,13 +10,12 @@ from saas import db
 from saas.db import utcnow
 from saas.jobs import enqueue_after_commit
 from tenants.boards.models import BoardCard
-from tenants.boards.notifications.models import EMAIL_MODES, Notification, NotificationPreference
+from tenants.boards.notifications.mails import send_notification_email
+from tenants.boards.notifications.models import Notification
 
 
 def notify_members(memberships, kind, card, actor):
     """Notify each member (never the actor) about a card; their email follows after commit."""
-    from tenants.boards.notifications.jobs import send_notification_email  # late: jobs import this module
-
     created = []
     for membership in memberships:
         if membership.role == "guest" or (actor is not None and membership.user_id == actor.id):
@@ -56,32 +55,3 @@ def mark_all_read(membership):
     db.session.execute(
         update(Notification).where(Notification.membership_id == membership.id, Notification.read_at.is_(None))
         .values(read_at=utcnow()), execution_options={"synchronize_session": False})
-
-
-def email_mode(membership):
-    """How this member wants notification emails: instant, digest or off."""
-    mode = db.session.scalar(select(NotificationPreference.email_mode)
-                             .where(NotificationPreference.membership_id == membership.id))
-    return mode or "instant"
-
-
-def set_email_mode(membership, mode):
-    """Record how this member wants notification emails."""
-    if mode not in EMAIL_MODES:
-        raise ValueError(mode)
-    preference = db.session.scalar(select(NotificationPreference)
-                                   .where(NotificationPreference.membership_id == membership.id))
-    if preference is None:
-        preference = NotificationPreference(membership_id=membership.id)
-        db.session.add(preference)
-    preference.email_mode = mode
-    db.session.flush()
-
-
-def digest_notifications(membership):
-    """The notifications a digest should carry: unread and not yet emailed."""
-    return db.session.scalars(
-        select(Notification).where(Notification.membership_id == membership.id, Notification.read_at.is_(None),
-                                   Notification.emailed_at.is_(None))
-        .options(selectinload(Notification.card).joinedload(BoardCard.board)).order_by(Notification.id)
-    ).all()

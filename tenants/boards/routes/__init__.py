@@ -1,27 +1,18 @@
 """Board routes, one module per responsibility; the loaders and renderers they share."""
 from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort, g, redirect, render_template, request, url_for
-from sqlalchemy import select
+from flask import g, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from saas import db, params
+from saas import params
 from saas.errors import render_error
 from saas.htmx import header, is_htmx
-from saas.web import get_or_404
-from tenants.boards import queries, service
+from saas.views import get_or_404
+from tenants.boards import bp, display, queries, service
 from tenants.boards.models import BoardCard, BoardColumn
 from tenants.clients.models import Client
 
-
-def get_all_or_404(model, ids):
-    """Load objects of the current agency by id; answer 404 when one is missing or foreign."""
-    if not ids:
-        return []
-    found = db.session.scalars(select(model).where(model.id.in_(ids))).all()
-    if len(found) != len(set(ids)):
-        abort(404)
-    return found
+display.register(bp)  # the template filters and helpers, once (the views' modules all import this one)
 
 
 def board_of_client(client_id):

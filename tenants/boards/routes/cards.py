@@ -8,13 +8,13 @@ from saas import params
 from saas.auth.models import Membership
 from saas.htmx import add_trigger, announce, is_htmx
 from saas.i18n import local_time
-from saas.web import get_or_404
+from saas.views import get_all_or_404, get_or_404
 from tenants.boards import bp, cards, details, queries, service
 from tenants.boards.activity import card_activity
 from tenants.boards.forms import clean_card_form
 from tenants.boards.labels import list_labels
 from tenants.boards.models import BoardCard, BoardColumn, BoardLabel
-from tenants.boards.routes import board_changed, board_of_client, card_or_404, get_all_or_404, refuse
+from tenants.boards.routes import board_changed, board_of_client, card_or_404, refuse
 
 PREFILL = ("title", "description", "source_url", "source_excerpt")
 

@@ -4,9 +4,10 @@ from flask_login import current_user
 
 from saas.auth.service import members_of_agency
 from saas.htmx import is_htmx
-from saas.web import get_or_404
+from saas.views import get_or_404
 from tenants.boards import bp, details
-from tenants.boards.forms import clean_checklist_item, clean_comment, clean_link
+from saas.forms import clean_comment
+from tenants.boards.forms import clean_checklist_item, clean_link
 from tenants.boards.models import CardComment, CardLink, ChecklistItem
 from tenants.boards.routes import board_changed, card_or_404, refuse
 

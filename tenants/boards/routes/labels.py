@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from saas.web import get_or_404
+from saas.views import get_or_404
 from tenants.boards import bp
 from tenants.boards import labels as service
 from tenants.boards.forms import clean_label_form

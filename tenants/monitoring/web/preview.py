@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from saas import db
-from tenants.monitoring.matcher import match_details
+from tenants.monitoring.language.matcher import match_details
 from tenants.monitoring.models import Mention
 
 PREVIEW_SCAN = 2000

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tenants.monitoring import lexicons
-from tenants.monitoring.tokens import collapse_elongation, tokenize
+from tenants.monitoring.language import lexicons
+from tenants.monitoring.language.tokens import collapse_elongation, tokenize
 
 # Endings tried, in order, to find a French word's lexicon form ("déçues" -> "déçu").
 FRENCH_INFLECTIONS = (("s", ""), ("x", ""), ("e", ""), ("es", ""), ("ée", "é"), ("ées", "é"))

@@ -2,6 +2,8 @@
 import re
 from dataclasses import dataclass
 
+from saas.normalize import split_elision
+
 WORD = "word"
 EMOJI = "emoji"
 PUNCT = "punct"
@@ -20,7 +22,6 @@ TOKEN_RE = re.compile(
     """,
     re.VERBOSE,
 )
-FRENCH_ELISION_RE = re.compile(r"^(qu|jusqu|lorsqu|puisqu|[ldjcnmts])'(.+)$")
 ENGLISH_NEGATED_RE = re.compile(r"^(.+)n't$")
 ELONGATION_RE = re.compile(r"(.)\1{2,}")
 
@@ -55,8 +56,8 @@ def word_tokens(raw, language):
     word = raw.lower().replace("’", "'")
     elongated = bool(ELONGATION_RE.search(word))
     parts = [word]
-    if language == "fr" and (elision := FRENCH_ELISION_RE.match(word)):
-        parts = [elision.group(1) + "'", elision.group(2)]
+    if language == "fr" and "'" in word:
+        parts = split_elision(word)
     elif language == "en" and (negated := ENGLISH_NEGATED_RE.match(word)):
         parts = [negated.group(1), "n't"]
     return [Token(part, WORD, shouted, elongated) for part in parts]

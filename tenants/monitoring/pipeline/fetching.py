@@ -1,6 +1,6 @@
 """Fetch one source through the safe HTTP client and turn the answer into items."""
 from saas.http import fetch
-from tenants.monitoring.feeds import FEED_ACCEPT, parse_feed
+from tenants.monitoring.pipeline.feeds import FEED_ACCEPT, parse_feed
 
 
 def fetch_items(source):
@@ -14,7 +14,7 @@ def fetch_items(source):
         if feed.title and not source.title:
             source.title = feed.title[:300]
         return result, feed.items
-    from tenants.monitoring.connectors import parse_search
+    from tenants.monitoring.pipeline.connectors import parse_search
 
     result = fetch(source.url, etag=source.etag, last_modified=source.last_modified, accept="application/json")
     if result.not_modified:

@@ -25,7 +25,7 @@ from feedparser.encodings import convert_to_utf8
 
 from saas.http_errors import ReadableError, register
 from saas.i18n import N_
-from tenants.monitoring.sanitize import clean_html, html_to_text, squeeze_whitespace
+from tenants.monitoring.pipeline.sanitize import clean_html, html_to_text, squeeze_whitespace
 
 __all__ = ["parse_feed", "ParsedFeed", "Item", "FeedError", "clean_html", "html_to_text",
            "discover_feed_links", "safe_link", "to_utc", "external_id", "language_code", "FEED_ACCEPT"]

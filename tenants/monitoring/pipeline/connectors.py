@@ -14,8 +14,8 @@ from typing import Callable
 from urllib.parse import quote, urlencode, urlsplit
 
 from saas.http import fetch
-from tenants.monitoring.feeds import FeedError, Item, external_id, language_code, safe_link
-from tenants.monitoring.sanitize import html_to_text, squeeze_whitespace
+from tenants.monitoring.pipeline.feeds import FeedError, Item, external_id, language_code, safe_link
+from tenants.monitoring.pipeline.sanitize import html_to_text, squeeze_whitespace
 
 HACKERNEWS_API = "https://hn.algolia.com/api/v1"
 BLUESKY_API = "https://public.api.bsky.app"

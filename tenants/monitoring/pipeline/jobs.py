@@ -8,11 +8,11 @@ from saas import db, tenancy
 from saas.db import utcnow
 from saas.http_errors import BadStatus, ConnectionFailed, FetchError, FetchTimeout
 from saas.jobs import enqueue, task
-from tenants.monitoring.fetching import fetch_items
-from tenants.monitoring.feeds import FeedError
-from tenants.monitoring.ingest import backfill, ingest
+from tenants.monitoring.pipeline.fetching import fetch_items
+from tenants.monitoring.pipeline.feeds import FeedError
+from tenants.monitoring.pipeline.ingest import backfill, ingest
 from tenants.monitoring.models import Keyword, Source, ClientSource
-from tenants.monitoring.sources import due_sources, is_overdue, record_failure, record_success
+from tenants.monitoring.pipeline.sources import due_sources, is_overdue, record_failure, record_success
 
 log = logging.getLogger("relais.monitoring")
 NETWORK_RETRY = (2, (30, 120))

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from saas import db
 from saas.errors import render_error
 from tenants.clients.models import Client
-from tenants.monitoring.inbox import filtered, read_filters
+from tenants.monitoring.web.inbox import filtered, read_filters
 from tenants.monitoring.models import Keyword, Mention
 
 BAD_DATE = _l("Use dates like 2026-11-25.")

@@ -2,8 +2,8 @@
 import click
 from flask.cli import AppGroup
 
-from tenants.monitoring.language import detect_language
-from tenants.monitoring.sentiment import score_sentiment
+from tenants.monitoring.language.detect import detect_language
+from tenants.monitoring.language.sentiment import score_sentiment
 
 mentions_cli = AppGroup("mentions", help="Work with monitored mentions.")
 

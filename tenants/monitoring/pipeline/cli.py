@@ -9,8 +9,8 @@ import click
 from flask.cli import AppGroup
 
 from saas.http import FetchError, fetch
-from tenants.monitoring.connectors import CONNECTORS, search
-from tenants.monitoring.feeds import FEED_ACCEPT, MAX_FEED_BYTES, FeedError, parse_feed
+from tenants.monitoring.pipeline.connectors import CONNECTORS, search
+from tenants.monitoring.pipeline.feeds import FEED_ACCEPT, MAX_FEED_BYTES, FeedError, parse_feed
 
 sources_cli = AppGroup("sources", help="Try monitoring sources the way Relais reads them.")
 SHOWN_ITEMS = 5

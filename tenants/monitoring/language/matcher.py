@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from tenants.monitoring.normalize import normalize_with_offsets, searchable_form
-from tenants.monitoring.query import Node, Not, Or, Query, QueryError, Term, parse_query
+from saas.normalize import normalize_with_offsets, searchable_form
+from tenants.monitoring.language.query import Node, Not, Or, Query, QueryError, Term, parse_query
 
 log = logging.getLogger(__name__)
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.db import utcnow
-from tenants.monitoring.language import detect_language
-from tenants.monitoring.matcher import build_index, match_details
+from tenants.monitoring.language.detect import detect_language
+from tenants.monitoring.language.matcher import build_index, match_details
 from tenants.monitoring.models import Keyword, Mention, Source, SourceItem, ClientSource
-from tenants.monitoring.sentiment import score_sentiment
-from tenants.monitoring.sources import search_terms
+from tenants.monitoring.language.sentiment import score_sentiment
+from tenants.monitoring.pipeline.sources import search_terms
 
 EXCERPT_CHARS = 320
 COPY_THRESHOLD = 200  # from this many rows, COPY through a staging table beats a multi-row INSERT

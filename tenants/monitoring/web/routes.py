@@ -7,13 +7,13 @@ from flask_babel import lazy_gettext as _l
 from saas.billing.limits import LimitReached, check_limit
 from saas.flashes import flash_undo
 from saas.jobs import enqueue_after_commit
-from saas.web import get_or_404, require_role
+from saas.views import get_or_404, require_role
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
-from tenants.monitoring.jobs import backfill_keyword
-from tenants.monitoring.matcher import build_index, match_details
+from tenants.monitoring.pipeline.jobs import backfill_keyword
+from tenants.monitoring.language.matcher import build_index, match_details
 from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword
-from tenants.monitoring.preview import preview_mentions, segments
+from tenants.monitoring.web.preview import preview_mentions, segments
 
 
 def _page(client, errors=None, form=None, status=200):

@@ -10,9 +10,19 @@ import unicodedata
 APOSTROPHES = frozenset("'’‘ʼ`′＇")
 # Letters that Unicode does not decompose into plain Latin letters.
 EXTRA_FOLDS = {"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+# The French words that elide ("l'", "qu'", "jusqu'"...): the one list of the app.
+ELIDED = r"jusqu|lorsqu|puisqu|qu|[cdjlmnst]"
 # French elided words, dropped so that "l'Oréal" holds the word "oreal".
-ELISION = re.compile(r"\b(?:jusqu|lorsqu|puisqu|qu|[cdjlmnst])'")
+ELISION = re.compile(rf"\b(?:{ELIDED})'")
+# One lower-case word with a straight apostrophe: its elided word and the rest ("l'oréal").
+FRENCH_ELISION_RE = re.compile(rf"^({ELIDED})'(.+)$")
 WORD = re.compile(r"[^ ']+")
+
+
+def split_elision(word):
+    """Split a lower-case French word after its elided article: "l'oréal" -> ["l'", "oréal"]."""
+    elision = FRENCH_ELISION_RE.match(word)
+    return [elision.group(1) + "'", elision.group(2)] if elision else [word]
 
 
 class _FoldTable(dict):

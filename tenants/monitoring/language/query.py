@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from tenants.monitoring.normalize import normalize, searchable_form
+from saas.normalize import normalize, searchable_form
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 50

@@ -8,7 +8,7 @@ from saas import db, tenancy
 from saas.db import utcnow
 from saas.http_errors import describe
 from tenants.monitoring.models import Source, ClientSource
-from tenants.monitoring.query import Not, Or, Term, parse_query
+from tenants.monitoring.language.query import Not, Or, Term, parse_query
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -87,6 +87,26 @@ def overdue_sources(now=None):
             .where(and_(Source.next_fetch_at <= now, followed)).order_by(Source.next_fetch_at)
         ).all()
     return [(row.id, row.next_fetch_at) for row in rows if is_overdue(row, now)]
+
+
+def overdue_state(listed=20):
+    """The pipeline report's `sources` section (saas/status.py): overdue followed sources, ids only."""
+    now = utcnow()
+    overdue = overdue_sources(now)
+    return {"overdue": len(overdue), "overdue_ids": [source_id for source_id, _ in overdue[:listed]],
+            "most_overdue_seconds": round((now - overdue[0][1]).total_seconds()) if overdue else 0}
+
+
+def overdue_problems(state):
+    """The stall that overdue sources tell of, for the pipeline report."""
+    return [f"{state['overdue']} source(s) overdue by more than two intervals"] if state["overdue"] else []
+
+
+def overdue_line(state):
+    """The line of `flask status` about overdue sources."""
+    ids = ", ".join(str(i) for i in state["overdue_ids"])
+    return (f"Sources overdue: {state['overdue']}"
+            + (f" (most by {state['most_overdue_seconds']} s; ids {ids})" if state["overdue"] else ""))
 
 
 def record_success(source, result_status, etag=None, last_modified=None):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from itertools import takewhile
 from typing import Iterable
 
-from tenants.monitoring.sentiment_lexicon import language_index, word_valence
-from tenants.monitoring.tokens import EMOJI, PUNCT, WORD, collapse_elongation, tokenize
+from tenants.monitoring.language.sentiment_lexicon import language_index, word_valence
+from tenants.monitoring.language.tokens import EMOJI, PUNCT, WORD, collapse_elongation, tokenize
 
 POSITIVE, NEGATIVE, NEUTRAL = "positive", "negative", "neutral"
 SUPPORTED_LANGUAGES = ("fr", "en")

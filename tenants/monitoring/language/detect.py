@@ -12,7 +12,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
-from tenants.monitoring import lexicons
+from saas.normalize import split_elision
+from tenants.monitoring.language import lexicons
 
 FRENCH, ENGLISH, UNDETERMINED = "fr", "en", "und"
 ANSWERED_LANGUAGES = (FRENCH, ENGLISH)
@@ -22,7 +23,6 @@ MIN_EVIDENCE = 1.0
 MIN_LEAD = 0.5
 NOISE_RE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+|\bRT\b")
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*['’]?")
-FRENCH_ELISION_RE = re.compile(r"^(qu|[ldjcnmts])'(.+)$")
 # Letters that only some of the known languages write, with the language they hint at.
 LETTER_HINTS = {"ç": FRENCH, "è": FRENCH, "ê": FRENCH, "œ": FRENCH, "ù": FRENCH, "û": FRENCH,
                 "ñ": "es", "¿": "es", "¡": "es", "ä": "de", "ö": "de", "ü": "de", "ß": "de",
@@ -48,8 +48,7 @@ def post_words(text):
     """Lowercase the words of a post, without links, handles or hashtags."""
     words = []
     for word in WORD_RE.findall(NOISE_RE.sub(" ", text).lower().replace("’", "'")):
-        elision = FRENCH_ELISION_RE.match(word)
-        words.extend([elision.group(1) + "'", elision.group(2)] if elision else [word])
+        words.extend(split_elision(word))
     return words
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from saas import db, params
 from saas.i18n import local_moment, local_time
-from tenants.monitoring import search
+from tenants.monitoring.web import search
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
 
 PAGE_SIZE = 50

@@ -13,11 +13,12 @@ from saas.errors import render_error
 from saas.flashes import flash_undo
 from saas.htmx import announce, is_htmx
 from saas.i18n import agency_zone, local_today
-from saas.web import get_or_404
+from saas.views import get_or_404
 from tenants.clients.models import Client
-from tenants.monitoring import bp, export, inbox, mention_cards
+from tenants.monitoring import bp, mention_cards
+from tenants.monitoring.web import export, inbox
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, Keyword, Mention
-from tenants.monitoring.preview import segments
+from tenants.monitoring.web.preview import segments
 
 PAGE = "monitoring/inbox.html"
 

@@ -1,0 +1,25 @@
+"""What the platform announces, for the features to act on without the platform knowing them.
+
+Blinker signals (Flask's own). A feature connects its receivers in its `init_app` (see the
+app factory, saas/__init__.py); the platform sends and never imports a feature. Receivers
+run inside the sender's transaction: they flush, the request or the job commits.
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# Sent by saas.auth.service.accept_invitation once the membership exists.
+# sender: the Invitation; keyword: membership.
+invitation_accepted = _signals.signal("invitation-accepted")
+
+# Sent when an agency's time zone changes (its dates are then in another zone).
+# sender: the Agency.
+agency_timezone_changed = _signals.signal("agency-timezone-changed")
+
+# Sent by saas.auth.service.create_agency once the agency and its owner exist (billing: the trial).
+# sender: the Agency.
+agency_created = _signals.signal("agency-created")
+
+# Sent right before a seat is taken (a member invited): a receiver refuses by raising
+# (billing: LimitReached when the plan's seats are all taken). sender: the inviting Membership.
+seat_requested = _signals.signal("seat-requested")

@@ -1,0 +1,1 @@
+"""Monitoring's language processing: keyword queries and matching, language detection, sentiment."""
