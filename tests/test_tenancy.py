@@ -76,7 +76,7 @@ def test_rls_without_agency_reads_zero_rows(database_url, two):
 def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url, two):
     a, b = two
     with _as_app_role(database_url) as conn:
-        conn.execute("SELECT set_config('app.agency_id', %s, true)", (str(a.agency.id),))
+        conn.execute(f"SET LOCAL app.agency_id = '{int(a.agency.id)}'")  # as saas.tenancy does (Citus)
         rows = conn.execute("SELECT agency_id, name FROM clients").fetchall()
         assert rows == [(a.agency.id, "Alpha Client")]
         assert conn.execute("UPDATE clients SET name = 'x' WHERE agency_id = %s", (b.agency.id,)).rowcount == 0
@@ -89,7 +89,7 @@ def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url,
 def test_rls_setting_is_per_transaction(database_url, two):
     a, _ = two
     with _as_app_role(database_url) as conn:
-        conn.execute("SELECT set_config('app.agency_id', %s, true)", (str(a.agency.id),))
+        conn.execute(f"SET LOCAL app.agency_id = '{int(a.agency.id)}'")  # as saas.tenancy does (Citus)
         assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 1
         conn.commit()
         assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
