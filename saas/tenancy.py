@@ -10,6 +10,7 @@ from contextvars import ContextVar
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, event, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
 from saas import db
@@ -177,7 +178,13 @@ def _set_pg_tenant(session, transaction, connection):
 
 
 def _touches_tenant_model(state):
-    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+    if any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        return True
+    # select(func.count()).select_from(Model).join(...): no mapper among the columns, a tenant table in FROM.
+    if state.is_select:
+        return any("agency_id" in table.c for clause in state.statement.get_final_froms()
+                   for table in find_tables(clause, include_aliases=True))
+    return False
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -5,7 +5,7 @@ The first tests read the models only. The others need a Citus coordinator (TEST_
 """
 import psycopg
 import pytest
-from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint
+from sqlalchemy import ForeignKeyConstraint, Index, UniqueConstraint, select
 
 from saas import db, distribution, tenancy
 from saas.config import Config
@@ -198,3 +198,20 @@ def test_agencies_spread_over_both_workers(database_url, make_agency):
                                 (agency_id,)).fetchone()[0]
             nodes.setdefault(node, []).append(agency_id)
     assert len(nodes) == 2, nodes
+
+
+@on_citus
+def test_the_schedulers_cross_table_queries_run_on_the_cluster(app, two):
+    """sources (reference) x client_sources (distributed): no correlated subquery, which Citus refuses."""
+    from tenants.monitoring.ingest import followers_of
+    from tenants.monitoring.models import ClientSource
+    from tenants.monitoring.sources import due_sources, overdue_sources
+
+    a, _ = two
+    with app.app_context():
+        with tenancy.agency_scope(a.agency.id):
+            source_id = db.session.scalars(select(ClientSource.source_id)).first()
+        assert source_id is not None
+        assert source_id in [source.id for source in due_sources()]
+        overdue_sources()
+        assert isinstance(followers_of([source_id]), dict)

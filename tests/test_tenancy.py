@@ -27,6 +27,31 @@ def test_query_sees_only_current_agency_rows(app, two):
         assert db.session.get(Client, b.ids["client_id"]) is None
 
 
+def test_a_count_selected_from_a_tenant_table_is_scoped_too(app, two):
+    """select(func.count()).select_from(Model) has no mapper among its columns: still scoped (SQLite has no
+    row-level security behind it, and on Citus the agency criterion routes the query to one shard)."""
+    from sqlalchemy import event, func
+
+    from tenants.boards.models import BoardCard, BoardColumn
+
+    a, _ = two
+    seen = []
+    engine = app.extensions["relais_engine"]
+    listener = lambda _c, _cur, statement, _p, _ctx, _many: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with app.app_context(), tenancy.agency_scope(a.agency.id):
+            count = db.session.scalar(select(func.count()).select_from(BoardCard)
+                                      .join(BoardColumn, BoardColumn.id == BoardCard.column_id))
+            assert count >= 1
+        with app.app_context(), pytest.raises(tenancy.TenantNotSet):
+            db.session.scalar(select(func.count()).select_from(Client))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    counted = [s for s in seen if "count(*)" in s][0]
+    assert "board_cards.agency_id = " in counted and "board_columns.agency_id = " in counted
+
+
 def test_bulk_update_is_scoped_to_current_agency(app, two):
     a, b = two
     with app.app_context():
