@@ -5,7 +5,7 @@ PYTHON ?= python3
 PORT ?= 8000
 export PORT
 
-.PHONY: run lint test test-offline bench venv translations extract-messages clean
+.PHONY: run lint test test-offline test-citus bench venv translations extract-messages clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: lint venv translations
 test-offline: venv translations
 	$(PY) scripts/ensure_chromium.py
 	sh scripts/test_offline.sh $(PY) $(PYTEST_ARGS)
+
+# The tenancy, isolation and pipeline tests on a Citus coordinator + 2 workers (scripts/test_citus.sh):
+# builds Citus if missing, starts the cluster (CITUS_DIR, default ../shared/citus or ../../shared/citus;
+# CITUS_PORT, default 56432), migrates and distributes each test database. docs/operations.md.
+test-citus: venv translations
+	bash scripts/test_citus.sh $(PY) $(PYTEST_ARGS)
 
 bench: venv translations
 	$(PY) -m benchmarks

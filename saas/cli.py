@@ -57,3 +57,27 @@ def register_commands(app):
         """Upgrade the database to the latest schema."""
         upgrade_database()
         click.echo("database is up to date")
+
+    @app.cli.group("db")
+    def db_cli():
+        """Database operations beyond migrations."""
+
+    @db_cli.command("distribute")
+    @click.option("--shard-count", default=None, type=click.IntRange(1, 1024),
+                  help="Shards per distributed table (default 32).")
+    def distribute(shard_count):
+        """Apply the distribution plan (saas/distribution.py) on a migrated Citus coordinator."""
+        from saas import distribution
+        from saas.db import Base, make_engine
+
+        engine = make_engine(current_app.config["DATABASE_URL"])  # as the owner, never the app role
+        try:
+            with engine.begin() as conn:
+                done = distribution.distribute(
+                    conn, Base.metadata, shard_count or distribution.SHARD_COUNT,
+                    app_roles=(current_app.config["DATABASE_APP_ROLE"], "relais_search"), echo=click.echo)
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            engine.dispose()
+        click.echo(f"distribution plan applied ({len(done)} table(s) changed)")

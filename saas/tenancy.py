@@ -7,7 +7,10 @@ raises TenantNotSet. Platform code that truly spans agencies says so with
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, text
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, event, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
 from saas import db
@@ -25,17 +28,67 @@ class TenantMismatch(RuntimeError):
 
 
 class TenantScoped:
-    """Mixin of every model that belongs to one agency."""
+    """Mixin of every model that belongs to one agency.
+
+    Keys (so that Citus can distribute every tenant table by agency_id, docs/operations.md):
+    the table's primary key is (agency_id, id) on PostgreSQL, and foreign keys between tenant
+    tables are composite, (agency_id, x_id) -> (agency_id, id). `id` stays unique on its own
+    (it comes from the table's sequence), and it alone is the ORM identity, so
+    `db.session.get(Model, id)` keeps working. SQLite can only number rows of a one-column
+    INTEGER PRIMARY KEY: there the primary key stays (id), and a UNIQUE (agency_id, id) is
+    what the composite foreign keys point at (see _sqlite_tenant_primary_key below).
+    """
 
     __tenant_args__ = ()
 
     @declared_attr
     def agency_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), index=True, nullable=False)
+        return mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True, index=True,
+                             nullable=False)
 
     @declared_attr.directive
     def __table_args__(cls):
-        return (*cls.__tenant_args__, UniqueConstraint("agency_id", "id"))
+        return (*cls.__tenant_args__, rowid_primary_key("agency_id"),
+                UniqueConstraint("agency_id", "id", info={"sqlite_only": True}).ddl_if(dialect="sqlite"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls):
+        return {"primary_key": [cls.__table__.c.id]}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        table = cls.__dict__.get("__table__")
+        if table is not None:
+            # In a two-column primary key, SQLAlchemy numbers no column unless told which one.
+            table.c.id.autoincrement = True
+
+
+def rowid_primary_key(leading):
+    """PRIMARY KEY (leading, id) on PostgreSQL (Citus needs the distribution column in it);
+    PRIMARY KEY (id) on SQLite, whose rowid numbers new rows."""
+    return PrimaryKeyConstraint(leading, "id", info={"sqlite_rowid_id": True})
+
+
+@compiles(PrimaryKeyConstraint, "sqlite")
+def _sqlite_tenant_primary_key(constraint, compiler, **kw):
+    """On SQLite a tenant table keeps PRIMARY KEY (id): the rowid, which numbers new rows."""
+    if constraint.info.get("sqlite_rowid_id"):
+        name = compiler.preparer.format_constraint(constraint) if constraint.name is not None else None
+        return (f"CONSTRAINT {name} " if name else "") + "PRIMARY KEY (id)"
+    return compiler.visit_primary_key_constraint(constraint, **kw)
+
+
+@compiles(CreateColumn, "sqlite")
+def _sqlite_tenant_id(element, compiler, **kw):
+    """The id of a tenant table is numbered by SQLite's rowid, not by an AUTOINCREMENT clause."""
+    column = element.element
+    if column.name == "id" and column.autoincrement is True and column.table.primary_key.info.get("sqlite_rowid_id"):
+        column.autoincrement = "auto"
+        try:
+            return compiler.visit_create_column(element, **kw)
+        finally:
+            column.autoincrement = True
+    return compiler.visit_create_column(element, **kw)
 
 
 def tenant_fk(column, target_table, ondelete="CASCADE"):
@@ -88,11 +141,17 @@ def all_agencies():
 
 
 def _pg_settings():
+    """The tenant as two SET LOCAL statements (only integers and on/off reach the SQL text).
+
+    SET LOCAL rather than set_config(): on Citus, SET LOCAL travels to the workers' part of the
+    transaction (citus.propagate_set_commands = 'local', saas/distribution.py) where the shards'
+    policies read it; set_config() would stay on the coordinator, and the workers would see no
+    agency (every row refused: fail-closed, but nothing would work).
+    """
     agency = _agency_id.get()
-    return {"a": "" if agency is None else str(agency), "all": "on" if _all_agencies.get() else "off"}
-
-
-_SET_CONFIG = text("SELECT set_config('app.agency_id', :a, true), set_config('app.all_agencies', :all, true)")
+    value = "" if agency is None else str(int(agency))
+    every = "on" if _all_agencies.get() else "off"
+    return text(f"SET LOCAL app.agency_id = '{value}'; SET LOCAL app.all_agencies = '{every}'")
 
 
 def _sync_connection():
@@ -102,7 +161,7 @@ def _sync_connection():
         return
     conn = sess.connection()
     if conn.dialect.name == "postgresql" and not _transaction_failed(conn):
-        conn.execute(_SET_CONFIG, _pg_settings())
+        conn.execute(_pg_settings())
 
 
 def _transaction_failed(conn):
@@ -115,11 +174,17 @@ def _transaction_failed(conn):
 @event.listens_for(Session, "after_begin")
 def _set_pg_tenant(session, transaction, connection):
     if connection.dialect.name == "postgresql":
-        connection.execute(_SET_CONFIG, _pg_settings())
+        connection.execute(_pg_settings())
 
 
 def _touches_tenant_model(state):
-    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+    if any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        return True
+    # select(func.count()).select_from(Model).join(...): no mapper among the columns, a tenant table in FROM.
+    if state.is_select:
+        return any("agency_id" in table.c for clause in state.statement.get_final_froms()
+                   for table in find_tables(clause, include_aliases=True))
+    return False
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -9,6 +9,7 @@ import tempfile
 import time
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 
 def port_open(host, port):
@@ -142,6 +143,8 @@ def stop_postgres(data):
 
 def postgres_server():
     """Return the URL (without database) of a PostgreSQL server for the tests."""
+    if citus_coordinator():
+        return citus_coordinator()
     if os.environ.get("TEST_POSTGRES_URL"):
         return os.environ["TEST_POSTGRES_URL"].rstrip("/")
     if port_open("127.0.0.1", 5432):
@@ -154,19 +157,51 @@ def postgres_server():
     return _start_throwaway_postgres()
 
 
-def create_database(server):
-    """Create a fresh database for this run; dropped at exit."""
-    name = f"relais_test_{os.getpid()}"
+def citus_coordinator():
+    """The URL (without database) of the Citus coordinator the suite runs on (`make test-citus`), or None."""
+    url = os.environ.get("TEST_CITUS_URL")
+    return url.rstrip("/") if url else None
+
+
+def _citus_nodes(server):
+    """(coordinator, [workers]) server URLs, from the nodes registered in the coordinator's postgres database."""
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        rows = conn.execute("SELECT nodename, nodeport, groupid FROM pg_dist_node WHERE noderole = 'primary' "
+                            "ORDER BY groupid").fetchall()
+    user = conninfo_to_dict(f"{server}/postgres").get("user", "postgres")
+    return [(f"postgresql://{user}@{host}:{port}", group == 0) for host, port, group in rows]
+
+
+def create_database(server):
+    """Create a fresh database for this run; dropped at exit.
+
+    On Citus (TEST_CITUS_URL) the database is made on every node, with the extension, and the
+    workers are registered in it: Citus keeps its metadata per database.
+    """
+    name = f"relais_test_{os.getpid()}"
+    citus = server == citus_coordinator()
+    nodes = _citus_nodes(server) if citus else [(server, True)]
+    for node, _coordinator in nodes:
+        with psycopg.connect(f"{node}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        if citus:
+            with psycopg.connect(f"{node}/{name}", autocommit=True) as conn:
+                conn.execute("CREATE EXTENSION citus")
+    if citus:
+        with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
+            for node, coordinator in nodes:
+                info = conninfo_to_dict(f"{node}/x")
+                call = "citus_set_coordinator_host" if coordinator else "citus_add_node"
+                conn.execute(f"SELECT {call}(%s, %s)", (info["host"], int(info["port"])))
 
     def _drop():
-        try:
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        except psycopg.Error:
-            pass
+        for node, _coordinator in reversed(nodes):
+            try:
+                with psycopg.connect(f"{node}/postgres", autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except psycopg.Error:
+                pass
 
     atexit.register(_drop)
     return f"{server}/{name}"

@@ -27,6 +27,31 @@ def test_query_sees_only_current_agency_rows(app, two):
         assert db.session.get(Client, b.ids["client_id"]) is None
 
 
+def test_a_count_selected_from_a_tenant_table_is_scoped_too(app, two):
+    """select(func.count()).select_from(Model) has no mapper among its columns: still scoped (SQLite has no
+    row-level security behind it, and on Citus the agency criterion routes the query to one shard)."""
+    from sqlalchemy import event, func
+
+    from tenants.boards.models import BoardCard, BoardColumn
+
+    a, _ = two
+    seen = []
+    engine = app.extensions["relais_engine"]
+    listener = lambda _c, _cur, statement, _p, _ctx, _many: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        with app.app_context(), tenancy.agency_scope(a.agency.id):
+            count = db.session.scalar(select(func.count()).select_from(BoardCard)
+                                      .join(BoardColumn, BoardColumn.id == BoardCard.column_id))
+            assert count >= 1
+        with app.app_context(), pytest.raises(tenancy.TenantNotSet):
+            db.session.scalar(select(func.count()).select_from(Client))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    counted = [s for s in seen if "count(*)" in s][0]
+    assert "board_cards.agency_id = " in counted and "board_columns.agency_id = " in counted
+
+
 def test_bulk_update_is_scoped_to_current_agency(app, two):
     a, b = two
     with app.app_context():
@@ -76,7 +101,7 @@ def test_rls_without_agency_reads_zero_rows(database_url, two):
 def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url, two):
     a, b = two
     with _as_app_role(database_url) as conn:
-        conn.execute("SELECT set_config('app.agency_id', %s, true)", (str(a.agency.id),))
+        conn.execute(f"SET LOCAL app.agency_id = '{int(a.agency.id)}'")  # as saas.tenancy does (Citus)
         rows = conn.execute("SELECT agency_id, name FROM clients").fetchall()
         assert rows == [(a.agency.id, "Alpha Client")]
         assert conn.execute("UPDATE clients SET name = 'x' WHERE agency_id = %s", (b.agency.id,)).rowcount == 0
@@ -89,7 +114,7 @@ def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url,
 def test_rls_setting_is_per_transaction(database_url, two):
     a, _ = two
     with _as_app_role(database_url) as conn:
-        conn.execute("SELECT set_config('app.agency_id', %s, true)", (str(a.agency.id),))
+        conn.execute(f"SET LOCAL app.agency_id = '{int(a.agency.id)}'")  # as saas.tenancy does (Citus)
         assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 1
         conn.commit()
         assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0

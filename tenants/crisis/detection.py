@@ -98,11 +98,11 @@ def score_rules(rules, t, now, report):
     for rule in rules:
         result = evaluate(rule, watched_counts(rule, series, totals), t)
         report.audited += bool(result.mentions)
-        scores.append({"id": rule.id, "last_score": result.score, "last_evaluated_at": now})
+        scores.append({"agency_id": rule.agency_id, "id": rule.id, "last_score": result.score, "last_evaluated_at": now})
         if detector.fires(result.measure, result.score, rule.sensitivity, rule.min_volume):
             alert = handle_firing(rule, result.measure, result.parts, result.score, result.mentions, t, now)
             report.alerts += [alert.id] if alert is not None else []
-    db.session.execute(update(AlertRule), scores)  # one batched UPDATE by primary key, not one per rule
+    db.session.execute(update(AlertRule), scores)  # one batched UPDATE by primary key (agency_id, id)
 
 
 def run_pass(now=None):

@@ -7,7 +7,7 @@ from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, UTCDateTime, utcnow
-from saas.tenancy import TenantScoped, tenant_fk
+from saas.tenancy import TenantScoped, rowid_primary_key, tenant_fk
 
 SOURCE_KINDS = ("rss", "hackernews", "bluesky", "mastodon", "reddit")
 SEARCH_CONNECTORS = ("hackernews", "bluesky", "mastodon", "reddit")
@@ -56,13 +56,20 @@ class Source(Base):
 
 
 class SourceItem(Base):
-    """One item a source brought, kept for backfills and previews (platform-wide, deduplicated)."""
+    """One item a source brought, kept for backfills and previews (platform-wide, deduplicated).
+
+    Keyed (source_id, id) on PostgreSQL, so that Citus can distribute the items by source
+    (saas/distribution.py); `id` alone stays the ORM identity, and SQLite's key (see
+    saas.tenancy.rowid_primary_key).
+    """
 
     __tablename__ = "source_items"
-    __table_args__ = (UniqueConstraint("source_id", "external_id"),)
+    __table_args__ = (rowid_primary_key("source_id"), UniqueConstraint("source_id", "external_id"))
+    __mapper_args__ = {"primary_key": ["id"]}
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True,
+                                           index=True)
     external_id: Mapped[str] = mapped_column(String(255))
     url: Mapped[str | None] = mapped_column(String(1000))
     title: Mapped[str] = mapped_column(String(500), default="")

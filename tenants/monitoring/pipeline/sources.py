@@ -2,7 +2,7 @@
 import re
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 
 from saas import db, tenancy
 from saas.db import utcnow
@@ -62,11 +62,18 @@ def search_key(kind, term, instance=None):
     return f"{instance or ''}|{term.lower()}"
 
 
+def _followed():
+    """Sources someone follows. An IN over the followed ids, not a correlated EXISTS: on Citus
+    `sources` is a reference table and `client_sources` is distributed, which a correlated
+    subquery cannot join (saas/distribution.py); the ids are gathered from every shard first."""
+    return Source.id.in_(select(ClientSource.source_id).distinct())
+
+
 def due_sources(now=None, limit=500):
     """Sources whose next fetch time has come and that someone still follows."""
     now = now or utcnow()
     with tenancy.all_agencies():
-        followed = exists().where(ClientSource.source_id == Source.id)
+        followed = _followed()
         return db.session.scalars(
             select(Source).where(and_(Source.next_fetch_at <= now, followed)).order_by(Source.next_fetch_at).limit(limit)
         ).all()
@@ -81,7 +88,7 @@ def overdue_sources(now=None):
     """(id, next_fetch_at) of every followed source late by more than two intervals, most late first."""
     now = now or utcnow()
     with tenancy.all_agencies():
-        followed = exists().where(ClientSource.source_id == Source.id)
+        followed = _followed()
         rows = db.session.execute(
             select(Source.id, Source.next_fetch_at, Source.interval_seconds)
             .where(and_(Source.next_fetch_at <= now, followed)).order_by(Source.next_fetch_at)
