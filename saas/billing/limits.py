@@ -46,38 +46,51 @@ class LimitReached(Exception):
         return MESSAGES[self.kind] % {"plan": self.plan.name, "limit": self.limit}
 
 
-def count_clients():
+def clients_query():
     """Every client of the current agency, archived ones included (they can be restored)."""
     from tenants.clients.models import Client  # late: the clients views import this module
 
-    return db.session.scalar(select(func.count()).select_from(Client))
+    return select(func.count()).select_from(Client)
+
+
+def seats_query():
+    """Members who are not guests, plus pending invitations that are not for guests (one SELECT)."""
+    members = select(func.count()).select_from(Membership).where(Membership.role != "guest").scalar_subquery()
+    pending = select(func.count()).select_from(Invitation).where(
+        Invitation.role != "guest", Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow(),
+    ).scalar_subquery()
+    return select(members + pending)
+
+
+def keywords_query():
+    """Active keywords of the current agency (paused ones do not count)."""
+    from tenants.monitoring.models import Keyword  # late: the monitoring views import this module
+
+    return select(func.count()).select_from(Keyword).where(Keyword.active.is_(True))
+
+
+_QUERIES = {"clients": clients_query, "seats": seats_query, "keywords": keywords_query}
+
+
+def count_clients():
+    """Every client of the current agency, archived ones included."""
+    return count_usage("clients")
 
 
 def count_seats():
     """Members who are not guests, plus pending invitations that are not for guests."""
-    members = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role != "guest"))
-    pending = db.session.scalar(
-        select(func.count()).select_from(Invitation).where(
-            Invitation.role != "guest", Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-    )
-    return members + pending
+    return count_usage("seats")
 
 
 def count_keywords():
-    """Active keywords of the current agency (paused ones do not count)."""
-    from tenants.monitoring.models import Keyword  # late: the monitoring views import this module
-
-    return db.session.scalar(select(func.count()).select_from(Keyword).where(Keyword.active.is_(True)))
-
-
-_COUNTERS = {"clients": count_clients, "seats": count_seats, "keywords": count_keywords}
+    """Active keywords of the current agency."""
+    return count_usage("keywords")
 
 
 def count_usage(kind):
     """How many `kind` the current agency holds now."""
-    return _COUNTERS[kind]()
+    return db.session.scalar(_QUERIES[kind]())
 
 
 def lock_usage():
@@ -118,11 +131,24 @@ def usage_report(plan):
 PAGE_LIMITS = {"clients": "clients", "members": "seats", "monitoring": "keywords"}
 
 
-def limit_notice():
-    """The used-up limit of what the current page creates, for the banner (or None)."""
+def _notice_kind():
+    """What the current page creates and the plan limits, when the banner may tell it is used up."""
     state = g.get("billing")
     kind = PAGE_LIMITS.get(request.blueprint)
-    if not (kind and state and state.enabled and state.level != "read_only"):
+    return kind if kind and state and state.enabled and state.level != "read_only" else None
+
+
+def usage_for_layout(membership):
+    """The layout's count of what the page creates (read with the other badges, saas/web.py), or None."""
+    kind = _notice_kind()
+    return _QUERIES[kind]() if kind else None
+
+
+def limit_notice():
+    """The used-up limit of what the current page creates, for the banner (or None)."""
+    kind = _notice_kind()
+    if kind is None:
         return None
-    used, limit = count_usage(kind), state.plan.limit(kind)
+    used = g.layout["billing_usage"] if "billing_usage" in g.get("layout", {}) else count_usage(kind)
+    limit = g.billing.plan.limit(kind)
     return {"kind": kind, "label": KIND_LABELS[kind], "used": used, "limit": limit} if used >= limit else None

@@ -7,7 +7,7 @@ from jinja2_fragments.flask import render_block
 from saas import params
 from saas.billing.limits import check_limit
 from saas.htmx import header, is_htmx
-from saas.web import get_or_404, require_role
+from saas.web import get_or_404, page_extras, require_role
 from tenants.clients import bp, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 
@@ -54,7 +54,8 @@ def create():
 def show(client_id):
     """A client's page."""
     client = get_or_404(Client, client_id)
-    return render_template("clients/show.html", client=client, networks=SOCIAL_NETWORKS)
+    return render_template("clients/show.html", client=client, networks=SOCIAL_NETWORKS,
+                           **page_extras("client_page", client))
 
 
 @bp.get("/<int:client_id>/row")

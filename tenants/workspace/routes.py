@@ -1,8 +1,9 @@
 """The workspace home page."""
-from flask import render_template
+from flask import g, render_template
 
 from saas.auth import service as accounts
 from saas.web import guests_go_to
+from tenants.boards.queries import workspace_counts
 from tenants.clients import service as clients
 from tenants.workspace import bp
 
@@ -17,4 +18,5 @@ def home():
         clients=clients.list_clients()[:24],
         active_count=active, archived_count=archived,
         members=accounts.members_of_agency(),
+        board_summary=workspace_counts(g.membership),
     )
