@@ -15,12 +15,12 @@ page that sends a signed-in person to the login form counts as an error).
 
 Run with `.venv/bin/python -m benchmarks load` (or `python benchmarks/bench_load.py --label before`).
 Environment: LOAD_SECONDS (15), LOAD_CONNECTIONS (50), LOAD_THREADS (2, wrk's threads),
-LOAD_ONLY (comma-separated page names), WEB_CONCURRENCY (gunicorn workers, as the Procfile).
+LOAD_ONLY (comma-separated parts of page names), WEB_CONCURRENCY and WEB_THREADS (as the Procfile),
+LOAD_SETTINGS ("2x4,4x2": compare gunicorn's workers x threads on the same data, for docs/operations.md).
 """
 import os
 import random
 import re
-import shlex
 import shutil
 import signal
 import subprocess
@@ -198,9 +198,9 @@ def procfile_web():
     raise SystemExit("no web: line in the Procfile")
 
 
-def start_web(database_url, redis_url, port):
+def start_web(database_url, redis_url, port, extra_env=None):
     """Start the Procfile's web process with the venv's binaries first on PATH."""
-    env = dict(os.environ, PORT=str(port), DATABASE_URL=database_url, REDIS_URL=redis_url,
+    env = dict(os.environ, **(extra_env or {}), PORT=str(port), DATABASE_URL=database_url, REDIS_URL=redis_url,
                SECRET_KEY="load-benchmark-secret", MAIL_SERVER="", **BILLING,
                PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("FLASK_DEBUG", None)
@@ -281,10 +281,15 @@ def drain(base, timeout=90):
     print("  (the server was still busy after the previous page)", flush=True)
 
 
+def wanted(name):
+    """Whether LOAD_ONLY (comma-separated parts of page names) keeps the page."""
+    only = [part.strip() for part in os.environ.get("LOAD_ONLY", "").split(",") if part.strip()]
+    return not only or any(part in name for part in only)
+
+
 def measure(base, ids, cookies):
     """wrk every page in turn; /healthz first and last. Return [(name, path, result)]."""
-    only = [name.strip() for name in os.environ.get("LOAD_ONLY", "").split(",") if name.strip()]
-    chosen = [page for page in pages(ids) if not only or any(o in page[0] for o in only)]
+    chosen = [page for page in pages(ids) if wanted(page[0])]
     for name, path, who in chosen:  # each page answers 200 to its person before anything is measured
         status, size = check(base, path, cookies[who])
         if status != 200:
@@ -374,20 +379,16 @@ def main():
     ids = seed(app)
     print(f"seeded in {time.perf_counter() - started:.1f} s: {CLIENTS} clients, {MENTIONS:,} mentions, "
           f"a board of {CARDS} cards", flush=True)
-    port = services.free_port()
-    base = f"http://127.0.0.1:{port}"
-    web = start_web(url, redis_url, port)
-    try:
-        wait_until_up(base, web)
-        cookies = {None: "", "staff": sign_in(base, "owner@load.test"), "guest": sign_in(base, "guest@load.test")}
-        results = measure(base, ids, cookies)
-    finally:
-        stop_web(web)
+    settings = [tuple(int(n) for n in pair.split("x")) for pair in os.environ.get("LOAD_SETTINGS", "").split(",") if pair]
+    if settings:  # compare gunicorn settings (workers x threads) on the same data: docs/operations.md
+        compare_settings(url, redis_url, ids, settings, label)
+        return
+    results = run_web(url, redis_url, ids)
     queries = None
     try:
         queries = count_queries(app, ids, session_keys(app))
-    except ImportError:
-        pass
+    except Exception as exc:  # the figures above are kept whatever happens here
+        print(f"(query counts not available: {type(exc).__name__}: {exc})")
     text = (f"{date_line()} `{procfile_web()}`, wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s per page, "
             f"one run. ✗: a goal missed (share < 25%, p99 > 4× /healthz's, or errors).\n\n" + table(results, queries))
     board = next(r for n, _, r in results if n.startswith("board of")) if any(
@@ -398,6 +399,38 @@ def main():
     print(text)
     write_markdown(label, text)
     print(f"(written to docs/performance.md under '### {label}')")
+
+
+def run_web(url, redis_url, ids, env=None):
+    """Start the web process (with `env` on top), sign in, measure, stop it; return the results."""
+    from tests import services
+
+    port = services.free_port()
+    base = f"http://127.0.0.1:{port}"
+    web = start_web(url, redis_url, port, env)
+    try:
+        wait_until_up(base, web)
+        cookies = {None: "", "staff": sign_in(base, "owner@load.test"), "guest": sign_in(base, "guest@load.test")}
+        return measure(base, ids, cookies)
+    finally:
+        stop_web(web)
+
+
+def compare_settings(url, redis_url, ids, settings, label):
+    """The same pages under each gunicorn setting (WEB_CONCURRENCY workers x WEB_THREADS threads)."""
+    rows = ["| workers × threads | " + " | ".join(["/healthz req/s"] + [f"{n} req/s, p99" for n, _, _ in pages(ids)
+                                                                        if wanted(n)]) + " |"]
+    rows.append("| --- |" + " ---: |" * (rows[0].count("|") - 2))
+    for workers, threads in settings:
+        print(f"{workers} workers x {threads} threads", flush=True)
+        results = run_web(url, redis_url, ids, {"WEB_CONCURRENCY": str(workers), "WEB_THREADS": str(threads)})
+        cells = [f"{results[0][2]['rps']:,.0f}"] + [f"{r['rps']:,.0f}, {r['p99']:,.0f} ms" + (f" ({r['errors']} errors)" if r["errors"] else "")
+                                                    for _, _, r in results[1:]]
+        rows.append(f"| {workers} × {threads} | " + " | ".join(cells) + " |")
+    text = (f"{date_line()} wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s per page, one run per setting.\n\n"
+            + "\n".join(rows))
+    print(text)
+    write_markdown(label, text)
 
 
 def session_keys(app):
