@@ -303,7 +303,15 @@ def _eliding(function):
 
     @pass_context
     def translate(__context, *args, **variables):
-        return elide(function(__context, *args, **variables), list(variables.values()))
+        if variables or not has_app_context():
+            return elide(function(__context, *args, **variables), list(variables.values()))
+        # A message without values is the same all request long: a list of 50 mentions asks for each
+        # of its words 50 times. Kept per request, by language (a mail may be written in another one).
+        key = (function, args, __context.eval_ctx.autoescape, str(get_locale()))
+        known = g.setdefault("template_messages", {})
+        if key not in known:
+            known[key] = function(__context, *args)
+        return known[key]
 
     return translate
 

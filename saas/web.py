@@ -7,7 +7,6 @@ from sqlalchemy import select
 from saas import db, htmx, tenancy
 from saas.auth import sessions
 from saas.auth.models import Agency, Membership, UserSession
-from saas.billing.models import Subscription
 from saas.errors import render_error
 from saas.extensions import login_manager
 
@@ -76,6 +75,8 @@ def load_user(session_key):
 
 
 def _session_with_agencies(record_id):
+    from saas.billing.models import Subscription  # late: billing's views import this module
+
     with tenancy.all_agencies():
         rows = db.session.execute(
             select(UserSession, Membership, Agency, Subscription)
