@@ -39,3 +39,47 @@ def report(findings):
             if len(violation["nodes"]) > 8:
                 lines.append(f"    … and {len(violation['nodes']) - 8} more")
     return "\n".join(lines)
+
+
+# What a finger aims at on a phone: the minimum is 44 × 44 CSS pixels (WCAG 2.5.5, Apple's and Google's guides).
+TOUCH_MIN = 44
+TOUCH_TARGETS = ("button, .btn, summary, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), "
+                 "textarea, .nav a, .menu-panel a, .view-tabs a, .tabs a, .bell, [role=tab]")
+
+
+def overflow(page):
+    """How far the page scrolls sideways (0 when it fits its window), and the outermost elements that stick
+    out of the window without a scrolling box of their own to hold them."""
+    return page.evaluate("""() => {
+      const width = window.innerWidth, out = [];
+      const held = el => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== 'visible' && p.getBoundingClientRect().right <= width + 1) return true; } return false; };
+      for (const el of document.body.querySelectorAll('*')) {
+        const box = el.getBoundingClientRect();
+        if (box.width && (box.right > width + 1 || box.left < -1) && !held(el)
+            && !(el.parentElement && out.includes(el.parentElement))) out.push(el);
+      }
+      const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '');
+      return {excess: document.scrollingElement.scrollWidth - width,
+              culprits: out.slice(0, 6).map(el => name(el) + ' (' + Math.round(el.getBoundingClientRect().right) + ' px)')};
+    }""")
+
+
+def small_targets(page, minimum=TOUCH_MIN):
+    """The visible controls (buttons, menu and navigation links, fields, tabs) smaller than `minimum` CSS pixels
+    in height, or in width for those narrower than they are tall (icon buttons); links inside running text
+    are exempt (WCAG 2.5.5's inline exception)."""
+    return page.evaluate("""([selector, minimum]) => {
+      const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '')
+        + (typeof el.className === 'string' && el.className ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+        + (el.dataset.testid ? '[' + el.dataset.testid + ']' : '');
+      const small = [];
+      for (const el of document.querySelectorAll(selector)) {
+        const box = el.getBoundingClientRect();
+        if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden' || el.closest('.sr-only')) continue;
+        if (box.height < minimum - 0.5 || (box.width < box.height && box.width < minimum - 0.5))
+          small.push(name(el) + ' ' + Math.round(box.width) + '×' + Math.round(box.height));
+      }
+      return small;
+    }""", [TOUCH_TARGETS, minimum])

@@ -244,6 +244,31 @@ def test_the_portal_shows_visible_cards_approvals_and_what_the_agency_shared(app
     assert re.search(r'trend-number">2</span>\s*<span class="muted small">mentions in 30 days', body)
 
 
+def test_the_portals_trend_writes_numbers_and_percentages_in_the_guests_language(app):
+    from datetime import date
+
+    from babel.numbers import format_decimal, format_percent
+    from flask import render_template
+    from flask_babel import force_locale
+
+    from tenants.guests.portal import MonitoringSummary, TrendDay
+
+    day = TrendDay(date(2026, 11, 27), {"positive": 1200, "neutral": 2400, "negative": 1200})
+    summary = MonitoringSummary(days=[day], totals=dict(day.counts))
+    with app.test_request_context("/"), force_locale("fr"):
+        french = render_template("guests/_trend.html", summary=summary)
+    total, share, half = (format_decimal(4800, locale="fr"), format_percent(0.25, locale="fr"),
+                          format_percent(0.5, locale="fr"))
+    assert re.fullmatch("4[\u00a0\u202f]800", total) and re.fullmatch("25[\u00a0\u202f]%", share)
+    assert f'trend-number">{total}</span>' in french and f'trend-number">{share}</span>' in french
+    assert f'trend-number">{half}</span>' in french and f"· {format_decimal(1200, locale='fr')}</span>" in french
+    assert f"27 nov. · {total} mentions" in french  # the bar's title
+    assert "4800" not in french and "25%" not in french and "height: 50.0%" in french  # CSS stays CSS
+    with app.test_request_context("/"), force_locale("en"):
+        english = render_template("guests/_trend.html", summary=summary)
+    assert 'trend-number">4,800</span>' in english and 'trend-number">25%</span>' in english
+
+
 def test_staff_preview_the_portal_read_only(app, world):
     owner = signed_in(app, world.owner)
     body = owner.get(f"/a/{world.slug}/portal/cards/{world.ids['card_id']}").get_data(as_text=True)

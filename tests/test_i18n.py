@@ -33,6 +33,10 @@ def catalog():
     return _load_catalog()
 
 
+def _context(context):
+    return context.decode() if isinstance(context, bytes) else context
+
+
 def _entries(catalog):
     return [message for message in catalog if message.id]
 
@@ -47,7 +51,7 @@ def _as_tuple(string):
 
 
 def _label(message_id):
-    return message_id[0] if isinstance(message_id, tuple) else message_id
+    return message_id[0] if isinstance(message_id, (tuple, list)) else message_id
 
 
 def _extracted_messages():
@@ -123,10 +127,12 @@ def test_compiled_catalogue_is_up_to_date(catalog):
     assert os.path.exists(MO_PATH), "translations/fr/LC_MESSAGES/messages.mo is missing: run `make translations`"
     with open(MO_PATH, "rb") as handle:
         compiled = read_mo(handle)
+    # Keyed by message and context ("Open" the verb, "Open" the crisis status); read_mo leaves contexts as bytes.
+    strings = {(_context(m.context), _label(m.id)): m.string for m in compiled if m.id}
     stale = []
     for message in _entries(catalog):
-        entry = compiled.get(message.id)
-        if entry is None or _as_tuple(entry.string) != _as_tuple(message.string):
+        string = strings.get((_context(message.context), _label(message.id)))
+        if string is None or _as_tuple(string) != _as_tuple(message.string):
             stale.append(_label(message.id))
     assert not stale, "messages.mo is older than messages.po (run `make translations`):\n" + "\n".join(stale)
 

@@ -94,6 +94,39 @@
     evt.preventDefault();
   });
 
+  // The top bar's menu on phones and narrow windows (base.html): the button shows and hides the panel of
+  // sections. Escape closes it and gives focus back to the button; a tap elsewhere closes it and goes no
+  // further (the page under the dimmed backdrop is not clicked by accident), and so does leaving it by Tab.
+  var toggle = document.querySelector(".nav-toggle");
+  var siteMenu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  function menuOpen() { return toggle.getAttribute("aria-expanded") === "true"; }
+  function setMenu(open, refocus) {
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    siteMenu.classList.toggle("is-open", open);
+    if (!open && refocus) { toggle.focus(); }
+  }
+  if (siteMenu) {
+    toggle.addEventListener("click", function () { setMenu(!menuOpen(), false); });
+    document.addEventListener("click", function (evt) {
+      if (!menuOpen() || siteMenu.contains(evt.target) || toggle.contains(evt.target)) { return; }
+      setMenu(false, false);
+      evt.preventDefault();
+      evt.stopPropagation();
+    }, true);
+    document.addEventListener("keydown", function (evt) {
+      if (evt.key !== "Escape" || evt.defaultPrevented || !menuOpen()) { return; }  // an open menu inside closes first
+      setMenu(false, siteMenu.contains(document.activeElement) || document.activeElement === toggle);
+      evt.preventDefault();
+    });
+    siteMenu.addEventListener("focusout", function (evt) {
+      var next = evt.relatedTarget;
+      if (menuOpen() && next && next !== toggle && !siteMenu.contains(next)) { setMenu(false, false); }
+    });
+    window.matchMedia("(min-width: 1101px)").addEventListener("change", function (evt) {
+      if (evt.matches) { setMenu(false, false); }
+    });
+  }
+
   // What keyboard focus can land on.
   var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), " +
     "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])";
@@ -199,5 +232,32 @@
     });
   }
   linkErrors(document);
-  htmx.onLoad(function (el) { if (el.querySelectorAll) { linkErrors(el); } });
+  htmx.onLoad(function (el) { if (el.querySelectorAll) { linkErrors(el); labelCells(el); } });
+
+  // Tables on a phone show each row as a card (app.css): every cell is labelled with its column's heading.
+  // Headings only read by screen readers (an "Actions" column) and cells spanning columns stay unlabelled.
+  function labelCells(root) {
+    var tables = root.matches && root.matches("table.list") ? [root] : root.querySelectorAll("table.list");
+    if (!tables.length && root.closest) { var up = root.closest("table.list"); if (up) { tables = [up]; } }
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = table.tHead ? table.tHead.rows[0] : null;
+      if (!heads) { return; }
+      var labels = [];
+      Array.prototype.forEach.call(heads.cells, function (th) {
+        var shown = th.cloneNode(true);
+        Array.prototype.forEach.call(shown.querySelectorAll(".sr-only"), function (el) { el.remove(); });
+        for (var n = 0; n < (th.colSpan || 1); n++) { labels.push(th.colSpan > 1 ? "" : shown.textContent.trim()); }
+      });
+      Array.prototype.forEach.call(table.tBodies, function (body) {
+        Array.prototype.forEach.call(body.rows, function (row) {
+          var column = 0;
+          Array.prototype.forEach.call(row.cells, function (cell) {
+            if (cell.colSpan === 1 && labels[column]) { cell.setAttribute("data-label", labels[column]); }
+            column += cell.colSpan || 1;
+          });
+        });
+      });
+    });
+  }
+  labelCells(document);
 })();

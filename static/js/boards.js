@@ -162,6 +162,83 @@
     }
   }, true);
 
+  // Phones: the board shows one column at a time (boards.css). The strip above it names every column with
+  // its count; a tap scrolls to that column, and swiping marks the column in view. Redrawn after every swap,
+  // since moves, live updates and column changes redraw the columns.
+  var picker = null;
+  function columnsBox() { return document.getElementById("board-columns"); }
+  function currentColumn(box) {
+    var best = null, distance = Infinity, left = box.getBoundingClientRect().left;
+    Array.prototype.forEach.call(box.querySelectorAll(".board-column[data-column-id]"), function (column) {
+      var d = Math.abs(column.getBoundingClientRect().left - left - parseFloat(getComputedStyle(box).scrollPaddingLeft || 0));
+      if (d < distance) { distance = d; best = column; }
+    });
+    return best;
+  }
+  function markCurrent() {
+    var box = columnsBox();
+    if (!box || !picker) { return; }
+    var column = currentColumn(box);
+    Array.prototype.forEach.call(picker.querySelectorAll("a"), function (link) {
+      var here = column && link.getAttribute("href") === "#" + column.id;
+      link.setAttribute("aria-current", here ? "true" : "false");
+      if (here && (link.offsetLeft < picker.scrollLeft || link.offsetLeft + link.offsetWidth > picker.scrollLeft + picker.clientWidth)) {
+        picker.scrollLeft = link.offsetLeft - 12;
+      }
+    });
+  }
+  function drawPicker() {
+    var box = columnsBox();
+    if (!box) { return; }
+    if (!picker || !picker.isConnected) {
+      picker = document.createElement("nav");
+      picker.className = "column-picker";
+      picker.setAttribute("data-testid", "column-picker");
+      picker.setAttribute("aria-label", box.getAttribute("data-picker-label") || "Columns");
+      picker.addEventListener("click", function (evt) {
+        var link = evt.target.closest("a");
+        var column = link && document.getElementById(link.getAttribute("href").slice(1));
+        if (!column) { return; }
+        evt.preventDefault();
+        var scroller = columnsBox();
+        scroller.scrollTo({ left: scroller.scrollLeft + column.getBoundingClientRect().left - scroller.getBoundingClientRect().left
+          - parseFloat(getComputedStyle(scroller).scrollPaddingLeft || 0), behavior: "smooth" });
+        Array.prototype.forEach.call(picker.querySelectorAll("a"), function (a) { a.setAttribute("aria-current", a === link ? "true" : "false"); });
+      });
+    }
+    if (picker.nextElementSibling !== box) { box.parentNode.insertBefore(picker, box); }
+    picker.setAttribute("aria-label", box.getAttribute("data-picker-label") || "Columns");
+    var links = [];
+    Array.prototype.forEach.call(box.querySelectorAll(".board-column[data-column-id]"), function (column) {
+      var link = document.createElement("a");
+      link.href = "#" + column.id;
+      if (column.classList.contains("is-over")) { link.className = "is-over"; }
+      var title = column.querySelector(".column-head h2");
+      var count = column.querySelector("[data-testid=column-count]");
+      link.appendChild(document.createTextNode((title ? title.textContent.trim() : "") + " "));
+      if (count) {
+        var badge = document.createElement("span");
+        badge.className = "column-count";
+        badge.textContent = count.textContent.trim();
+        link.appendChild(badge);
+      }
+      links.push(link);
+    });
+    picker.replaceChildren.apply(picker, links);
+    if (box.dataset.pickerTracked !== "1") {  // a redrawn box is a new element: it gets its own listener
+      box.dataset.pickerTracked = "1";
+      var pending = false;
+      box.addEventListener("scroll", function () {
+        if (pending) { return; }
+        pending = true;
+        requestAnimationFrame(function () { pending = false; markCurrent(); });
+      }, { passive: true });
+    }
+    markCurrent();
+  }
+  drawPicker();
+  document.body.addEventListener("htmx:afterSettle", drawPicker);
+
   // Notices sent with HX-Trigger (a column over its WIP limit): shown, and read out.
   document.body.addEventListener("boards:notice", function (evt) {
     var message = evt.detail && evt.detail.message;
