@@ -88,13 +88,14 @@ def agency_zone():
     from saas import tenancy  # late: the tenancy imports the database layer
 
     agency_id = tenancy.current_agency_id()
-    name = None
     if agency_id is not None and has_app_context():
-        known = g.setdefault("agency_zones", {})
-        if agency_id not in known:
-            known[agency_id] = _agency_zone_name(agency_id)
-        name = known[agency_id]
-    return ZoneInfo(name if is_zone(name) else default_zone_name())
+        known = g.setdefault("agency_zones", {})  # agency id -> ZoneInfo, for this request or job
+        zone = known.get(agency_id)
+        if zone is None:
+            name = _agency_zone_name(agency_id)
+            zone = known[agency_id] = ZoneInfo(name if is_zone(name) else default_zone_name())
+        return zone
+    return ZoneInfo(default_zone_name())
 
 
 # How to read an agency's zone setting by id: accounts register it (saas/auth/__init__.py), as
@@ -149,8 +150,61 @@ def local_moment(day, clock=time.min):
 
 # --- Dates and numbers in the reader's language -----------------------------------------------------------------
 
+NAMED_FORMATS = ("short", "medium", "long", "full")
+
+
+class _Fields:
+    """Babel's pattern fields, with the ones our patterns use read straight from the locale's names.
+
+    Babel re-reads the locale's data for every field of every call; a board formats hundreds of due
+    dates per page. Same text as Babel (tests/test_local_formats.py compares them); other fields go to Babel.
+    """
+
+    __slots__ = ("value", "locale")
+
+    def __init__(self, value, locale):
+        self.value, self.locale = value, locale
+
+    def __getitem__(self, name):
+        value = self.value
+        if name == "d":
+            return str(value.day)
+        if name == "HH":
+            return f"{value.hour:02d}"
+        if name == "mm":
+            return f"{value.minute:02d}"
+        if name in ("MMM", "MMMM"):
+            return _names(self.locale, "months", len(name))[value.month]
+        if name in ("EEE", "EEEE"):
+            return _names(self.locale, "days", len(name))[value.weekday()]
+        return babel_dates.DateTimeFormat(value, self.locale)[name]
+
+
+@lru_cache(maxsize=64)
+def _names(locale, kind, width):
+    names = getattr(locale, kind)["format"]["abbreviated" if width == 3 else "wide"]
+    return dict(names.items())
+
+
+@lru_cache(maxsize=32)
+def _locale(code):
+    return Locale.parse(code)
+
+
+def _pattern_text(value, pattern, locale):
+    """`value` written with a custom Babel pattern ("d MMM, HH:mm") in `locale` (a Locale)."""
+    return babel_dates.parse_pattern(pattern).format % _Fields(value, locale)
+
+
+def _current_locale():
+    locale = get_locale()
+    return locale if isinstance(locale, Locale) else _locale(str(locale))
+
+
 def format_datetime(value, format="medium"):
     """A moment in the agency's zone, in the reader's language ("12 déc., 07:41")."""
+    if format not in NAMED_FORMATS:  # a pattern of our own: the fast path (same text)
+        return _pattern_text(_aware(value).astimezone(agency_zone()), format, _current_locale())
     return babel_dates.format_datetime(_aware(value), format, tzinfo=agency_zone(), locale=get_locale())
 
 
@@ -158,6 +212,8 @@ def format_date(value, format="medium"):
     """A date (or the local date of a moment) in the reader's language."""
     if isinstance(value, datetime):
         value = local_time(value).date()
+    if format not in NAMED_FORMATS:
+        return _pattern_text(value, format, _current_locale())
     return babel_dates.format_date(value, format, locale=get_locale())
 
 
@@ -254,7 +310,15 @@ def _eliding(function):
 
     @pass_context
     def translate(__context, *args, **variables):
-        return elide(function(__context, *args, **variables), list(variables.values()))
+        if variables or not has_app_context():
+            return elide(function(__context, *args, **variables), list(variables.values()))
+        # A message without values is the same all request long: a list of 50 mentions asks for each
+        # of its words 50 times. Kept per request, by language (a mail may be written in another one).
+        key = (function, args, __context.eval_ctx.autoescape, str(get_locale()))
+        known = g.setdefault("template_messages", {})
+        if key not in known:
+            known[key] = function(__context, *args)
+        return known[key]
 
     return translate
 

@@ -191,11 +191,15 @@ def _touches_tenant_model(state):
 def _scope_query(state):
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if _all_agencies.get() or not _touches_tenant_model(state):
+    if _all_agencies.get():
         return
     agency_id = _agency_id.get()
     if agency_id is None:
-        raise TenantNotSet("query on a tenant model with no agency set")
+        if _touches_tenant_model(state):
+            raise TenantNotSet("query on a tenant model with no agency set")
+        return
+    # With an agency set every statement gets the criterion, also one whose tenant tables are only in
+    # scalar subqueries (a SELECT of counts, see saas/web.py's layout): all_mappers only sees the top level.
     state.statement = state.statement.options(
         with_loader_criteria(TenantScoped, lambda cls: cls.agency_id == agency_id, include_aliases=True)
     )

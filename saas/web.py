@@ -1,12 +1,12 @@
 """The request lifecycle: who is signed in, which agency, the commit point, safe headers."""
-from flask import abort, current_app, g, redirect, request, url_for
+from flask import abort, before_render_template, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import null, select
 
 from saas import db, htmx, tenancy
 from saas.auth import sessions
-from saas.auth.models import Agency, Membership
+from saas.auth.models import Agency, Membership, UserSession
 from saas.errors import render_error
 from saas.extensions import login_manager
 
@@ -14,9 +14,118 @@ HSTS = "max-age=31536000; includeSubDomains"  # one year; sent over HTTPS only
 GUEST_PAUSED = _l("The agency's space is paused: you can read everything here, but not write or approve for now.")
 
 
+# What every page's layout shows besides the page (navigation badges, the portal's clients...), read in ONE
+# query before the page's template renders: features register a scalar count (merged into one SELECT) or,
+# for guests' pages, a loader. Each gets the current membership and returns a select, or None when it does
+# not apply. Templates read the results from `g.layout` (see layout()); they never query.
+LAYOUT_COUNTS = {}
+LAYOUT_LOADERS = {}
+
+
+def layout_count(name):
+    """Register `fn(membership) -> scalar select | None` as a count every page's layout shows."""
+
+    def register(fn):
+        LAYOUT_COUNTS[name] = fn
+        return fn
+
+    return register
+
+
+def layout_loader(name):
+    """Register `fn(membership) -> value | None` that loads something the layout shows (one query at most)."""
+
+    def register(fn):
+        LAYOUT_LOADERS[name] = fn
+        return fn
+
+    return register
+
+
+# What one feature shows on another's page (the client thread on a board card, a client's guests on its
+# page): registered here by the feature, called by the page's view, so that the template only reads.
+PAGE_EXTRAS = {}
+# The model read with each agency of the signed-in person in the session's one query (billing
+# registers its Subscription, saas/billing/__init__.py): the web layer names no feature of its own.
+AGENCY_ROWS = {}
+
+
+def read_with_agency(model):
+    """Register the model (one row per agency, an `agency_id` column) the session query reads too."""
+    AGENCY_ROWS["model"] = model
+
+
+def page_extra(page, name):
+    """Register `fn(obj) -> value`, given to page `page`'s template as `name`."""
+
+    def register(fn):
+        PAGE_EXTRAS.setdefault(page, {})[name] = fn
+        return fn
+
+    return register
+
+
+def page_extras(page, obj):
+    """{name: value} of every extra registered for `page`, for `obj` (the card, the client...)."""
+    return {name: fn(obj) for name, fn in PAGE_EXTRAS.get(page, {}).items()}
+
+
 def load_user(session_key):
-    """Load the signed-in user from the session record the cookies name (revoked or expired: nobody)."""
-    return sessions.load_user(session_key, ip=request.remote_addr)
+    """Load the signed-in user from the session record the cookies name (revoked or expired: nobody).
+
+    One query reads the session record, the person, and every agency they belong to with their
+    membership and the agency's subscription: the agency switcher, the agency of /a/<slug>/ with the
+    membership (saas.web.resolve_agency) and the billing state need nothing more. It reads across
+    agencies on purpose, but only the rows of the signed-in person (like memberships_of()); the
+    request is scoped to one agency as soon as resolve_agency() has found it.
+    """
+    return sessions.load_user(session_key, ip=request.remote_addr, fetch=_session_with_agencies)
+
+
+def _session_with_agencies(record_id):
+    extra = AGENCY_ROWS.get("model")
+    query = (select(UserSession, Membership, Agency, null() if extra is None else extra)
+             .outerjoin(Membership, Membership.user_id == UserSession.user_id)
+             .outerjoin(Agency, Agency.id == Membership.agency_id))
+    if extra is not None:
+        query = query.outerjoin(extra, extra.agency_id == Agency.id)
+    query = query.where(UserSession.id == record_id).order_by(
+        Agency.name, Agency.id, *(() if extra is None else (extra.id,)))
+    with tenancy.all_agencies():
+        rows = db.session.execute(query).all()
+    if not rows:
+        return None
+    record, agencies = rows[0][0], {}
+    for _record, membership, agency, subscription in rows:
+        if membership is not None and agency.id not in agencies:
+            agencies[agency.id] = (membership, agency, subscription)
+    record.user.agency_memberships = list(agencies.values())
+    return record
+
+
+def _is_page(name):
+    """A whole page (which extends base.html), not a fragment (`_row.html`) or a mail."""
+    return not (name or "_").rpartition("/")[2].startswith("_") and not (name or "").startswith("mail/")
+
+
+def _load_layout(sender, template, context, **extra):
+    """Read what the layout shows, once per request, just before a page renders (never from the template)."""
+    membership = g.get("membership")
+    if membership is None or "layout" in g or not _is_page(template.name):
+        return
+    counts = {name: query for name, fn in LAYOUT_COUNTS.items() if (query := fn(membership)) is not None}
+    values = {}
+    if counts:
+        row = db.session.execute(select(*(query.scalar_subquery().label(name) for name, query in counts.items())))
+        values.update(row.one()._mapping)
+    for name, fn in LAYOUT_LOADERS.items():
+        values[name] = fn(membership)
+    g.layout = values
+
+
+def layout(name, default=0):
+    """A value of the layout read before the page rendered (templates: `layout("unread_notifications")`)."""
+    return g.get("layout", {}).get(name, default)
 
 
 # What may refuse a workspace request once the agency and membership are known, in order; each
@@ -38,13 +147,13 @@ def resolve_agency():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
-    agency = db.session.scalar(select(Agency).where(Agency.slug == slug))
-    if agency is None:
+    # The agency and the membership come with the signed-in person (load_user): no query here.
+    found = next((row for row in agency_memberships(current_user) if row[1].slug == slug), None)
+    if found is None:  # no such agency, or not a member of it: the same 404
         abort(404)
+    membership, agency, subscription = found
     tenancy.set_agency(agency.id)
-    membership = db.session.scalar(select(Membership).where(Membership.user_id == current_user.id))
-    if membership is None:
-        abort(404)
+    g.agency_subscription = subscription
     view = current_app.view_functions.get(request.endpoint)
     if membership.role == "guest" and not getattr(view, "guest_allowed", False):
         if getattr(view, "guests_go_to", None) and request.method == "GET":
@@ -58,6 +167,17 @@ def resolve_agency():
         if refusal is not None:
             return refusal
     return None
+
+
+def agency_memberships(user):
+    """[(membership, agency, subscription)] of every agency of `user`, by agency name (read with the user)."""
+    rows = getattr(user, "agency_memberships", None)
+    if rows is None:  # a user loaded otherwise (a test's login, a job): read them now
+        from saas.auth.service import memberships_of
+
+        rows = [(membership, agency, None) for membership, agency in memberships_of(user)]
+        user.agency_memberships = rows
+    return rows
 
 
 def content_security_policy(form_targets=()):
@@ -113,11 +233,13 @@ def init_app(app):
     @app.context_processor
     def _navigation():
         def nav_memberships():
-            from saas.auth.service import memberships_of
+            if not current_user.is_authenticated:
+                return []
+            return [(membership, agency) for membership, agency, _sub in agency_memberships(current_user)]
 
-            return memberships_of(current_user) if current_user.is_authenticated else []
+        return {"nav_memberships": nav_memberships, "layout": layout}
 
-        return {"nav_memberships": nav_memberships}
+    before_render_template.connect(_load_layout, app)
 
     @app.after_request
     def _finish(response):

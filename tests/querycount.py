@@ -38,6 +38,12 @@ class QueryLog:
         if self.ignore is None or not self.ignore.match(statement):
             self.statements.append(statement)
 
+    def __len__(self):
+        return len(self.statements)
+
+    def __iter__(self):
+        return iter(self.statements)
+
     @property
     def count(self):
         """How many statements were sent."""

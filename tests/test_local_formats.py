@@ -232,3 +232,27 @@ def test_a_day_is_reminded_at_nine_in_the_agencys_zone_and_follows_a_change_of_z
     assert saved.due_on == date(2030, 12, 12) and saved.due_at.isoformat() == "2030-12-12T14:59:59+00:00"
     with app.app_context(), tenancy.agency_scope(owner.id):
         assert reminder_due(db.session.get(BoardCard, card.id), datetime(2030, 12, 12, 0, 0, tzinfo=timezone.utc))
+
+
+def test_our_pattern_fast_path_writes_what_babel_writes():
+    """saas/i18n.py formats custom patterns (due dates: "EEEE d MMMM, HH:mm") without Babel's per-field lookups."""
+    import random
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from babel import Locale
+    from babel import dates as babel_dates
+
+    from saas.i18n import _pattern_text
+
+    rng, zone = random.Random(13), ZoneInfo("Europe/Paris")
+    for code in ("fr", "en", "fr_CA", "en_GB"):
+        locale = Locale.parse(code)
+        for _n in range(60):
+            moment = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=rng.randint(0, 600_000))
+            for pattern in ("d MMM", "d MMM, HH:mm", "EEEE d MMMM", "EEEE d MMMM, HH:mm", "EEE d MMM y", "dd/MM/yyyy"):
+                assert _pattern_text(moment.astimezone(zone), pattern, locale) == babel_dates.format_datetime(
+                    moment, pattern, tzinfo=zone, locale=locale)
+                if "H" not in pattern:
+                    assert _pattern_text(moment.date(), pattern, locale) == babel_dates.format_date(
+                        moment.date(), pattern, locale=locale)

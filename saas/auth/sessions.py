@@ -46,12 +46,18 @@ def open_session(user, remember=False, ip=None, user_agent=""):
     return user.session_key
 
 
-def load_user(key, ip=None):
-    """Flask-Login's user loader: the user of a live session record, else None."""
+def load_user(key, ip=None, fetch=None):
+    """Flask-Login's user loader: the user of a live session record, else None.
+
+    `fetch(record_id)` may read the record (joined with its user) along with more (saas/web.py).
+    """
     record_id, _, secret = (key or "").partition(":")
     if not record_id.isdigit() or not secret or int(record_id) >= 2**31:
         return None
-    record = db.session.get(UserSession, int(record_id))  # joined with its user
+    if fetch is not None:
+        record = fetch(int(record_id))
+    else:
+        record = db.session.get(UserSession, int(record_id))  # joined with its user
     now = utcnow()
     if record is None or not hmac.compare_digest(record.secret_hash, _hash(secret)):
         return None

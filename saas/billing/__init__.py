@@ -8,12 +8,15 @@ bp = Blueprint("billing", __name__)
 
 
 def init_app(app):
-    """Plug billing in: its views, the trial of new agencies, the seat limit, the read-only guard."""
+    """Plug billing in: its views, the trial of new agencies, the seat limit, the read-only guard, the
+    subscription read with the session."""
     from saas import signals, web
     from saas.billing import access, limits, routes, service  # noqa: F401  (the views attach themselves to bp)
+    from saas.billing.models import Subscription
 
     signals.agency_created.connect(service.on_agency_created)
     signals.seat_requested.connect(limits.check_seat)
     web.guard_agency(access.enforce_billing_access)
+    web.read_with_agency(Subscription)  # the session's one query reads each agency's subscription
 
     app.register_blueprint(bp)

@@ -46,40 +46,45 @@ class LimitReached(Exception):
         return MESSAGES[self.kind] % {"plan": self.plan.name, "limit": self.limit}
 
 
-def count_seats():
-    """Members who are not guests, plus pending invitations that are not for guests."""
-    members = db.session.scalar(select(func.count()).select_from(Membership).where(Membership.role != "guest"))
-    pending = db.session.scalar(
-        select(func.count()).select_from(Invitation).where(
-            Invitation.role != "guest", Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
-            Invitation.expires_at > utcnow(),
-        )
-    )
-    return members + pending
+def seats_query():
+    """Members who are not guests, plus pending invitations that are not for guests (one SELECT)."""
+    members = select(func.count()).select_from(Membership).where(Membership.role != "guest").scalar_subquery()
+    pending = select(func.count()).select_from(Invitation).where(
+        Invitation.role != "guest", Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None),
+        Invitation.expires_at > utcnow(),
+    ).scalar_subquery()
+    return select(members + pending)
 
 
-# kind -> how many the current agency holds now. Seats are the platform's own; a feature
-# registers the counter of what it creates (clients, keywords) in its init_app.
+# kind -> the SELECT of how many the current agency holds now. Seats are the platform's own; a
+# feature registers the query of what it creates (clients, keywords) in its init_app. Queries,
+# not counts: the layout reads the current page's usage in its one SELECT of badges (saas/web.py).
 COUNTERS = {}
 # The pages (blueprints) that create items of a kind: they show a notice once the plan is full.
 PAGE_LIMITS = {"members": "seats"}
 
 
-def register_counter(kind, count, page=None):
-    """Declare how to count `kind` (a kind of saas/billing/plans.py), and the page that creates it."""
+def register_counter(kind, query, page=None):
+    """Declare how to count `kind` (a kind of saas/billing/plans.py): `query()` returns a one-count
+    SELECT of the current agency; `page` is the blueprint that creates it."""
     if kind not in LIMIT_KINDS:
         raise ValueError(f"unknown limit kind {kind!r}")
-    COUNTERS[kind] = count
+    COUNTERS[kind] = query
     if page is not None:
         PAGE_LIMITS[page] = kind
 
 
-register_counter("seats", count_seats, page="members")
+register_counter("seats", seats_query, page="members")
+
+
+def count_seats():
+    """Members who are not guests, plus pending invitations that are not for guests."""
+    return count_usage("seats")
 
 
 def count_usage(kind):
     """How many `kind` the current agency holds now."""
-    return COUNTERS[kind]()
+    return db.session.scalar(COUNTERS[kind]())
 
 
 def lock_usage():
@@ -121,11 +126,24 @@ def usage_report(plan):
     return rows
 
 
-def limit_notice():
-    """The used-up limit of what the current page creates, for the banner (or None)."""
+def _notice_kind():
+    """What the current page creates and the plan limits, when the banner may tell it is used up."""
     state = g.get("billing")
     kind = PAGE_LIMITS.get(request.blueprint)
-    if not (kind and state and state.enabled and state.level != "read_only"):
+    return kind if kind and state and state.enabled and state.level != "read_only" else None
+
+
+def usage_for_layout(membership):
+    """The layout's count of what the page creates (read with the other badges, saas/web.py), or None."""
+    kind = _notice_kind()
+    return COUNTERS[kind]() if kind else None
+
+
+def limit_notice():
+    """The used-up limit of what the current page creates, for the banner (or None)."""
+    kind = _notice_kind()
+    if kind is None:
         return None
-    used, limit = count_usage(kind), state.plan.limit(kind)
+    used = g.layout["billing_usage"] if "billing_usage" in g.get("layout", {}) else count_usage(kind)
+    limit = g.billing.plan.limit(kind)
     return {"kind": kind, "label": KIND_LABELS[kind], "used": used, "limit": limit} if used >= limit else None

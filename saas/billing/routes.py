@@ -14,13 +14,13 @@ from saas.billing import bp, service
 from saas.billing.access import render_refusal
 from saas.billing.events import record_event, verify_event
 from saas.billing.jobs import process_stripe_event
-from saas.billing.limits import LimitReached, limit_notice, usage_report
+from saas.billing.limits import LimitReached, limit_notice, usage_for_layout, usage_report
 from saas.billing.plans import PLANS, TRIAL_DAYS, get_plan
 from saas.billing.stripe_api import hosted_page_origins
 from saas.extensions import csrf
 from saas.jobs import enqueue
 from saas.views import require_role
-from saas.web import content_security_policy
+from saas.web import content_security_policy, layout_count
 
 log = logging.getLogger("relais.billing")
 WORKSPACE = "/a/<agency_slug>/billing"
@@ -132,3 +132,6 @@ def format_price(amount, currency="EUR", cents=False):
 def _billing_helpers():
     """Give templates the banner's limit notice and price formatting."""
     return {"billing_limit_notice": limit_notice, "format_price": format_price}
+
+
+layout_count("billing_usage")(usage_for_layout)  # the banner's "all N used" notice, read with the layout

@@ -37,6 +37,9 @@ def on_agency_created(agency, **_signal):
 
 def current_subscription(for_update=False):
     """The current agency's subscription row, created as a trial if it is missing."""
+    known = _known_subscription()
+    if known is not None and not for_update:
+        return known
     query = select(Subscription)
     if for_update:  # lock the row and read it again: another transaction may just have changed it
         query = query.with_for_update().execution_options(populate_existing=True)
@@ -45,6 +48,16 @@ def current_subscription(for_update=False):
         agency = db.session.get(Agency, tenancy.current_agency_id())
         subscription = start_trial(agency.id, start=agency.created_at)
     return subscription
+
+
+def _known_subscription():
+    """The subscription read along with the signed-in person this request (saas/web.py), if it is this agency's."""
+    from flask import g, has_app_context
+
+    known = g.get("agency_subscription") if has_app_context() else None
+    if known is not None and known.agency_id == tenancy.current_agency_id():
+        return known
+    return None
 
 
 def is_live(subscription):

@@ -72,21 +72,50 @@ def tile_words():
     return g.board_tile_words
 
 
-def unread_notifications():
-    """How many unread notifications the signed-in member has in this agency."""
-    membership = g.get("membership")
-    if membership is None or membership.role == "guest":
-        return 0
-    from tenants.boards.notifications.service import count_unread  # late: notifications import boards
-
-    return count_unread(membership)
+# Rendered card tiles, by everything a tile shows (a pure function of its key): a board of 500 cards
+# draws 500 tiles on every visit and every live update, and few of them change in between.
+TILE_CACHE_SIZE = 20_000
+_tiles = {}
 
 
-def board_summary():
-    """(my open cards, the agency's overdue cards) for the workspace home."""
-    from tenants.boards.queries import workspace_counts  # late: queries need the app's models
+def card_tiles(cards, column, counts, card_url_base):
+    """The tiles of a column's cards (boards/_card.html), each rendered once per distinct content."""
+    from flask import current_app
+    from flask_babel import get_locale
+    from markupsafe import Markup
 
-    return workspace_counts(g.membership)
+    from saas.i18n import agency_zone
+
+    now = utcnow()
+    context = (str(get_locale()), agency_zone().key, card_url_base, column.done)
+    template = None
+    html = []
+    for card in cards:
+        c = counts[card.id]
+        key = (context, card.id, card.title, card.pole, card.due_at, card.due_on,
+               due_state(card.due_at, column.done, now) if card.due_at else None,
+               card.client_visible, card.approval_state, card.source_url, c.comments, c.checked, c.items,
+               tuple((cl.label.name, cl.label.color) for cl in card.card_labels),
+               tuple((a.membership.user_id, a.membership.user.name) for a in card.assignments))
+        tile = _tiles.get(key)
+        if tile is None:
+            if template is None:
+                template = current_app.jinja_env.get_template("boards/_card.html")
+            tile = Markup(template.render(card=card, column=column, counts=counts, card_url_base=card_url_base))
+            if len(_tiles) >= TILE_CACHE_SIZE:
+                _tiles.clear()
+            _tiles[key] = tile
+        html.append(tile)
+    return Markup("").join(html)
+
+
+def unread_notifications_query(membership):
+    """The layout's bell: how many unread notifications the signed-in member has (none for guests)."""
+    if membership.role == "guest":
+        return None
+    from tenants.boards.notifications.service import unread_query  # late: notifications import boards
+
+    return unread_query(membership)
 
 
 def register(bp):
@@ -96,7 +125,10 @@ def register(bp):
     bp.add_app_template_global(due_text, "due_text")
     bp.add_app_template_global(describe_activity, "describe_activity")
     bp.add_app_template_global(tile_words, "tile_words")
+    bp.add_app_template_global(card_tiles, "card_tiles")
     bp.add_app_template_global(ICONS, "board_icons")
     bp.add_app_template_global(TILE_ICONS, "tile_icons")
     bp.add_app_template_global(AVATAR_COLORS, "avatar_colors")
-    bp.app_context_processor(lambda: {"unread_notifications": unread_notifications, "board_summary": board_summary})
+    from saas.web import layout_count
+
+    layout_count("unread_notifications")(unread_notifications_query)

@@ -9,5 +9,5 @@ def init_app(app):
     from saas.billing.limits import register_counter
     from tenants.clients import routes, service  # noqa: F401  (the views attach themselves to bp)
 
-    register_counter("clients", service.count_for_plan, page=bp.name)
+    register_counter("clients", service.plan_count_query, page=bp.name)
     app.register_blueprint(bp)

@@ -8,6 +8,7 @@ from saas import params
 from saas.billing.limits import check_limit
 from saas.htmx import header, is_htmx
 from saas.views import get_or_404, require_role
+from saas.web import page_extras
 from tenants.clients import bp, forms, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 
@@ -54,7 +55,8 @@ def create():
 def show(client_id):
     """A client's page."""
     client = get_or_404(Client, client_id)
-    return render_template("clients/show.html", client=client, networks=SOCIAL_NETWORKS)
+    return render_template("clients/show.html", client=client, networks=SOCIAL_NETWORKS,
+                           **page_extras("client_page", client))
 
 
 @bp.get("/<int:client_id>/row")

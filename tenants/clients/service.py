@@ -24,9 +24,9 @@ def list_clients(search="", archived=False):
     return db.session.scalars(query).all()
 
 
-def count_for_plan():
+def plan_count_query():
     """Every client of the current agency, archived ones included (they can be restored): the plan's count."""
-    return db.session.scalar(select(func.count()).select_from(Client))
+    return select(func.count()).select_from(Client)
 
 
 def count_clients():

@@ -6,27 +6,39 @@ every object loaded through tenants/guests/access.py).
 """
 from flask import Blueprint
 
+from saas.web import layout_loader, page_extra
+
 bp = Blueprint("guests", __name__, url_prefix="/a/<agency_slug>/guests")
 portal_bp = Blueprint("portal", __name__, url_prefix="/a/<agency_slug>/portal")
 
 
-def _staff_helpers():
-    """Give staff templates elsewhere (card panel, client page) what they read from this feature."""
+def client_side(card):
+    """A card's client thread and the staff who wrote in it (the card panel's client section)."""
     from tenants.guests.approvals import list_client_comments, staff_authors
+
+    thread = list_client_comments(card)
+    return thread, staff_authors(thread)
+
+
+def _client_guests(client):
+    """The guests and pending guest invitations of a client (its page)."""
     from tenants.guests.service import guests_of_client
 
-    return {"client_thread": list_client_comments, "staff_authors_of": staff_authors, "client_guests": guests_of_client}
+    return guests_of_client(client.id)
 
 
-def _portal_clients():
-    """Return the clients of the portal's top bar."""
+def _portal_clients(membership):
+    """The clients of the portal's top bar (guests' pages; read by the page's view already, most often)."""
+    if membership.role != "guest":
+        return None
     from tenants.guests.access import reachable_clients
 
     return reachable_clients()
 
 
-bp.app_context_processor(_staff_helpers)
-portal_bp.add_app_template_global(_portal_clients, "portal_clients")
+page_extra("card_panel", "client_side")(client_side)
+page_extra("client_page", "client_guests")(_client_guests)
+layout_loader("portal_clients")(_portal_clients)
 
 
 

@@ -6,6 +6,7 @@ read-only preview of what guests see, for every client. Anything else answers 40
 """
 from flask import abort, g
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from saas import db
 from saas.views import get_or_404
@@ -20,22 +21,19 @@ def is_guest():
 
 
 def reachable_client_ids():
-    """Return the ids of the active clients the portal shows to the signed-in person (once per request)."""
-    if "portal_client_ids" not in g:
-        query = select(Client.id).where(Client.archived_at.is_(None))
-        if is_guest():
-            query = query.where(Client.id.in_(
-                select(GuestClient.client_id).where(GuestClient.membership_id == g.membership.id)))
-        g.portal_client_ids = set(db.session.scalars(query))
-    return g.portal_client_ids
+    """Return the ids of the active clients the portal shows to the signed-in person."""
+    return {client.id for client in reachable_clients()}
 
 
 def reachable_clients():
-    """List the clients the portal shows to the signed-in person, by name."""
-    ids = reachable_client_ids()
-    if not ids:
-        return []
-    return db.session.scalars(select(Client).where(Client.id.in_(ids)).order_by(Client.name)).all()
+    """List the clients the portal shows to the signed-in person, by name (one query, once per request)."""
+    if "portal_clients" not in g:
+        query = select(Client).where(Client.archived_at.is_(None))
+        if is_guest():
+            query = query.where(Client.id.in_(
+                select(GuestClient.client_id).where(GuestClient.membership_id == g.membership.id)))
+        g.portal_clients = db.session.scalars(query.order_by(Client.name, Client.id)).all()
+    return g.portal_clients
 
 
 def portal_client_or_404(client_id):
@@ -47,8 +45,9 @@ def portal_client_or_404(client_id):
 
 def portal_card_or_404(card_id):
     """Load a client-visible card of a client the signed-in person may see, or answer 404."""
-    card = get_or_404(BoardCard, card_id)
-    if not card.client_visible or card.board.client_id not in reachable_client_ids():
+    card = db.session.scalar(select(BoardCard).where(BoardCard.id == card_id)
+                             .options(joinedload(BoardCard.column), joinedload(BoardCard.board)))
+    if card is None or not card.client_visible or card.board.client_id not in reachable_client_ids():
         abort(404)
     return card
 

@@ -21,7 +21,9 @@ def client_section(card, board, column_ids=()):
     """Answer a change of a card's client side: the section (and changed columns) for htmx, else the card."""
     if not is_htmx():
         return redirect(url_for("boards.show_card", card_id=card.id))
-    html = render_template("guests/_card_client.html", card=card)
+    from tenants.guests import client_side
+
+    html = render_template("guests/_card_client.html", card=card, client_side=client_side(card))
     return html + board_changed(board, {card.column_id, *column_ids})
 
 

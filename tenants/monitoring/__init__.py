@@ -24,7 +24,7 @@ def init_app(app):
     from tenants.monitoring.pipeline.jobs import enqueue_due_sources, purge_old_source_items
     from tenants.monitoring.pipeline.cli import sources_cli
 
-    register_counter("keywords", service.count_active_keywords, page=bp.name)
+    register_counter("keywords", service.active_keywords_query, page=bp.name)
     bp.cli.add_command(mentions_cli)
     bp.cli.add_command(sources_cli)
     # The pipeline's tick (CRON_TICK_SECONDS): due sources are queued this often.

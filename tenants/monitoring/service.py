@@ -15,9 +15,9 @@ MAX_KEYWORDS_PER_CLIENT = 100
 INSTANCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-"
 
 
-def count_active_keywords():
+def active_keywords_query():
     """Active keywords of the current agency (paused ones do not count): the plan's count."""
-    return db.session.scalar(select(func.count()).select_from(Keyword).where(Keyword.active.is_(True)))
+    return select(func.count()).select_from(Keyword).where(Keyword.active.is_(True))
 
 
 def check_query(text):

@@ -1,8 +1,9 @@
 """The workspace home page."""
-from flask import render_template
+from flask import g, render_template
 
 from saas.auth import service as accounts
 from saas.views import guests_go_to
+from tenants.boards.queries import workspace_counts
 from tenants.clients import service as clients
 from tenants.crisis import badge
 from tenants.workspace import bp, pulse
@@ -22,4 +23,5 @@ def home():
         clients=active_clients[:24], pulses=pulses, open_count=open_count,
         active_count=active, archived_count=archived,
         members=accounts.members_of_agency(),
+        board_summary=workspace_counts(g.membership),
     )

@@ -25,7 +25,7 @@ def index():
 @bp.get("/bell")
 def bell():
     """The bell of the top bar with its count (polled to stay current)."""
-    return render_template("boards/_bell.html")
+    return render_template("boards/_bell.html", unread=service.count_unread(g.membership))
 
 
 @bp.post("/<int:notification_id>/open")

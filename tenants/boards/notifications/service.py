@@ -30,10 +30,15 @@ def notify_members(memberships, kind, card, actor):
     return created
 
 
+def unread_query(membership):
+    """The count of this member's unread notifications, as a query (the layout merges it into one SELECT)."""
+    return select(func.count()).select_from(Notification).where(
+        Notification.membership_id == membership.id, Notification.read_at.is_(None))
+
+
 def count_unread(membership):
     """How many notifications of this member are unread."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.membership_id == membership.id, Notification.read_at.is_(None)))
+    return db.session.scalar(unread_query(membership))
 
 
 def list_notifications(membership, limit=60):

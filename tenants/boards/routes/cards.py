@@ -9,6 +9,7 @@ from saas.auth.models import Membership
 from saas.htmx import add_trigger, announce, is_htmx
 from saas.i18n import local_time
 from saas.views import get_all_or_404, get_or_404
+from saas.web import page_extras
 from tenants.boards import bp, cards, details, queries, service
 from tenants.boards.activity import card_activity
 from tenants.boards.forms import clean_card_form
@@ -42,7 +43,7 @@ def render_panel(card, board, values=None, errors=None, status=200, **extra):
         template, card=card, board=board, drawer=is_htmx(), columns=service.list_columns(board), members=queries.assignable_members(),
         labels=list_labels(), comments=details.list_comments(card), checklist=details.list_checklist(card),
         links=details.list_links(card), activities=card_activity(card), values=values or card_values(card),
-        errors=errors or {}, **extra), status
+        errors=errors or {}, **page_extras("card_panel", card), **extra), status
 
 
 def render_form(card, board, values, errors=None, status=200, **extra):

@@ -14,6 +14,7 @@ from saas.flashes import flash_undo
 from saas.htmx import announce, is_htmx
 from saas.i18n import agency_zone, local_today
 from saas.views import get_or_404
+from saas.web import page_extra
 from tenants.clients.models import Client
 from tenants.monitoring import bp, mention_cards
 from tenants.monitoring.web import export, inbox
@@ -121,10 +122,10 @@ def create_card(mention_id):
     return redirect(url_for("boards.show_card", card_id=card.id))
 
 
-@bp.app_context_processor
-def _card_mentions():
+@page_extra("card_panel", "linked_mentions")
+def _card_mentions(card):
     """Let a board card show the mentions it was made from (boards know nothing of monitoring)."""
-    return {"card_mentions": mention_cards.mentions_of_card}
+    return mention_cards.mentions_of_card(card.id)
 
 
 def _export_setup():
