@@ -122,3 +122,14 @@ def test_boards_overview_and_links_from_client_page_and_home(app, client, owner,
     assert "Danone" in page and f"/a/{owner.slug}/boards/{client_id}" in page
     assert f"/a/{owner.slug}/boards/{client_id}" in client.get(f"/a/{owner.slug}/clients/{client_id}").get_data(as_text=True)
     assert f"/a/{owner.slug}/boards/" in client.get(f"/a/{owner.slug}/").get_data(as_text=True)
+
+
+def test_a_hostile_card_title_stays_text_on_the_board_also_from_the_tile_cache(app, client, owner, client_id):
+    """Board tiles are rendered once and reused (tenants/boards/display.py marks them Markup): they come
+    from the autoescaping template, so a title is text on the first drawing and on the cached one."""
+    client.get(f"/a/{owner.slug}/boards/{client_id}")
+    add_card(client, owner, client_id, columns_of(app, owner)["To do"].id, '<img src=x onerror=alert(1)>')
+    for _ in range(2):  # the second page takes the tile from the cache
+        page = client.get(f"/a/{owner.slug}/boards/{client_id}").get_data(as_text=True)
+        assert "<img src=x onerror" not in page
+        assert "&lt;img src=x onerror=alert(1)&gt;" in page
