@@ -305,6 +305,12 @@ class ElidingDomain(Domain):
         return elide(super().npgettext(context, singular, plural, num, **variables), list(variables.values()))
 
 
+# Messages without values, translated: the same for the life of the process (the catalogue does not
+# change while it runs), by language. A list of 50 mentions asks for each of its words 50 times.
+_MESSAGES = {}
+_MESSAGES_MAX = 20_000  # template literals are few; a template translating data could grow it: then start over
+
+
 def _eliding(function):
     """Wrap one of Jinja's gettext functions (new style) so that templates elide like Python code."""
 
@@ -312,13 +318,17 @@ def _eliding(function):
     def translate(__context, *args, **variables):
         if variables or not has_app_context():
             return elide(function(__context, *args, **variables), list(variables.values()))
-        # A message without values is the same all request long: a list of 50 mentions asks for each
-        # of its words 50 times. Kept per request, by language (a mail may be written in another one).
-        key = (function, args, __context.eval_ctx.autoescape, str(get_locale()))
-        known = g.setdefault("template_messages", {})
-        if key not in known:
-            known[key] = function(__context, *args)
-        return known[key]
+        # The render's language comes with the template's context (`template_language`, read once per
+        # render_template, so a mail written under force_locale gets its own); else it is looked up.
+        key = (function, args, __context.eval_ctx.autoescape,
+               __context.get("template_language") or str(get_locale()))
+        try:
+            return _MESSAGES[key]
+        except KeyError:
+            if len(_MESSAGES) >= _MESSAGES_MAX:
+                _MESSAGES.clear()
+            found = _MESSAGES[key] = function(__context, *args)
+            return found
 
     return translate
 
@@ -332,3 +342,4 @@ def init_app(app):
     env.filters.update(datetimeformat=format_datetime, dateformat=format_date, timeformat=format_time,
                        number=number, percent=percent, local_time=local_time)
     env.globals.update(local_today=local_today, agency_zone=agency_zone)
+    app.context_processor(lambda: {"template_language": str(get_locale())})
