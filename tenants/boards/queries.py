@@ -101,13 +101,13 @@ class Tile:
     """
 
     __slots__ = ("id", "column_id", "title", "pole", "due_at", "due_on", "client_visible", "approval_state",
-                 "source_url", "card_labels", "assignments")
+                 "source_url", "comments", "checked", "items", "card_labels", "assignments")
     COLUMNS = ("id", "column_id", "title", "pole", "due_at", "due_on", "client_visible", "approval_state",
                "source_url")
 
     def __init__(self, row):
-        for name, value in zip(self.COLUMNS, row):
-            setattr(self, name, value)
+        (self.id, self.column_id, self.title, self.pole, self.due_at, self.due_on, self.client_visible,
+         self.approval_state, self.source_url, self.comments, self.checked, self.items) = row
         self.card_labels, self.assignments = [], []
 
 
@@ -135,7 +135,14 @@ def board_tiles(board, card_filter, column_ids=None):
     if column_ids is not None:
         query = query.where(BoardCard.column_id.in_(column_ids))
     query = card_filter.apply(query)
-    tiles = [Tile(row) for row in db.session.execute(query.order_by(BoardCard.position, BoardCard.id))]
+    # The tile's counts come with its row (correlated counts, index look-ups): no list of ids sent back.
+    of_card = (CardComment.card_id == BoardCard.id)
+    counted = query.add_columns(
+        select(func.count()).where(of_card).correlate(BoardCard).scalar_subquery(),
+        select(func.count(case((ChecklistItem.done.is_(True), 1)))).where(ChecklistItem.card_id == BoardCard.id)
+        .correlate(BoardCard).scalar_subquery(),
+        select(func.count()).where(ChecklistItem.card_id == BoardCard.id).correlate(BoardCard).scalar_subquery())
+    tiles = [Tile(row) for row in db.session.execute(counted.order_by(BoardCard.position, BoardCard.id))]
     if not tiles:
         return tiles
     by_id = {tile.id: tile for tile in tiles}
@@ -180,6 +187,11 @@ class CardCounts:
     items: int = 0
 
 
+def tile_counts(tiles):
+    """The counts board_tiles read with each tile, as card_counts gives them."""
+    return {tile.id: CardCounts(tile.comments, tile.checked, tile.items) for tile in tiles}
+
+
 def card_counts(cards):
     """Comment and checklist counts of many cards, in two queries."""
     ids = [card.id for card in cards]
@@ -197,15 +209,38 @@ def card_counts(cards):
     return counts
 
 
-def agency_cards(card_filter, board=None, start=None, end=None, limit=1000):
+def agency_cards(card_filter, board=None, limit=1000):
     """Cards across the agency's boards (or one board), soonest due first, with column and client."""
     query = select(BoardCard).options(joinedload(BoardCard.column), joinedload(BoardCard.board), *CARD_OPTIONS)
     if board is not None:
         query = query.where(BoardCard.board_id == board.id)
-    if start is not None:
-        query = query.where(BoardCard.due_at >= local_start(start), BoardCard.due_at < local_start(end))
     query = card_filter.apply(query).order_by(BoardCard.due_at.is_(None), BoardCard.due_at, BoardCard.id)
     return db.session.scalars(query.limit(limit)).all()
+
+
+class CalendarCard:
+    """What a calendar entry shows of a card, read as one plain row (a month can hold hundreds)."""
+
+    __slots__ = ("id", "title", "pole", "due_at", "due_on", "done", "column_name", "client_name", "client_color")
+
+    def __init__(self, row):
+        for name, value in zip(self.__slots__, row):
+            setattr(self, name, value)
+
+
+def calendar_cards(card_filter, board=None, start=None, end=None, limit=1000):
+    """Cards due between `start` and `end` (local days), soonest first, with their column and client (1 query)."""
+    from tenants.clients.models import Client
+
+    query = (select(BoardCard.id, BoardCard.title, BoardCard.pole, BoardCard.due_at, BoardCard.due_on,
+                    BoardColumn.done, BoardColumn.name, Client.name, Client.color)
+             .join(BoardColumn, BoardColumn.id == BoardCard.column_id)
+             .join(Board, Board.id == BoardCard.board_id).join(Client, Client.id == Board.client_id)
+             .where(BoardCard.due_at >= local_start(start), BoardCard.due_at < local_start(end)))
+    if board is not None:
+        query = query.where(BoardCard.board_id == board.id)
+    query = card_filter.apply(query).order_by(BoardCard.due_at, BoardCard.id)
+    return [CalendarCard(row) for row in db.session.execute(query.limit(limit))]
 
 
 def month_weeks(day):

@@ -43,7 +43,7 @@ def columns_context(board, card_filter, column_ids=None):
     shown = columns if column_ids is None else [c for c in columns if c.id in column_ids]
     cards = queries.board_tiles(board, card_filter, None if column_ids is None else [c.id for c in shown])
     return {"board": board, "columns": columns, "shown_columns": shown, "whole_board": column_ids is None,
-            "cards": queries.cards_by_column(shown, cards), "counts": queries.card_counts(cards),
+            "cards": queries.cards_by_column(shown, cards), "counts": queries.tile_counts(cards),
             "totals": queries.column_totals(board), "filter": card_filter}
 
 

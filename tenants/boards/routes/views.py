@@ -24,7 +24,7 @@ def render_calendar(board=None):
     day = params.date_arg("date") or queries.local_today()
     weeks = [queries.week_days(day)] if mode == "week" else queries.month_weeks(day)
     start, end = weeks[0][0], weeks[-1][-1] + timedelta(days=1)
-    found = queries.agency_cards(card_filter, board=board, start=start, end=end)
+    found = queries.calendar_cards(card_filter, board=board, start=start, end=end)
     step = timedelta(days=7) if mode == "week" else timedelta(days=31)
     previous, following = (day - step, day + step) if mode == "week" else (
         (day.replace(day=1) - timedelta(days=1)).replace(day=1), (day.replace(day=28) + step).replace(day=1))
