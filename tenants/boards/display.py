@@ -5,6 +5,7 @@ from flask import g
 from flask_babel import gettext as _
 
 from saas.db import utcnow
+from saas.fragments import Fragments
 from saas.i18n import format_date, format_datetime
 from tenants.boards.activity import describe_activity
 from tenants.boards.markdown import render_markdown
@@ -72,41 +73,25 @@ def tile_words():
     return g.board_tile_words
 
 
-# Rendered card tiles, by everything a tile shows (a pure function of its key): a board of 500 cards
-# draws 500 tiles on every visit and every live update, and few of them change in between.
-TILE_CACHE_SIZE = 20_000
-_tiles = {}
+# Rendered card tiles, by everything a tile shows (saas/fragments.py): a board of 500 cards draws
+# 500 tiles on every visit and every live update, and few of them change in between.
+_tiles = Fragments("boards/_card.html")
 
 
 def card_tiles(cards, column, counts, card_url_base):
     """The tiles of a column's cards (boards/_card.html), each rendered once per distinct content."""
-    from flask import current_app
-    from flask_babel import get_locale
-    from markupsafe import Markup
-
-    from saas.i18n import agency_zone
-
     now = utcnow()
-    context = (str(get_locale()), agency_zone().key, card_url_base, column.done)
-    template = None
-    html = []
-    for card in cards:
+
+    def key(card):
         c = counts[card.id]
-        key = (context, card.id, card.title, card.pole, card.due_at, card.due_on,
-               due_state(card.due_at, column.done, now) if card.due_at else None,
-               card.client_visible, card.approval_state, card.source_url, c.comments, c.checked, c.items,
-               tuple((cl.label.name, cl.label.color) for cl in card.card_labels),
-               tuple((a.membership.user_id, a.membership.user.name) for a in card.assignments))
-        tile = _tiles.get(key)
-        if tile is None:
-            if template is None:
-                template = current_app.jinja_env.get_template("boards/_card.html")
-            tile = Markup(template.render(card=card, column=column, counts=counts, card_url_base=card_url_base))
-            if len(_tiles) >= TILE_CACHE_SIZE:
-                _tiles.clear()
-            _tiles[key] = tile
-        html.append(tile)
-    return Markup("").join(html)
+        return (card_url_base, column.done, card.id, card.title, card.pole, card.due_at, card.due_on,
+                due_state(card.due_at, column.done, now) if card.due_at else None,
+                card.client_visible, card.approval_state, card.source_url, c.comments, c.checked, c.items,
+                tuple((cl.label.name, cl.label.color) for cl in card.card_labels),
+                tuple((a.membership.user_id, a.membership.user.name) for a in card.assignments))
+
+    return _tiles.render(cards, key, lambda card: {"card": card, "column": column, "counts": counts,
+                                                   "card_url_base": card_url_base})
 
 
 def unread_notifications_query(membership):

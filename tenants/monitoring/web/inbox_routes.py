@@ -5,12 +5,14 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
 from saas import db, exports, params, tenancy
 from saas.errors import render_error
 from saas.flashes import flash_undo
+from saas.fragments import Fragments
 from saas.htmx import announce, is_htmx
 from saas.i18n import agency_zone, local_today
 from saas.views import get_or_404
@@ -35,6 +37,29 @@ def _row_context(rows, clients, keywords):
     return {"client_names": {c.id: c for c in clients}, "keyword_names": {k.id: k.query for k in keywords},
             "segments": segments, "sentiments": SENTIMENTS,
             "linked_cards": mention_cards.cards_of([m.id for m in rows])}
+
+
+# Inbox rows, each rendered once per distinct content (saas/fragments.py): the inbox and its live
+# feed draw the same fifty mentions on every visit. The key is everything _mention.html shows.
+_rows = Fragments("monitoring/_mention.html", size=5_000)
+
+
+@bp.app_template_global()
+@pass_context
+def mention_rows(context, mentions):
+    """The rows of `mentions` (monitoring/_mention.html), with the clients, keywords and cards of the page."""
+    clients, keywords, cards = context["client_names"], context["keyword_names"], context["linked_cards"]
+
+    def key(m):
+        client = clients.get(m.client_id)
+        return (m.id, m.status, m.sentiment, m.sentiment_corrected, m.source_kind, m.source_name, m.author,
+                m.published_at, m.language, m.title, m.url, m.excerpt, repr(m.highlights), m.shared_with_client,
+                None if client is None else (client.name, client.color), keywords.get(m.keyword_id),
+                tuple(cards.get(m.id) or ()))
+
+    shared = {"client_names": clients, "keyword_names": keywords, "linked_cards": cards, "segments": segments,
+              "sentiments": SENTIMENTS}
+    return _rows.render(mentions, key, lambda m: {"mention": m, **shared})
 
 
 @bp.get("/mentions/")
