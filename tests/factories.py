@@ -9,6 +9,19 @@ from saas.auth.models import Membership
 from tenants.clients.models import Client
 
 
+def watched_client(name="Danone", query=None):
+    """A client watched by one keyword (its name unless `query`), in the current agency scope: (client, keyword)."""
+    from tenants.monitoring.models import Keyword
+
+    brand = Client(name=name)
+    db.session.add(brand)
+    db.session.flush()
+    keyword = Keyword(client_id=brand.id, query=name if query is None else query, backfill_state="done")
+    db.session.add(keyword)
+    db.session.flush()
+    return brand, keyword
+
+
 @dataclass
 class Populated:
     """Ids of the objects an agency holds, by URL parameter name."""

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from saas import db, tenancy
 from saas.billing.limits import count_usage
-from tenants.clients.models import Client
 from tenants.monitoring.pipeline.feeds import Item
 from tenants.monitoring.pipeline.ingest import backfill, ingest
 from tenants.monitoring.models import ClientSource, Keyword, Mention, Source
+from tests.factories import watched_client
 from tests.conftest import login
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
 from tests.test_billing import set_subscription
@@ -29,12 +29,7 @@ def watched(app, client, make_agency):
     """Danone watched by the keyword "Danone" with three mentions (one read); the owner signed in."""
     agency = make_agency()
     with app.app_context(), tenancy.agency_scope(agency.id):
-        brand = Client(name="Danone")
-        db.session.add(brand)
-        db.session.flush()
-        keyword = Keyword(client_id=brand.id, query="Danone", backfill_state="done")
-        db.session.add(keyword)
-        db.session.flush()
+        brand, keyword = watched_client()
         for n in range(3):
             db.session.add(Mention(client_id=brand.id, keyword_id=keyword.id, source_kind="rss", source_name="Le Fil",
                                    item_key=f"item-{n}", url=f"https://news.example/{n}", title=f"Danone news {n}",

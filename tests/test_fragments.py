@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 import pytest
 
 from saas import db, tenancy
-from tenants.clients.models import Client
-from tenants.monitoring.models import Keyword, Mention
+from tenants.monitoring.models import Mention
+from tests.factories import watched_client
 from tests.conftest import CSRF_RE, login
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -19,12 +19,7 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 def add_agency_with_mention(app, make_agency, name, title):
     agency = make_agency(name)
     with app.app_context(), tenancy.agency_scope(agency.id):
-        brand = Client(name="Danone")
-        db.session.add(brand)
-        db.session.flush()
-        keyword = Keyword(client_id=brand.id, query="Danone", backfill_state="done")
-        db.session.add(keyword)
-        db.session.flush()
+        brand, keyword = watched_client()
         mention = Mention(client_id=brand.id, keyword_id=keyword.id, source_kind="rss", source_name="Le Fil",
                           item_key="same-item", url="https://news.example/1", title=title, excerpt="Danone.",
                           highlights=[], published_at=datetime(2026, 11, 20, 8, tzinfo=timezone.utc), language="fr",

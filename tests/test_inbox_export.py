@@ -8,8 +8,8 @@ from openpyxl import load_workbook
 
 from saas import db, tenancy
 from saas.exports import defuse
-from tenants.clients.models import Client
-from tenants.monitoring.models import Keyword, Mention
+from tenants.monitoring.models import Mention
+from tests.factories import watched_client
 from tests.conftest import login
 
 EN = {"Accept-Language": "en"}
@@ -23,12 +23,7 @@ def hostile(app, client, make_agency):
     """An agency whose client, keyword and mentions carry spreadsheet formulas, signed in as its owner."""
     agency = make_agency()
     with app.app_context(), tenancy.agency_scope(agency.id):
-        brand = Client(name="@SUM(1)")
-        db.session.add(brand)
-        db.session.flush()
-        keyword = Keyword(client_id=brand.id, query="-2+3+cmd|' /C calc'!A0", backfill_state="done")
-        db.session.add(keyword)
-        db.session.flush()
+        brand, keyword = watched_client("@SUM(1)", query="-2+3+cmd|' /C calc'!A0")
         db.session.add_all([
             Mention(client_id=brand.id, keyword_id=keyword.id, source_kind="rss", source_name="+33 6 12 34 56 78",
                     item_key="one", url="https://news.example/1", title="@SUM(1)", excerpt=DDE, author=HYPERLINK,

@@ -15,10 +15,10 @@ from saas.auth.models import Agency
 from saas.i18n import elide, local_moment, number, percent, sounds_like_vowel
 from tenants.boards.models import BoardCard
 from tenants.boards.notifications.jobs import reminder_due
-from tenants.clients.models import Client
 from tenants.crisis.explain import part_sentence
 from tenants.monitoring.pipeline.jobs import refresh
-from tenants.monitoring.models import Keyword, Mention, Source
+from tenants.monitoring.models import Mention, Source
+from tests.factories import watched_client
 from tests.conftest import login
 from tests.test_boards import add_card, client_id, columns_of, owner, rows  # noqa: F401  (fixtures)
 from tests.test_crisis_routes import agency, crisis  # noqa: F401  (fixtures)
@@ -108,12 +108,7 @@ def mention(app, client, make_agency):
     """A mention published at 06:41 UTC, 07:41 in Paris; the owner signed in."""
     agency = make_agency()
     with app.app_context(), tenancy.agency_scope(agency.id):
-        brand = Client(name="Danone")
-        db.session.add(brand)
-        db.session.flush()
-        keyword = Keyword(client_id=brand.id, query="Danone", backfill_state="done")
-        db.session.add(keyword)
-        db.session.flush()
+        brand, keyword = watched_client()
         found = Mention(client_id=brand.id, keyword_id=keyword.id, source_kind="rss", source_name="Le Fil",
                         item_key="one", url="https://news.example/1", title="Danone rappelle", excerpt="Danone.",
                         published_at=WINTER, status="new")
