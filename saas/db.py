@@ -92,6 +92,10 @@ def make_engine(url, app_role=None):
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     engine = _guard_fork(create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10))
+
+    @event.listens_for(engine, "connect")
+    def _mark_tenant_connection(dbapi_conn, record):
+        record.info["relais_tenant"] = True  # saas.tenancy sends the tenant settings on it
     if app_role:
         @event.listens_for(engine, "connect")
         def _set_role(dbapi_conn, _record):
@@ -160,7 +164,9 @@ def copy_insert_ignoring_duplicates(model, rows, conflict_columns, returning):
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
     staging = f"_incoming_{table.name}"
     column_list = ", ".join(columns)
-    raw = session.connection().connection.driver_connection
+    connection = session.connection()
+    connection.exec_driver_sql("SELECT 1")  # through SQLAlchemy first: the tenant settings go with it (saas.tenancy)
+    raw = connection.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} AS SELECT {column_list} FROM {table.name} WITH NO DATA")
         cur.execute(f"TRUNCATE {staging}")

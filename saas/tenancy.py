@@ -7,13 +7,13 @@ raises TenantNotSet. Platform code that truly spans agencies says so with
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, event, text
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, PrimaryKeyConstraint, UniqueConstraint, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn
 from sqlalchemy.sql.util import find_tables
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 
-from saas import db
 
 _agency_id: ContextVar = ContextVar("relais_agency_id", default=None)
 _all_agencies: ContextVar = ContextVar("relais_all_agencies", default=False)
@@ -106,7 +106,6 @@ def current_agency_id():
 def set_agency(agency_id):
     """Set the current agency, also inside an already open database transaction."""
     _agency_id.set(agency_id)
-    _sync_connection()
 
 
 def clear():
@@ -119,28 +118,24 @@ def clear():
 def agency_scope(agency_id):
     """Run a block as agency `agency_id` (jobs, CLI, tests), scoped even inside all_agencies()."""
     token, all_token = _agency_id.set(agency_id), _all_agencies.set(False)
-    _sync_connection()
     try:
         yield
     finally:
         _agency_id.reset(token)
         _all_agencies.reset(all_token)
-        _sync_connection()
 
 
 @contextmanager
 def all_agencies():
     """Explicitly opt out of scoping for platform code that spans agencies."""
     token = _all_agencies.set(True)
-    _sync_connection()
     try:
         yield
     finally:
         _all_agencies.reset(token)
-        _sync_connection()
 
 
-def _pg_settings():
+def _pg_settings(wanted=None):
     """The tenant as two SET LOCAL statements (only integers and on/off reach the SQL text).
 
     SET LOCAL rather than set_config(): on Citus, SET LOCAL travels to the workers' part of the
@@ -148,33 +143,47 @@ def _pg_settings():
     policies read it; set_config() would stay on the coordinator, and the workers would see no
     agency (every row refused: fail-closed, but nothing would work).
     """
+    value, every = wanted or _wanted()
+    return f"SET LOCAL app.agency_id = '{value}'; SET LOCAL app.all_agencies = '{every}'"
+
+
+def _wanted():
     agency = _agency_id.get()
-    value = "" if agency is None else str(int(agency))
-    every = "on" if _all_agencies.get() else "off"
-    return text(f"SET LOCAL app.agency_id = '{value}'; SET LOCAL app.all_agencies = '{every}'")
+    return ("" if agency is None else str(int(agency))), ("on" if _all_agencies.get() else "off")
 
 
-def _sync_connection():
-    """Push the tenant into the open PostgreSQL transaction (row-level security)."""
-    sess = db.session()
-    if sess.bind is None or not sess.in_transaction():
+# Row-level security reads the tenant from two settings of the open transaction. They are sent
+# right before the first statement that runs under a new tenant, on the same cursor and in the same
+# transaction, rather than at each change: a request that reads the signed-in person across
+# agencies, then works in one agency, sends them twice, not four times. What was sent is kept per
+# connection and forgotten when the transaction ends (no transaction open: nothing applies) or a
+# savepoint is rolled back. Connections of the app's engines only (saas.db.make_engine marks them).
+TENANT_CONNECTION = "relais_tenant"
+_APPLIED = "relais_tenant_applied"
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _apply_tenant(conn, cursor, statement, parameters, context, executemany):
+    info = conn.info
+    if not info.get(TENANT_CONNECTION):
         return
-    conn = sess.connection()
-    if conn.dialect.name == "postgresql" and not _transaction_failed(conn):
-        conn.execute(_pg_settings())
-
-
-def _transaction_failed(conn):
-    """An aborted transaction takes no statement; it is rolled back, and after_begin sets the next one."""
     from psycopg.pq import TransactionStatus
 
-    return conn.connection.driver_connection.info.transaction_status == TransactionStatus.INERROR
+    raw = conn.connection.driver_connection
+    if raw.autocommit:
+        return
+    status = raw.info.transaction_status
+    if status == TransactionStatus.INERROR:  # the statement fails anyway; the rollback starts afresh
+        return
+    wanted = _wanted()
+    if status == TransactionStatus.IDLE or info.get(_APPLIED) != wanted:
+        cursor.execute(_pg_settings(wanted))
+        info[_APPLIED] = wanted
 
 
-@event.listens_for(Session, "after_begin")
-def _set_pg_tenant(session, transaction, connection):
-    if connection.dialect.name == "postgresql":
-        connection.execute(_pg_settings())
+@event.listens_for(Engine, "rollback_savepoint")
+def _forget_on_savepoint_rollback(conn, name, context):
+    conn.info.pop(_APPLIED, None)
 
 
 def _touches_tenant_model(state):

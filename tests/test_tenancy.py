@@ -126,3 +126,43 @@ def test_app_connections_run_as_the_non_owner_role(app):
         assert role == Config.DATABASE_APP_ROLE
         bypass = db.session.execute(db.text("SELECT rolbypassrls OR rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()
         assert bypass is False
+
+
+def test_the_transaction_carries_the_tenant_of_each_statement(app, two, monkeypatch):
+    """The settings row-level security reads follow every change of tenant, also within one transaction, after a
+    savepoint rolled back and in the next transaction; they are sent once per change, not per statement."""
+    from sqlalchemy import text
+
+    if not db.is_postgres():
+        pytest.skip("row-level security settings are PostgreSQL's")
+    a, b = two
+    settings = text("SELECT current_setting('app.agency_id', true), current_setting('app.all_agencies', true)")
+    sent = []
+    settings_sql = tenancy._pg_settings
+    monkeypatch.setattr(tenancy, "_pg_settings", lambda wanted=None: sent.append(wanted) or settings_sql(wanted))
+
+    def read():
+        return tuple(db.session.execute(settings).one())
+
+    with app.app_context():
+        with tenancy.all_agencies():
+            assert read() == ("", "on")
+            assert read() == ("", "on")
+        tenancy.set_agency(a.agency.id)
+        assert read() == (str(a.agency.id), "off")
+        with tenancy.agency_scope(b.agency.id):
+            assert read() == (str(b.agency.id), "off")
+            assert db.session.scalars(select(Client.name)).all() == ["Beta Client"]
+        assert read() == (str(a.agency.id), "off")
+        nested = db.session.begin_nested()
+        tenancy.set_agency(b.agency.id)
+        assert read() == (str(b.agency.id), "off")
+        nested.rollback()  # PostgreSQL puts the savepoint's settings back: they are sent again
+        assert read() == (str(b.agency.id), "off")
+        db.session.commit()
+        assert read() == (str(b.agency.id), "off")  # a new transaction starts with none
+        tenancy.clear()
+        db.session.rollback()
+    a_id, b_id = str(a.agency.id), str(b.agency.id)
+    assert sent == [("", "on"), (a_id, "off"), (b_id, "off"), (a_id, "off"), (b_id, "off"), (b_id, "off"),
+                    (b_id, "off")]
