@@ -22,6 +22,7 @@ for the database).
 """
 from sqlalchemy import text
 
+from saas.db import CITUS_SQL
 from saas.tenancy import tenant_tables
 
 DISTRIBUTION_COLUMN = "agency_id"
@@ -58,7 +59,7 @@ def is_citus(conn):
     """Tell whether this database has the Citus extension."""
     if conn.dialect.name != "postgresql":
         return False
-    return conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'")).scalar() > 0
+    return conn.execute(text(CITUS_SQL)).scalar() > 0
 
 
 def _current_kind(conn, name):
