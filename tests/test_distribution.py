@@ -86,7 +86,7 @@ def test_the_tenant_setting_is_plain_set_local():
 
 def test_distribute_refuses_a_database_without_citus(app):
     if services.citus_coordinator():
-        pytest.skip("this database has Citus")
+        pytest.skip("checks the refusal on a database without Citus; this one has it")
     engine = db.make_engine(app.config["DATABASE_URL"])
     try:
         with engine.connect() as conn, pytest.raises(RuntimeError, match="no citus extension"):
