@@ -1,5 +1,6 @@
 """The database: engine, session, declarative base, and the one commit point."""
 import os
+import weakref
 from datetime import datetime, timezone
 
 from flask import current_app, has_app_context
@@ -92,10 +93,12 @@ def make_engine(url, app_role=None):
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     engine = _guard_fork(create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10))
+    _detect_citus(engine)
 
     @event.listens_for(engine, "connect")
     def _mark_tenant_connection(dbapi_conn, record):
         record.info["relais_tenant"] = True  # saas.tenancy sends the tenant settings on it
+
     if app_role:
         @event.listens_for(engine, "connect")
         def _set_role(dbapi_conn, _record):
@@ -105,6 +108,36 @@ def make_engine(url, app_role=None):
             dbapi_conn.commit()
 
     return engine
+
+
+# Engines whose database is a Citus coordinator (read once, at each engine's first connection).
+_CITUS = weakref.WeakKeyDictionary()
+CITUS_SQL = "SELECT count(*) FROM pg_extension WHERE extname = 'citus'"
+
+
+def _detect_citus(engine):
+    """Tell once per engine, at its first connection, whether its database has the Citus extension.
+
+    On the raw connection, before the pool hands it out: no request pays (or counts) this query.
+    """
+
+    @event.listens_for(engine, "first_connect")
+    def _citus(dbapi_conn, _record):
+        with dbapi_conn.cursor() as cur:
+            cur.execute(CITUS_SQL)
+            _CITUS[engine] = cur.fetchone()[0] > 0
+        dbapi_conn.rollback()
+
+
+def is_citus():
+    """Tell whether the bound database is a Citus coordinator (known from the engine's first connection).
+
+    Some queries take another shape there (saas/web.py, docs/operations.md "Citus").
+    """
+    engine = session.get_bind()
+    if engine not in _CITUS and engine.dialect.name == "postgresql":
+        session.connection()  # the engine's first connection tells
+    return _CITUS.get(engine, False)
 
 
 def init_app(app):

@@ -11,7 +11,10 @@
   their own key, `source_id`, in a co-location group of their own; every ingestion query on
   them names one source (insert ... on conflict, the backfill's read) and goes to one shard.
 - Platform tables that nothing on the workers needs (`user_sessions`, `stripe_events`,
-  `alembic_version`): local to the coordinator.
+  `alembic_version`): local to the coordinator. No query outer-joins them with a distributed
+  table: Citus cannot push such a join to the shards, and under row-level security its planner
+  crashes the coordinator on it (Citus 13.2.2); the layout's session query takes two statements
+  on Citus for that reason (saas/web.py, docs/operations.md).
 
 `flask db distribute` applies the plan on a migrated database of a Citus coordinator (see
 docs/operations.md); it is idempotent. Row-level security: Citus copies each table's policies,
@@ -22,6 +25,7 @@ for the database).
 """
 from sqlalchemy import text
 
+from saas.db import CITUS_SQL
 from saas.tenancy import tenant_tables
 
 DISTRIBUTION_COLUMN = "agency_id"
@@ -58,7 +62,7 @@ def is_citus(conn):
     """Tell whether this database has the Citus extension."""
     if conn.dialect.name != "postgresql":
         return False
-    return conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'")).scalar() > 0
+    return conn.execute(text(CITUS_SQL)).scalar() > 0
 
 
 def _current_kind(conn, name):

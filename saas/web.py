@@ -2,7 +2,7 @@
 from flask import abort, before_render_template, current_app, g, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import null, select
+from sqlalchemy import null, select, text
 
 from saas import db, htmx, tenancy
 from saas.auth import sessions
@@ -77,13 +77,16 @@ def load_user(session_key):
     membership and the agency's subscription: the agency switcher, the agency of /a/<slug>/ with the
     membership (saas.web.resolve_agency) and the billing state need nothing more. It reads across
     agencies on purpose, but only the rows of the signed-in person (like memberships_of()); the
-    request is scoped to one agency as soon as resolve_agency() has found it.
+    request is scoped to one agency as soon as resolve_agency() has found it. On Citus, two queries
+    (see _session_then_agencies).
     """
     return sessions.load_user(session_key, ip=request.remote_addr, fetch=_session_with_agencies)
 
 
 def _session_with_agencies(record_id):
     extra = AGENCY_ROWS.get("model")
+    if db.is_citus():
+        return _session_then_agencies(record_id, extra)
     query = (select(UserSession, Membership, Agency, null() if extra is None else extra)
              .outerjoin(Membership, Membership.user_id == UserSession.user_id)
              .outerjoin(Agency, Agency.id == Membership.agency_id))
@@ -95,12 +98,47 @@ def _session_with_agencies(record_id):
         rows = db.session.execute(query).all()
     if not rows:
         return None
-    record, agencies = rows[0][0], {}
-    for _record, membership, agency, subscription in rows:
+    record = rows[0][0]
+    _keep_agencies(record.user, (row[1:] for row in rows))
+    return record
+
+
+def _session_then_agencies(record_id, extra):
+    """The same reads on Citus, in two queries: the session record with its person, then their agencies.
+
+    In one query, the session record (a table local to the coordinator) outer-joined with the
+    distributed memberships is a join Citus can only run by copying every agency's memberships to
+    the coordinator (it cannot push the join to the shards), and with row-level security on the
+    memberships its planner crashes the coordinator (Citus 13.2.2, signal 11). Filtered on the
+    person, the memberships with their agencies (reference) and subscriptions (co-located, joined on
+    the distribution column) go to the shards as one query that each answers from its index.
+    That read spans every shard: it runs over one connection per worker (sequential mode, for the
+    rest of the request's transaction), since Citus refuses a write to a reference table (the
+    person's language, an agency's name) after a parallel read of a table that points at it.
+    """
+    with tenancy.all_agencies():
+        record = db.session.get(UserSession, record_id)  # joined with its user: local + reference, on the coordinator
+        if record is None:
+            return None
+        db.session.execute(text("SET LOCAL citus.multi_shard_modify_mode = 'sequential'"))
+        query = (select(Membership, Agency, null() if extra is None else extra)
+                 .join(Agency, Agency.id == Membership.agency_id))
+        if extra is not None:
+            query = query.outerjoin(extra, extra.agency_id == Membership.agency_id)
+        query = query.where(Membership.user_id == record.user_id).order_by(
+            Agency.name, Agency.id, *(() if extra is None else (extra.id,)))
+        rows = db.session.execute(query).all()
+    _keep_agencies(record.user, rows)
+    return record
+
+
+def _keep_agencies(user, rows):
+    """Keep [(membership, agency, subscription)] on the user, one per agency, in the order read."""
+    agencies = {}
+    for membership, agency, subscription in rows:
         if membership is not None and agency.id not in agencies:
             agencies[agency.id] = (membership, agency, subscription)
-    record.user.agency_memberships = list(agencies.values())
-    return record
+    user.agency_memberships = list(agencies.values())
 
 
 def _is_page(name):

@@ -11,6 +11,7 @@ from saas import db, distribution, tenancy
 from saas.config import Config
 from saas.db import Base
 from saas import import_models
+from saas.auth.models import User
 from tests import services
 from tests.factories import populate
 
@@ -85,7 +86,7 @@ def test_the_tenant_setting_is_plain_set_local():
 
 def test_distribute_refuses_a_database_without_citus(app):
     if services.citus_coordinator():
-        pytest.skip("this database has Citus")
+        pytest.skip("checks the refusal on a database without Citus; this one has it")
     engine = db.make_engine(app.config["DATABASE_URL"])
     try:
         with engine.connect() as conn, pytest.raises(RuntimeError, match="no citus extension"):
@@ -215,3 +216,31 @@ def test_the_schedulers_cross_table_queries_run_on_the_cluster(app, two):
         assert source_id in [source.id for source in due_sources()]
         overdue_sources()
         assert isinstance(followers_of([source_id]), dict)
+
+
+def test_the_session_is_read_with_the_agencies_in_one_query_but_in_two_on_citus(app, client, make_agency):
+    """On Citus the local session record outer-joined with the distributed memberships crashes the
+    coordinator (saas/web.py): there the agencies come in a second query, filtered on the person, and
+    the request can still write a reference table afterwards (the person's language)."""
+    from tests.conftest import login
+    from tests.querycount import count_queries
+
+    first = make_agency("Agence Alpha")
+    make_agency("Agence Beta", email=first.owner_email)
+    login(client, first.owner_email)
+    with count_queries(app) as queries:
+        response = client.get(f"/a/{first.slug}/")
+    assert response.status_code == 200
+    assert "Agence Beta" in response.get_data(as_text=True)  # the switcher: both agencies were read
+    with app.app_context():
+        citus = db.is_citus()
+    assert citus == bool(services.citus_coordinator())
+    [session_read] = queries.matching(r"\bFROM user_sessions\b")
+    if citus:
+        assert "memberships" not in session_read, queries.report()
+        assert len(queries.matching(r"\bFROM memberships JOIN agencies\b")) == 1, queries.report()
+    else:
+        assert "JOIN memberships" in session_read, queries.report()
+    assert client.post("/lang", data={"lang": "fr", "next": "/"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User.locale).where(User.email == first.owner_email)) == "fr"
