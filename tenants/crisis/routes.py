@@ -7,6 +7,7 @@ from saas.views import get_or_404
 from tenants.clients.models import Client
 from tenants.crisis import badge, bp, charts, deliveries, explain, incidents, pages, service
 from tenants.crisis.buckets import from_epoch
+from tenants.crisis.forms import clean_rule_form
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
 
 bp.add_app_template_global(explain.explained_parts, "crisis_parts")
@@ -56,7 +57,7 @@ def client_alerts(client_id):
 def create_rule(client_id):
     """Add an alert rule to a client; the form comes back filled in when something is wrong."""
     client = get_or_404(Client, client_id)
-    values, errors = service.clean_rule_form(request.form, client)
+    values, errors = clean_rule_form(request.form, client)
     if errors:
         return render_template("crisis/client.html", **pages.client_page(client, request.form, errors)), 422
     rule = service.create_rule(client, values)
@@ -74,7 +75,7 @@ def show_rule(rule_id):
 def update_rule(rule_id):
     """Save a rule's settings."""
     rule = get_or_404(AlertRule, rule_id)
-    values, errors = service.clean_rule_form(request.form, rule.client)
+    values, errors = clean_rule_form(request.form, rule.client)
     if errors:
         return render_template("crisis/rule.html", **pages.rule_page(rule, request.form, errors)), 422
     service.update_rule(rule, values)
