@@ -10,6 +10,7 @@ are plain `wtforms.Form`s.
 import re
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, Form, StringField
@@ -64,6 +65,24 @@ class Colour:
     def __call__(self, form, field):
         if not COLOR_RE.match(field.data):
             raise StopValidation(_l("Choose a colour like #4f46e5."))
+
+
+class Language:
+    """One of the interface's languages (French or English)."""
+
+    def __call__(self, form, field):
+        if field.data not in current_app.config["LANGUAGES"]:
+            raise StopValidation(_l("Choose French or English."))
+
+
+def one_of(choices, message):
+    """A validator: the value is one of `choices`, else `message`."""
+
+    def check(form, field):
+        if field.data not in choices:
+            raise StopValidation(message)
+
+    return check
 
 
 def web_address_problem(url, required=True):

@@ -4,7 +4,7 @@ from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
 from saas import db, params
-from saas.forms import IdsField, Text, read, strip, whole_number
+from saas.forms import IdsField, Text, one_of, read, strip, whole_number
 from tenants.crisis.models import RECIPIENT_POLES, SENSITIVITIES, WEBHOOK_FORMATS
 from tenants.crisis.service import staff_members, webhook_problem
 from tenants.monitoring.models import Keyword
@@ -13,14 +13,6 @@ from tenants.monitoring.models import Keyword
 def _required(message):
     def check(form, field):
         if field.data is None:
-            raise StopValidation(message)
-
-    return check
-
-
-def _one_of(choices, message):
-    def check(form, field):
-        if field.data not in choices:
             raise StopValidation(message)
 
     return check
@@ -56,21 +48,21 @@ class RuleForm(Form):
     keyword_id = StringField(filters=[lambda value: params.as_int(value, 1, params.MAX_ID) if value else None],
                              validators=[_clients_keyword])
     sensitivity = StringField(filters=[lambda value: value or ""],
-                              validators=[_one_of(SENSITIVITIES, _l("Choose a sensitivity: low, medium or high."))])
+                              validators=[one_of(SENSITIVITIES, _l("Choose a sensitivity: low, medium or high."))])
     min_volume = StringField(filters=[whole_number(1, 100000)],
                              validators=[_required(_l("Enter a number of mentions between 1 and 100,000."))])
     cooldown_minutes = StringField(
         filters=[whole_number(0, 7 * 24 * 60)],
         validators=[_required(_l("Enter a number of minutes between 0 and 10,080 (a week)."))])
     recipient_pole = StringField(filters=[lambda value: value or None],
-                                 validators=[_one_of((None, *RECIPIENT_POLES), _l("Choose a pole: PR, CM, both, or nobody."))])
+                                 validators=[one_of((None, *RECIPIENT_POLES), _l("Choose a pole: PR, CM, both, or nobody."))])
     recipient_ids = IdsField(filters=[lambda ids: sorted(ids or [])], validators=[_staff])
     notify_in_app = StringField(filters=[_ticked])
     notify_email = StringField(filters=[_ticked])
     notify_digest = StringField(filters=[_ticked])
     webhook_url = StringField(filters=[strip, lambda value: value or None], validators=[_webhook])
     webhook_format = StringField(filters=[lambda value: "json" if value is None else value],  # only a missing format
-                                 validators=[_one_of(WEBHOOK_FORMATS, _l("Choose a webhook format: JSON or Slack."))])
+                                 validators=[one_of(WEBHOOK_FORMATS, _l("Choose a webhook format: JSON or Slack."))])
     active = StringField(filters=[_ticked])
 
     def __init__(self, formdata, client, **kwargs):
