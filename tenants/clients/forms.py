@@ -48,6 +48,21 @@ for _network in SOCIAL_NETWORKS:
     setattr(ClientForm, f"handle_{_network}", StringField(filters=[strip], validators=[_handle]))
 
 
+def _same_name(form, field):
+    if field.data.lower() != form.client_name.lower():
+        raise StopValidation(_l("Type the client's name exactly to confirm."))
+
+
+class DeleteForm(Form):
+    """The confirmation of a client's deletion: its name typed again (any case), given as `client_name`."""
+
+    confirm_name = StringField(filters=[strip], validators=[_same_name])
+
+    def __init__(self, formdata, client_name, **kwargs):
+        self.client_name = client_name
+        super().__init__(formdata, **kwargs)
+
+
 def clean_client_form(formdata):
     """Read a client form into (values, errors); the handles are gathered in `social_handles`."""
     data, errors = read(ClientForm, formdata)

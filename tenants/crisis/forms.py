@@ -70,6 +70,12 @@ class RuleForm(Form):
         super().__init__(formdata, **kwargs)
 
 
+class CloseCrisisForm(Form):
+    """The note of the person closing a crisis (optional)."""
+
+    note = StringField(filters=[lambda value: strip(value)[:2000]])
+
+
 def clean_rule_form(formdata, client):
     """Read a rule form into (values, errors); errors keep what was typed."""
     return read(RuleForm, formdata, client=client)

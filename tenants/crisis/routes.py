@@ -3,11 +3,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from saas.forms import read
 from saas.views import get_or_404
 from tenants.clients.models import Client
 from tenants.crisis import badge, bp, charts, deliveries, explain, incidents, pages, service
 from tenants.crisis.buckets import from_epoch
-from tenants.crisis.forms import clean_rule_form
+from tenants.crisis.forms import CloseCrisisForm, clean_rule_form
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
 
 bp.add_app_template_global(explain.explained_parts, "crisis_parts")
@@ -36,7 +37,7 @@ def close_crisis(crisis_id):
     if not crisis.is_open:
         flash(_("This crisis is already closed."), "info")
         return redirect(url_for("crisis.show_crisis", crisis_id=crisis.id))
-    incidents.close_crisis(crisis, current_user, request.form.get("note", "").strip()[:2000])
+    incidents.close_crisis(crisis, current_user, read(CloseCrisisForm, request.form)[0]["note"])
     flash(_("Crisis closed. Its card moved to the done column."), "success")
     return redirect(url_for("crisis.show_crisis", crisis_id=crisis.id))
 
