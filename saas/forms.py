@@ -85,24 +85,31 @@ def one_of(choices, message):
     return check
 
 
-def web_address_problem(url, required=True):
-    """Tell what is wrong with a web address (http or https only), or None."""
+def web_address_problem(url, required=True, message=None, max_length=1000, dotted=True):
+    """Tell what is wrong with a web address (http or https only), or None.
+
+    `message` replaces the general ones (missing or wrong); `dotted` asks for a dotted host name.
+    """
     if not url:
-        return _l("Enter a web address.") if required else None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname or len(url) > 1000:
-        return _l("Enter a web address like https://example.com/page.")
+        return (message or _l("Enter a web address.")) if required else None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [ipv6] bracket
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or (dotted and "." not in parts.hostname) or len(url) > max_length):
+        return message or _l("Enter a web address like https://example.com/page.")
     return None
 
 
 class WebAddress:
-    """An http(s) address with a dotted host name."""
+    """An http(s) address, with a dotted host name unless `dotted=False` (the one web address rule)."""
 
-    def __init__(self, required=True):
-        self.required = required
+    def __init__(self, required=True, message=None, max_length=1000, dotted=True):
+        self.required, self.message, self.max_length, self.dotted = required, message, max_length, dotted
 
     def __call__(self, form, field):
-        problem = web_address_problem(field.data, self.required)
+        problem = web_address_problem(field.data, self.required, self.message, self.max_length, self.dotted)
         if problem:
             raise StopValidation(problem)
 

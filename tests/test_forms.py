@@ -84,3 +84,19 @@ def test_the_role_form_refuses_what_the_page_does_not_offer(request_ctx):
 
     assert read(RoleForm, MultiDict({"role": "admin"})) == ({"role": "admin", "pole": None}, {})
     assert set(read(RoleForm, MultiDict({"role": "guest", "pole": "xx"}))[1]) == {"role", "pole"}
+
+
+def test_one_web_address_rule_with_the_messages_of_each_form(request_ctx):
+    from tenants.boards.forms import clean_link
+    from tenants.clients.forms import clean_client_form
+    from tenants.monitoring.web.forms import clean_feed_form
+
+    assert str(clean_link(MultiDict({"url": "http://[::1"}))[1]) == "Enter a web address like https://example.com/page."
+    assert str(clean_link(MultiDict({"url": ""}))[1]) == "Enter a web address."
+    assert str(clean_client_form(MultiDict({"name": "Brand", "website": "brand"}))[1]["website"]) == \
+        "Enter a web address like https://brand.fr."
+    assert clean_client_form(MultiDict({"name": "Brand", "website": "brand.fr"}))[0]["website"] == "https://brand.fr"
+    assert "website" in clean_client_form(MultiDict({"name": "Brand", "website": "brand.fr/" + "x" * 500}))[1]
+    assert clean_feed_form(MultiDict({"url": "http://localhost/rss"}))[1] == {}  # a feed's host needs no dot
+    assert str(clean_feed_form(MultiDict({"url": ""}))[1]["url"]) == \
+        "Enter the address of an RSS or Atom feed, starting with https://"

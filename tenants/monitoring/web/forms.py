@@ -1,11 +1,9 @@
 """Monitoring forms (WTForms): a keyword, its preview, a feed, the search services of a client."""
-from urllib.parse import urlsplit
-
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
-from saas.forms import read, strip
+from saas.forms import WebAddress, read, strip
 from tenants.monitoring import service
 
 LANGUAGES = (None, "fr", "en")
@@ -59,16 +57,11 @@ class PreviewForm(Form):
     sample = StringField(filters=[lambda value: (value or "")[:MAX_SAMPLE]])
 
 
-def _feed_address(form, field):
-    parts = urlsplit(field.data)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(field.data) > 1000:
-        raise StopValidation(_l("Enter the address of an RSS or Atom feed, starting with https://"))
-
-
 class FeedForm(Form):
     """A feed to follow (its reachability is checked by the fetch)."""
 
-    url = StringField(filters=[strip], validators=[_feed_address])
+    url = StringField(filters=[strip], validators=[
+        WebAddress(message=_l("Enter the address of an RSS or Atom feed, starting with https://"), dotted=False)])
     again = StringField()  # followed again from the undo of its removal
 
 
