@@ -132,7 +132,10 @@ def whole_number(low, high):
 
 
 def read(form_class, formdata, **kwargs):
-    """Read `formdata` with `form_class`: (values, errors), errors by field name, first message each."""
+    """Read `formdata` with `form_class`: (values, errors), errors by field name, first message each.
+
+    `kwargs` go to the form (e.g. the client or the account its checks need).
+    """
     form = form_class(formdata, **kwargs)
     form.validate()
     return form.data, {name: messages[0] for name, messages in form.errors.items() if messages}
