@@ -10,10 +10,13 @@ are plain `wtforms.Form`s.
 import re
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, StringField
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, Form, StringField
 from wtforms.validators import StopValidation
 
+from saas import params
 from saas.validation import clean_email, email_problem, text_problem
 
 COLOR_RE = re.compile(r"^#[0-9a-fA-F]{6}$")  # the one colour rule (clients, labels)
@@ -64,24 +67,49 @@ class Colour:
             raise StopValidation(_l("Choose a colour like #4f46e5."))
 
 
-def web_address_problem(url, required=True):
-    """Tell what is wrong with a web address (http or https only), or None."""
+class Language:
+    """One of the interface's languages (French or English)."""
+
+    def __call__(self, form, field):
+        if field.data not in current_app.config["LANGUAGES"]:
+            raise StopValidation(_l("Choose French or English."))
+
+
+def one_of(choices, message):
+    """A validator: the value is one of `choices`, else `message`."""
+
+    def check(form, field):
+        if field.data not in choices:
+            raise StopValidation(message)
+
+    return check
+
+
+def web_address_problem(url, required=True, message=None, max_length=1000, dotted=True):
+    """Tell what is wrong with a web address (http or https only), or None.
+
+    `message` replaces the general ones (missing or wrong); `dotted` asks for a dotted host name.
+    """
     if not url:
-        return _l("Enter a web address.") if required else None
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or "." not in parts.hostname or len(url) > 1000:
-        return _l("Enter a web address like https://example.com/page.")
+        return (message or _l("Enter a web address.")) if required else None
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unclosed [ipv6] bracket
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or (dotted and "." not in parts.hostname) or len(url) > max_length):
+        return message or _l("Enter a web address like https://example.com/page.")
     return None
 
 
 class WebAddress:
-    """An http(s) address with a dotted host name."""
+    """An http(s) address, with a dotted host name unless `dotted=False` (the one web address rule)."""
 
-    def __init__(self, required=True):
-        self.required = required
+    def __init__(self, required=True, message=None, max_length=1000, dotted=True):
+        self.required, self.message, self.max_length, self.dotted = required, message, max_length, dotted
 
     def __call__(self, form, field):
-        problem = web_address_problem(field.data, self.required)
+        problem = web_address_problem(field.data, self.required, self.message, self.max_length, self.dotted)
         if problem:
             raise StopValidation(problem)
 
@@ -91,8 +119,23 @@ def with_scheme(value):
     return "https://" + value if value and "://" not in value else value
 
 
+class IdsField(Field):
+    """The ids a form ticks under one name (each once, in order); 400 when one is not an id (a tampered form)."""
+
+    def process_formdata(self, valuelist):
+        self.data = params.ids_arg(self.name, source=MultiDict([(self.name, value) for value in valuelist]))
+
+
+def whole_number(low, high):
+    """A filter: the whole number typed when it lies in [low, high], else None (a validator says why)."""
+    return lambda value: params.as_int(value, low, high)
+
+
 def read(form_class, formdata, **kwargs):
-    """Read `formdata` with `form_class`: (values, errors), errors by field name, first message each."""
+    """Read `formdata` with `form_class`: (values, errors), errors by field name, first message each.
+
+    `kwargs` go to the form (e.g. the client or the account its checks need).
+    """
     form = form_class(formdata, **kwargs)
     form.validate()
     return form.data, {name: messages[0] for name, messages in form.errors.items() if messages}

@@ -11,7 +11,7 @@ from saas.auth import service
 from saas.auth.jobs import send_invitation_email
 from saas.auth.models import POLES, Invitation, Membership
 from saas.db import utcnow
-from saas.forms import Email, default, email_filter, read
+from saas.forms import Email, default, email_filter, one_of, read, strip
 from saas.jobs import enqueue_after_commit
 from saas.signals import agency_timezone_changed, seat_requested
 from saas.i18n import forget_agency_zone, is_zone, zone_choices
@@ -21,12 +21,9 @@ bp = Blueprint("members", __name__, url_prefix="/a/<agency_slug>/members")
 INVITABLE_ROLES = ("admin", "member")
 
 
-def _one_of(choices, message):
-    def check(form, field):
-        if field.data not in choices:
-            raise StopValidation(message)
-
-    return check
+def _zone(form, field):
+    if not is_zone(field.data):
+        raise StopValidation(_l("Choose a time zone from the list, for example Europe/Paris."))
 
 
 class InvitationForm(Form):
@@ -34,8 +31,22 @@ class InvitationForm(Form):
 
     email = StringField(filters=[email_filter], validators=[Email()])
     role = StringField(filters=[lambda value: "member" if value is None else value],  # only a missing role
-                       validators=[_one_of(INVITABLE_ROLES, _l("Choose a role: admin or member."))])
-    pole = StringField(filters=[default("both")], validators=[_one_of(POLES, _l("Choose a pole: PR, CM or both."))])
+                       validators=[one_of(INVITABLE_ROLES, _l("Choose a role: admin or member."))])
+    pole = StringField(filters=[default("both")], validators=[one_of(POLES, _l("Choose a pole: PR, CM or both."))])
+
+
+class RoleForm(Form):
+    """A member's role and pole (no pole: both). The page offers only valid ones: one message covers both."""
+
+    role = StringField(validators=[one_of(("owner", "admin", "member"), _l("Choose a valid role and pole."))])
+    pole = StringField(filters=[lambda value: value or None],
+                       validators=[one_of((None, *POLES), _l("Choose a valid role and pole."))])
+
+
+class AgencySettingsForm(Form):
+    """The agency's time zone."""
+
+    timezone = StringField(filters=[strip], validators=[_zone])
 
 
 def _page(errors=None, form=None, status=200):
@@ -78,12 +89,11 @@ def change_role(membership_id):
     if membership.role == "guest":  # guests become staff only through a staff invitation (a paid seat)
         flash(_("Guests are managed from the client portal settings, not from the team."), "error")
         return _page(status=409)
-    role = request.form.get("role", "")
-    pole = request.form.get("pole") or None
-    if role not in ("owner", "admin", "member") or (pole and pole not in POLES):
+    values, errors = read(RoleForm, request.form)
+    if errors:
         flash(_("Choose a valid role and pole."), "error")
         return _page(status=422)
-    if not service.change_role(membership, role, pole or "both"):
+    if not service.change_role(membership, values["role"], values["pole"] or "both"):
         flash(_("The agency must keep at least one owner."), "error")
         return _page(status=409)
     flash(_("Role updated."), "success")
@@ -108,9 +118,10 @@ def remove(membership_id):
 @require_role("owner", "admin")
 def agency_settings():
     """Set the agency's time zone: every time shown or written for the agency (pages, mails, exports) is in it."""
-    zone = request.form.get("timezone", "").strip()
-    if not is_zone(zone):
-        return _page({"timezone": _l("Choose a time zone from the list, for example Europe/Paris.")}, request.form, 422)
+    values, errors = read(AgencySettingsForm, request.form)
+    if errors:
+        return _page(errors, request.form, 422)
+    zone = values["timezone"]
     if zone != g.agency.timezone:
         g.agency.timezone = zone
         forget_agency_zone()

@@ -13,9 +13,11 @@ from saas.auth.jobs import (  # noqa: F401
     send_signup_attempt_email,
     send_signup_confirmation_email,
 )
-from saas.validation import clean_email, email_problem, slug_problem, slugify, text_problem
+from saas.auth import forms
+from saas.forms import read
+from saas.validation import clean_email
 from saas.jobs import enqueue, enqueue_after_commit
-from saas.passwords import hash_password, password_problems
+from saas.passwords import hash_password
 from saas.urls import safe_next
 
 TOKEN_MESSAGES = {
@@ -97,16 +99,6 @@ def index():
     return render_template("auth/landing.html")
 
 
-def _agency_fields(errors):
-    name = request.form.get("agency_name", "").strip()
-    slug = request.form.get("agency_slug", "").strip().lower() or slugify(name)
-    errors["agency_name"] = text_problem(name, _l("Agency name"), 120)
-    errors["agency_slug"] = slug_problem(slug) if name else None
-    if not errors["agency_slug"] and name and service.slug_taken(slug):
-        errors["agency_slug"] = _l("This address is already taken: choose another one.")
-    return name, slug
-
-
 @bp.route("/signup", methods=["GET", "POST"])
 @ratelimit.limit(ratelimit.per_window("SIGNUP_RATE_PER_IP", "SIGNUP_RATE_WINDOW"), scope="signup-ip",
                  on_breach=_too_many("auth/signup.html"))
@@ -118,21 +110,14 @@ def signup():
     """
     if request.method == "GET":
         return render_template("auth/signup.html", errors={}, form={})
-    errors = {}
-    agency_name, slug = _agency_fields(errors)
-    name = request.form.get("name", "").strip()
-    email = clean_email(request.form.get("email"))
-    password = request.form.get("password", "")
-    errors["name"] = text_problem(name, _l("Your name"), 120)
-    errors["email"] = email_problem(email)
-    problems = password_problems(password, email, name)
-    errors["password"] = " ".join(str(p) for p in problems) or None
-    if any(errors.values()):
+    values, errors = read(forms.SignupForm, request.form)
+    if errors:
         return _form_error("auth/signup.html", errors)
+    email, password = values["email"], values["password"]
     existing = service.find_user_by_email(email)
     if existing is None:
-        user = service.register_user(email, name, password, locale=str(get_locale()), confirmed=False)
-        service.create_agency(agency_name, slug, user)
+        user = service.register_user(email, values["name"], password, locale=str(get_locale()), confirmed=False)
+        service.create_agency(values["agency_name"], values["agency_slug"], user)
         enqueue_after_commit(send_signup_confirmation_email, user.id)
     else:
         hash_password(password)  # the same work as for a new account: the answer's time tells nothing
@@ -172,11 +157,10 @@ def agencies():
     memberships = service.memberships_of(current_user)
     if request.method == "GET":
         return render_template("auth/agencies.html", memberships=memberships, errors={}, form={})
-    errors = {}
-    agency_name, slug = _agency_fields(errors)
-    if any(errors.values()):
+    values, errors = read(forms.AgencyForm, request.form)
+    if errors:
         return _form_error("auth/agencies.html", errors, memberships=memberships)
-    agency = service.create_agency(agency_name, slug, current_user)
+    agency = service.create_agency(values["agency_name"], values["agency_slug"], current_user)
     flash(_("Agency created."), "success")
     return redirect(url_for("workspace.home", agency_slug=agency.slug))
 
@@ -193,15 +177,15 @@ def login():
         if current_user.is_authenticated:
             return redirect(home_for(current_user))
         return render_template("auth/login.html", errors={}, form={}, next=request.args.get("next", ""))
-    email = clean_email(request.form.get("email"))
-    user = service.authenticate(email, request.form.get("password", ""))
+    values, _errors = read(forms.LoginForm, request.form)
+    user = service.authenticate(values["email"], values["password"])
     if user is None:
         return _login_form({"form": _l("Wrong email or password.")}, 401)
     if user.email_confirmed_at is None:
         return _login_form({"form": UNCONFIRMED}, 403, resend_token=service.resend_token(user))
     ratelimit.forget("login-account")
-    start_session(user, remember=bool(request.form.get("remember")))
-    return redirect(safe_next(request.form.get("next")) or home_for(user))
+    start_session(user, remember=values["remember"])
+    return redirect(safe_next(values["next"]) or home_for(user))
 
 
 @bp.post("/logout")
@@ -217,10 +201,10 @@ def forgot_password():
     """Ask for a password-reset link by email (the answer never tells who exists)."""
     if request.method == "GET":
         return render_template("auth/forgot.html", errors={}, form={}, sent=False)
-    email = clean_email(request.form.get("email"))
-    problem = email_problem(email)
-    if problem:
-        return _form_error("auth/forgot.html", {"email": problem}, sent=False)
+    values, errors = read(forms.ForgotPasswordForm, request.form)
+    if errors:
+        return _form_error("auth/forgot.html", errors, sent=False)
+    email = values["email"]
     user = service.find_user_by_email(email)
     if user is not None and ratelimit.allow("reset-account", "3 per hour", email):
         enqueue(send_password_reset_email, user.id, locale=str(get_locale()))
@@ -236,11 +220,10 @@ def reset_password(token):
         return render_template("auth/token_error.html", message=TOKEN_MESSAGES[exc.reason]), 410 if exc.reason != "invalid" else 400
     if request.method == "GET":
         return render_template("auth/reset.html", errors={}, token=token)
-    password = request.form.get("password", "")
-    problems = password_problems(password, user.email, user.name)
-    if problems:
-        return render_template("auth/reset.html", errors={"password": " ".join(map(str, problems))}, token=token), 422
-    service.set_password(user, password)
+    values, errors = read(forms.NewPasswordForm, request.form, user=user)
+    if errors:
+        return render_template("auth/reset.html", errors=errors, token=token), 422
+    service.set_password(user, values["password"])
     service.confirm_email(user)  # the link reached this address
     start_session(user)
     flash(_("Your password has been changed. Other sessions have been signed out."), "success")
@@ -261,31 +244,20 @@ def account():
     """Edit one's name and language, change one's password, see and end one's sessions."""
     if request.method == "GET":
         return render_template("auth/account.html", errors={}, form={}, **account_sessions())
-    errors = {}
-    if request.form.get("action") == "password":
-        from saas.passwords import verify_password
-
-        password = request.form.get("new_password", "")
-        if not verify_password(current_user.password_hash, request.form.get("current_password", "")):
-            errors["current_password"] = _l("Your current password is not right.")
-        problems = password_problems(password, current_user.email, current_user.name)
-        errors["new_password"] = " ".join(map(str, problems)) or None
-        if any(errors.values()):
+    if request.form.get("action") == "password":  # which of the page's two forms was sent
+        values, errors = read(forms.PasswordChangeForm, request.form, user=current_user)
+        if errors:
             return _form_error("auth/account.html", errors, **account_sessions())
         remember = current_user.current_session.remember
-        service.set_password(current_user, password)
+        service.set_password(current_user, values["new_password"])
         start_session(current_user, remember=remember)
         flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
         return redirect(url_for("auth.account"))
-    name = request.form.get("name", "").strip()
-    locale = request.form.get("locale", "")
-    errors["name"] = text_problem(name, _l("Your name"), 120)
-    if locale not in current_app.config["LANGUAGES"]:
-        errors["locale"] = _l("Choose French or English.")
-    if any(errors.values()):
+    values, errors = read(forms.ProfileForm, request.form)
+    if errors:
         return _form_error("auth/account.html", errors, **account_sessions())
-    current_user.name, current_user.locale = name, locale
-    session["lang"] = locale
+    current_user.name, current_user.locale = values["name"], values["locale"]
+    session["lang"] = values["locale"]
     flash(_("Your settings have been saved."), "success")
     return redirect(url_for("auth.account"))
 
@@ -313,13 +285,10 @@ def accept_invitation(token):
     elif existing is not None:
         return redirect(url_for("auth.login", next=request.path))
     else:
-        name = request.form.get("name", "").strip()
-        password = request.form.get("password", "")
-        errors = {"name": text_problem(name, _l("Your name"), 120)}
-        errors["password"] = " ".join(map(str, password_problems(password, invitation.email, name))) or None
-        if any(errors.values()):
+        values, errors = read(forms.JoinForm, request.form, email=invitation.email)
+        if errors:
             return _form_error("auth/invitation.html", errors, **context)
-        user = service.register_user(invitation.email, name, password, locale=str(get_locale()))
+        user = service.register_user(invitation.email, values["name"], values["password"], locale=str(get_locale()))
         start_session(user)
     service.accept_invitation(invitation, user)
     flash(_("You have joined %(agency)s.", agency=agency.name), "success")

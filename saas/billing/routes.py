@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from redis.exceptions import RedisError
+from wtforms import Form, StringField
 
 from saas import db, params
 from saas.billing import bp, service
@@ -18,6 +19,7 @@ from saas.billing.limits import LimitReached, limit_notice, usage_for_layout, us
 from saas.billing.plans import PLANS, TRIAL_DAYS, get_plan
 from saas.billing.stripe_api import hosted_page_origins
 from saas.extensions import csrf
+from saas.forms import read
 from saas.jobs import enqueue
 from saas.views import require_role
 from saas.web import content_security_policy, layout_count
@@ -54,11 +56,17 @@ def _checkout_refusal(plan, subscription):
     return None
 
 
+class PlanForm(Form):
+    """The plan chosen on the billing page: one of its buttons (any other value is a tampered form: 400)."""
+
+    plan = StringField(filters=[lambda key: get_plan(key or "")])
+
+
 @bp.post(f"{WORKSPACE}/checkout")
 @require_role("owner", "admin")
 def checkout():
     """Send the person to Stripe Checkout to subscribe to, or change to, the chosen plan."""
-    plan = get_plan(request.form.get("plan", ""))
+    plan = read(PlanForm, request.form)[0]["plan"]
     if plan is None:
         abort(400)
     subscription = g.billing.subscription

@@ -6,8 +6,7 @@ from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
 from saas import params
-from saas.validation import text_problem
-from saas.forms import Colour, Text, WebAddress, default, read, strip, web_address_problem, with_scheme
+from saas.forms import Colour, Text, WebAddress, default, read, strip, with_scheme
 from saas.i18n import local_moment
 from tenants.boards.cards import end_of_day
 from tenants.boards.models import POLES
@@ -33,31 +32,56 @@ def due_values(date_text, time_text):
     return {"due_at": local_moment(day, datetime.strptime(time_text, "%H:%M").time()), "due_on": None}
 
 
-def clean_card_form(form, quick=False):
-    """Read a card form (the quick-add form has only a title)."""
-    values = {"title": form.get("title", "").strip()}
-    errors = {"title": text_problem(values["title"], _l("Title"), 200)}
-    if quick:
-        return values, {k: v for k, v in errors.items() if v}
-    values.update({
-        "description": form.get("description", "").replace("\r\n", "\n").strip(),
-        "pole": form.get("pole", "both"),
-        "client_visible": form.get("client_visible") == "1",
-        "source_url": form.get("source_url", "").strip() or None,
-        "source_excerpt": form.get("source_excerpt", "").strip() or None,
-    })
-    errors["description"] = text_problem(values["description"], _l("Description"), MAX_DESCRIPTION, required=False)
-    if values["pole"] not in POLES:
-        errors["pole"] = _l("Choose a pole: PR, CM or both.")
+def _pole(form, field):
+    if field.data not in POLES:
+        raise StopValidation(_l("Choose a pole: PR, CM or both."))
+
+
+def _due(form, field):
     try:
-        values.update(due_values(form.get("due_date", "").strip(), form.get("due_time", "").strip()))
+        due_values(field.data, form.due_time.data)
     except ValueError:
-        errors["due_date"] = _l("Enter a date like 2026-03-31 and, if you wish, a time like 14:30.")
-    if values["source_url"]:
-        errors["source_url"] = web_address_problem(values["source_url"])
-    if values["source_excerpt"] and len(values["source_excerpt"]) > 2000:
-        errors["source_excerpt"] = _l("Keep the excerpt under 2,000 characters.")
-    return values, {k: v for k, v in errors.items() if v}
+        raise StopValidation(_l("Enter a date like 2026-03-31 and, if you wish, a time like 14:30.")) from None
+
+
+def _excerpt(form, field):
+    if field.data and len(field.data) > 2000:
+        raise StopValidation(_l("Keep the excerpt under 2,000 characters."))
+
+
+def _or_none(value):
+    return value or None
+
+
+class QuickCardForm(Form):
+    """The quick-add form at the bottom of a column: a title only."""
+
+    title = StringField(filters=[strip], validators=[Text(_l("Title"), 200)])
+
+
+class CardForm(QuickCardForm):
+    """A card: title, description, pole, due date (and time), client visibility, the mention it came from."""
+
+    description = StringField(filters=[lambda value: strip(value).replace("\r\n", "\n")],
+                              validators=[Text(_l("Description"), MAX_DESCRIPTION, required=False)])
+    pole = StringField(filters=[lambda value: "both" if value is None else value], validators=[_pole])  # only a missing pole
+    client_visible = StringField()
+    source_url = StringField(filters=[strip, _or_none], validators=[WebAddress(required=False)])
+    source_excerpt = StringField(filters=[strip, _or_none], validators=[_excerpt])
+    due_time = StringField(filters=[strip])
+    due_date = StringField(filters=[strip], validators=[_due])  # checked with due_time
+
+
+def clean_card_form(formdata, quick=False):
+    """Read a card form (the quick-add form has only a title)."""
+    values, errors = read(QuickCardForm if quick else CardForm, formdata)
+    if quick:
+        return values, errors
+    values["client_visible"] = values["client_visible"] == "1"
+    due_date, due_time = values.pop("due_date"), values.pop("due_time")
+    if "due_date" not in errors:
+        values.update(due_values(due_date, due_time))
+    return values, errors
 
 
 def _check_wip_limit(form, field):

@@ -6,6 +6,7 @@ from jinja2_fragments.flask import render_block
 
 from saas import params
 from saas.billing.limits import check_limit
+from saas.forms import read
 from saas.htmx import header, is_htmx
 from saas.views import get_or_404, require_role
 from saas.web import page_extras
@@ -117,8 +118,8 @@ def delete(client_id):
     client = get_or_404(Client, client_id)
     if request.method == "GET":
         return render_template("clients/delete.html", client=client, errors={})
-    if request.form.get("confirm_name", "").strip().lower() != client.name.lower():
-        errors = {"confirm_name": _l("Type the client's name exactly to confirm.")}
+    _values, errors = read(forms.DeleteForm, request.form, client_name=client.name)
+    if errors:
         return render_template("clients/delete.html", client=client, errors=errors), 422
     name = client.name
     service.delete_client(client)

@@ -3,10 +3,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from saas.forms import read
 from saas.views import get_or_404
 from tenants.clients.models import Client
 from tenants.crisis import badge, bp, charts, deliveries, explain, incidents, pages, service
 from tenants.crisis.buckets import from_epoch
+from tenants.crisis.forms import CloseCrisisForm, clean_rule_form
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
 
 bp.add_app_template_global(explain.explained_parts, "crisis_parts")
@@ -35,7 +37,7 @@ def close_crisis(crisis_id):
     if not crisis.is_open:
         flash(_("This crisis is already closed."), "info")
         return redirect(url_for("crisis.show_crisis", crisis_id=crisis.id))
-    incidents.close_crisis(crisis, current_user, request.form.get("note", "").strip()[:2000])
+    incidents.close_crisis(crisis, current_user, read(CloseCrisisForm, request.form)[0]["note"])
     flash(_("Crisis closed. Its card moved to the done column."), "success")
     return redirect(url_for("crisis.show_crisis", crisis_id=crisis.id))
 
@@ -56,7 +58,7 @@ def client_alerts(client_id):
 def create_rule(client_id):
     """Add an alert rule to a client; the form comes back filled in when something is wrong."""
     client = get_or_404(Client, client_id)
-    values, errors = service.clean_rule_form(request.form, client)
+    values, errors = clean_rule_form(request.form, client)
     if errors:
         return render_template("crisis/client.html", **pages.client_page(client, request.form, errors)), 422
     rule = service.create_rule(client, values)
@@ -74,7 +76,7 @@ def show_rule(rule_id):
 def update_rule(rule_id):
     """Save a rule's settings."""
     rule = get_or_404(AlertRule, rule_id)
-    values, errors = service.clean_rule_form(request.form, rule.client)
+    values, errors = clean_rule_form(request.form, rule.client)
     if errors:
         return render_template("crisis/rule.html", **pages.rule_page(rule, request.form, errors)), 422
     service.update_rule(rule, values)

@@ -1,16 +1,15 @@
-"""Alert rules: the form, create, update, delete, the secret; a client's recent signal."""
+"""Alert rules: create, update, delete, the secret; a client's recent signal."""
 import secrets
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from saas import db, params
+from saas import db
 from saas.auth.service import members_of_agency
-from saas.validation import text_problem
 from saas.db import utcnow
 from saas.http_errors import FetchError, error_text
 from tenants.crisis import buckets, detector
-from tenants.crisis.models import RECIPIENT_POLES, SENSITIVITIES, WEBHOOK_FORMATS, AlertRule, MentionBucket
+from tenants.crisis.models import AlertRule, MentionBucket
 from tenants.crisis.webhooks import check_webhook_url
 from tenants.monitoring.models import Keyword
 
@@ -27,39 +26,6 @@ def new_secret():
 def staff_members():
     """The members a rule may alert (guests never)."""
     return [m for m in members_of_agency() if m.role != "guest"]
-
-
-def clean_rule_form(form, client):
-    """Read a rule form into (values, errors); errors keep what was typed."""
-    keyword_id = params.as_int(form.get("keyword_id"), 1, params.MAX_ID) if form.get("keyword_id") else None
-    values = {
-        "name": form.get("name", "").strip(), "keyword_id": keyword_id,
-        "sensitivity": form.get("sensitivity", ""), "min_volume": params.as_int(form.get("min_volume"), 1, 100000),
-        "cooldown_minutes": params.as_int(form.get("cooldown_minutes"), 0, 7 * 24 * 60),
-        "recipient_pole": form.get("recipient_pole") or None,
-        "recipient_ids": sorted(params.ids_arg("recipient_ids", source=form)),
-        "notify_in_app": bool(form.get("notify_in_app")), "notify_email": bool(form.get("notify_email")),
-        "notify_digest": bool(form.get("notify_digest")), "webhook_url": form.get("webhook_url", "").strip() or None,
-        "webhook_format": form.get("webhook_format", "json"), "active": bool(form.get("active")),
-    }
-    errors = {"name": text_problem(values["name"], _l("Name"), 120)}
-    keyword = db.session.get(Keyword, keyword_id) if keyword_id else None
-    if form.get("keyword_id") and (keyword is None or keyword.client_id != client.id):
-        errors["keyword_id"] = _l("Choose one of this client's keywords, or all of them.")
-    if values["sensitivity"] not in SENSITIVITIES:
-        errors["sensitivity"] = _l("Choose a sensitivity: low, medium or high.")
-    if values["min_volume"] is None:
-        errors["min_volume"] = _l("Enter a number of mentions between 1 and 100,000.")
-    if values["cooldown_minutes"] is None:
-        errors["cooldown_minutes"] = _l("Enter a number of minutes between 0 and 10,080 (a week).")
-    if values["recipient_pole"] not in (None, *RECIPIENT_POLES):
-        errors["recipient_pole"] = _l("Choose a pole: PR, CM, both, or nobody.")
-    if set(values["recipient_ids"]) - {m.id for m in staff_members()}:
-        errors["recipient_ids"] = _l("Choose recipients among the agency's team.")
-    if values["webhook_format"] not in WEBHOOK_FORMATS:
-        errors["webhook_format"] = _l("Choose a webhook format: JSON or Slack.")
-    errors["webhook_url"] = webhook_problem(values["webhook_url"])
-    return values, {k: v for k, v in errors.items() if v}
 
 
 def webhook_problem(url):

@@ -1,11 +1,10 @@
 """Guest forms (WTForms) read into (values, errors); values keep what was typed, errors say what to fix."""
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
 from saas import params
-from saas.forms import Email, email_filter, read
+from saas.forms import Email, IdsField, Language, email_filter, read
 
 
 def chosen_client_ids(form):
@@ -13,25 +12,22 @@ def chosen_client_ids(form):
     return params.ids_arg("client_ids", source=form)
 
 
-def _language(form, field):
-    if field.data not in current_app.config["LANGUAGES"]:
-        raise StopValidation(_l("Choose French or English."))
+def _some_client(form, field):
+    if not field.data:
+        raise StopValidation(_l("Choose at least one client the guest will follow."))
 
 
 class GuestInvitationForm(Form):
     """The invitation of a client's person: their email and the language of their email."""
 
     email = StringField(filters=[email_filter], validators=[Email()])
-    locale = StringField(filters=[lambda value: value or ""], validators=[_language])
+    locale = StringField(filters=[lambda value: value or ""], validators=[Language()])
+    client_ids = IdsField(validators=[_some_client])
 
 
 def clean_guest_invitation(formdata):
     """Read the invitation form: the guest's email, their clients, the language of their email."""
-    values, errors = read(GuestInvitationForm, formdata)
-    values["client_ids"] = chosen_client_ids(formdata)
-    if not values["client_ids"]:
-        errors["client_ids"] = _l("Choose at least one client the guest will follow.")
-    return values, errors
+    return read(GuestInvitationForm, formdata)
 
 
 def typed_invitation(form):

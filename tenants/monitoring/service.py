@@ -1,8 +1,5 @@
 """Monitoring operations inside one agency: keywords, a client's sources, subscriptions."""
-from urllib.parse import urlsplit
-
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
 from saas import db
@@ -12,7 +9,6 @@ from tenants.monitoring.language.query import QueryError, parse_query
 from tenants.monitoring.pipeline.sources import register_source, search_key, search_terms
 
 MAX_KEYWORDS_PER_CLIENT = 100
-INSTANCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-"
 
 
 def active_keywords_query():
@@ -126,25 +122,6 @@ def update_connectors(client_id, connectors, instances):
                                                   ClientSource.keyword_id.is_not(None)))
     for keyword in keywords_of(client_id):
         subscribe_searches(keyword, settings)
-
-
-def clean_instances(text):
-    """Read a list of Mastodon instance host names; return (hosts, error)."""
-    hosts = []
-    for raw in text.replace(",", " ").split():
-        host = raw.strip().lower().removeprefix("https://").rstrip("/")
-        if not host or "." not in host or any(ch not in INSTANCE_CHARS for ch in host) or len(host) > 100:
-            return [], _l("“%(host)s” is not a server name like mastodon.social.", host=raw)
-        hosts.append(host)
-    return hosts[:5], None
-
-
-def feed_problem(url):
-    """Return why a feed address is refused, or None (reachability is checked by the fetch)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000:
-        return _l("Enter the address of an RSS or Atom feed, starting with https://")
-    return None
 
 
 def follow_feed(client_id, url):

@@ -1,7 +1,9 @@
 """The notifications page, the bell, reading, and the email choice."""
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from wtforms import Form, StringField
 
+from saas.forms import read
 from saas.views import get_or_404
 from tenants.boards.notifications import bp, preferences, service
 from tenants.boards.notifications.models import EMAIL_MODES, Notification
@@ -44,11 +46,17 @@ def read_all():
     return redirect(url_for("notifications.index"))
 
 
+class EmailModeForm(Form):
+    """How notifications arrive by email: one of the page's choices (any other value is a tampered form: 400)."""
+
+    email_mode = StringField(filters=[lambda mode: mode if mode in EMAIL_MODES else None])
+
+
 @bp.post("/settings")
 def settings():
     """Choose how notifications arrive by email: each one, a daily digest, or none."""
-    mode = request.form.get("email_mode", "")
-    if mode not in EMAIL_MODES:
+    mode = read(EmailModeForm, request.form)[0]["email_mode"]
+    if mode is None:
         abort(400)
     preferences.set_email_mode(g.membership, mode)
     flash(_("Your email choice is saved."), "success")

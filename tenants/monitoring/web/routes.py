@@ -2,7 +2,6 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_babel import lazy_gettext as _l
 
 from saas.billing.limits import LimitReached, check_limit
 from saas.flashes import flash_undo
@@ -13,6 +12,7 @@ from tenants.monitoring import bp, service
 from tenants.monitoring.pipeline.jobs import backfill_keyword
 from tenants.monitoring.language.matcher import build_index, match_details
 from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword
+from tenants.monitoring.web import forms
 from tenants.monitoring.web.preview import preview_mentions, segments
 
 
@@ -35,23 +35,16 @@ def client_monitoring(client_id):
 def create_keyword(client_id):
     """Add a keyword; its backfill starts at once."""
     client = get_or_404(Client, client_id)
-    query = request.form.get("query", "").strip()
-    language = request.form.get("language") or None
-    errors = {"query": service.check_query(query) if query else _l("Type what to look for, for example: Danone.")}
-    taken = service.keyword_taken(client.id, query) if not errors["query"] else None
-    if taken is not None:
-        errors["query"] = (_l("This client already monitors this query.") if taken.archived_at is None else
-                           _l("This query is among the archived keywords: restore it from there."))
-    if language not in (None, "fr", "en"):
-        errors["language"] = _l("Choose French, English or any language.")
+    values, errors = forms.clean_keyword_form(request.form, client.id)
     status = 422
-    if not any(errors.values()):
+    if not errors:
         try:
             check_limit("keywords")
         except LimitReached as exc:
             errors["query"], status = exc.message, 402
-    if any(errors.values()):
+    if errors:
         return _page(client, errors, request.form, status)
+    query, language = values["query"], values["language"]
     keyword = service.create_keyword(client.id, query, language)
     enqueue_after_commit(backfill_keyword, keyword.id, agency_id=g.agency.id, job_id=f"backfill-{keyword.id}")
     flash(_("Keyword added: the first mentions are being fetched."), "success")
@@ -62,12 +55,11 @@ def create_keyword(client_id):
 def preview_keyword(client_id):
     """Show what a query would match in a pasted text and among stored mentions."""
     client = get_or_404(Client, client_id)
-    query = request.form.get("query", "").strip()
-    error = service.check_query(query) if query else _l("Type a query to preview it.")
-    sample = request.form.get("sample", "")[:5000]
+    values, error = forms.clean_preview_form(request.form)
+    sample = values["sample"]
     context = {"client": client, "error": error, "sample_segments": None, "matches": []}
     if not error:
-        index = build_index([(0, query, request.form.get("language") or None)])
+        index = build_index([(0, values["query"], values["language"])])
         spans = match_details(index, sample).get(0) if sample else None
         context["sample_segments"] = segments(sample, spans or []) if spans else None
         context["sample_matched"] = bool(spans)
@@ -152,12 +144,11 @@ def delete_keyword(keyword_id):
 def follow_feed(client_id):
     """Follow an RSS or Atom feed for this client."""
     client = get_or_404(Client, client_id)
-    url = request.form.get("url", "").strip()
-    problem = service.feed_problem(url)
-    if problem:
-        return _page(client, {"url": problem}, request.form, 422)
-    service.follow_feed(client.id, url)
-    flash(_("Feed followed again, with its history.") if request.form.get("again") else
+    values, errors = forms.clean_feed_form(request.form)
+    if errors:
+        return _page(client, errors, request.form, 422)
+    service.follow_feed(client.id, values["url"])
+    flash(_("Feed followed again, with its history.") if values["again"] else
           _("Feed added. It is fetched within a few minutes; its status shows below."), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 
@@ -177,12 +168,11 @@ def unfollow_feed(client_id, source_id):
 def update_connectors(client_id):
     """Choose which search services run for this client's keywords."""
     client = get_or_404(Client, client_id)
-    instances, problem = service.clean_instances(request.form.get("mastodon_instances", ""))
-    if problem:
-        return _page(client, {"mastodon_instances": problem}, request.form, 422)
-    connectors = request.form.getlist("connectors")
-    if any(c not in SEARCH_CONNECTORS for c in connectors):
+    values, errors = forms.clean_connectors_form(request.form)
+    if errors:
+        return _page(client, errors, request.form, 422)
+    if any(c not in SEARCH_CONNECTORS for c in values["connectors"]):
         abort(400)
-    service.update_connectors(client.id, connectors, instances or ["mastodon.social"])
+    service.update_connectors(client.id, values["connectors"], values["mastodon_instances"] or ["mastodon.social"])
     flash(_("Search services saved."), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))

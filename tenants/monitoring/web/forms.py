@@ -1,0 +1,116 @@
+"""Monitoring forms (WTForms): a keyword, its preview, a feed, the search services of a client."""
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, StringField
+from wtforms.validators import StopValidation
+
+from saas.forms import WebAddress, read, strip
+from tenants.monitoring import service
+
+LANGUAGES = (None, "fr", "en")
+INSTANCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-"
+MAX_INSTANCES = 5
+MAX_SAMPLE = 5000
+
+
+def _or_none(value):
+    return value or None
+
+
+def _query(empty_message):
+    def check(form, field):
+        problem = service.check_query(field.data) if field.data else empty_message
+        if problem:
+            raise StopValidation(problem)
+
+    return check
+
+
+def _not_taken(form, field):
+    taken = service.keyword_taken(form.client_id, field.data)
+    if taken is not None:
+        raise StopValidation(_l("This client already monitors this query.") if taken.archived_at is None else
+                             _l("This query is among the archived keywords: restore it from there."))
+
+
+def _language(form, field):
+    if field.data not in LANGUAGES:
+        raise StopValidation(_l("Choose French, English or any language."))
+
+
+class KeywordForm(Form):
+    """A keyword of client `client_id` (a keyword argument): its query, once per client, and its language."""
+
+    query = StringField(filters=[strip],
+                        validators=[_query(_l("Type what to look for, for example: Danone.")), _not_taken])
+    language = StringField(filters=[_or_none], validators=[_language])
+
+    def __init__(self, formdata, client_id, **kwargs):
+        self.client_id = client_id
+        super().__init__(formdata, **kwargs)
+
+
+class PreviewForm(Form):
+    """A query to try on a pasted text and on the stored mentions."""
+
+    query = StringField(filters=[strip], validators=[_query(_l("Type a query to preview it."))])
+    language = StringField(filters=[_or_none])
+    sample = StringField(filters=[lambda value: (value or "")[:MAX_SAMPLE]])
+
+
+class FeedForm(Form):
+    """A feed to follow (its reachability is checked by the fetch)."""
+
+    url = StringField(filters=[strip], validators=[
+        WebAddress(message=_l("Enter the address of an RSS or Atom feed, starting with https://"), dotted=False)])
+    again = StringField()  # followed again from the undo of its removal
+
+
+def instance_hosts(text):
+    """Read a list of Mastodon server names (at most 5 kept); raise ValueError naming the first wrong one."""
+    hosts = []
+    for raw in text.replace(",", " ").split():
+        host = raw.strip().lower().removeprefix("https://").rstrip("/")
+        if not host or "." not in host or any(ch not in INSTANCE_CHARS for ch in host) or len(host) > 100:
+            raise ValueError(raw)
+        hosts.append(host)
+    return hosts[:MAX_INSTANCES]
+
+
+def _instances(form, field):
+    try:
+        instance_hosts(field.data)
+    except ValueError as exc:
+        raise StopValidation(_l("“%(host)s” is not a server name like mastodon.social.", host=exc.args[0])) from None
+
+
+class ConnectorsForm(Form):
+    """The search services a client's keywords run on, and its Mastodon servers."""
+
+    mastodon_instances = StringField(filters=[lambda value: value or ""], validators=[_instances])
+
+
+def clean_keyword_form(formdata, client_id):
+    """Read the new keyword form: (values, errors)."""
+    return read(KeywordForm, formdata, client_id=client_id)
+
+
+def clean_preview_form(formdata):
+    """Read the preview form: (values, the query's problem or None)."""
+    values, errors = read(PreviewForm, formdata)
+    return values, errors.get("query")
+
+
+def clean_feed_form(formdata):
+    """Read the feed form: (values, errors)."""
+    return read(FeedForm, formdata)
+
+
+def clean_connectors_form(formdata):
+    """Read the search services form: (values with the Mastodon servers as a list, errors).
+
+    `connectors` holds the services ticked as sent; the view refuses a name it does not know (400).
+    """
+    values, errors = read(ConnectorsForm, formdata)
+    values["mastodon_instances"] = [] if errors else instance_hosts(values["mastodon_instances"])
+    values["connectors"] = formdata.getlist("connectors")
+    return values, errors
