@@ -177,7 +177,7 @@ def _apply_tenant(conn, cursor, statement, parameters, context, executemany):
         return
     wanted = _wanted()
     if status == TransactionStatus.IDLE or info.get(_APPLIED) != wanted:
-        cursor.execute(_pg_settings(wanted))
+        raw.execute(_pg_settings(wanted))  # a cursor of its own: the statement's may be a server-side one (DECLARE)
         info[_APPLIED] = wanted
 
 

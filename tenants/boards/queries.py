@@ -135,13 +135,14 @@ def board_tiles(board, card_filter, column_ids=None):
     if column_ids is not None:
         query = query.where(BoardCard.column_id.in_(column_ids))
     query = card_filter.apply(query)
-    # The tile's counts come with its row (correlated counts, index look-ups): no list of ids sent back.
-    of_card = (CardComment.card_id == BoardCard.id)
+    # The tile's counts come with its row (correlated counts, index look-ups): no list of ids sent back. Each
+    # is joined on the agency too, as the composite keys are: on Citus the count then runs on the card's shard.
+    comments = (CardComment.agency_id == BoardCard.agency_id) & (CardComment.card_id == BoardCard.id)
+    items = (ChecklistItem.agency_id == BoardCard.agency_id) & (ChecklistItem.card_id == BoardCard.id)
     counted = query.add_columns(
-        select(func.count()).where(of_card).correlate(BoardCard).scalar_subquery(),
-        select(func.count(case((ChecklistItem.done.is_(True), 1)))).where(ChecklistItem.card_id == BoardCard.id)
-        .correlate(BoardCard).scalar_subquery(),
-        select(func.count()).where(ChecklistItem.card_id == BoardCard.id).correlate(BoardCard).scalar_subquery())
+        select(func.count()).where(comments).correlate(BoardCard).scalar_subquery(),
+        select(func.count(case((ChecklistItem.done.is_(True), 1)))).where(items).correlate(BoardCard).scalar_subquery(),
+        select(func.count()).where(items).correlate(BoardCard).scalar_subquery())
     tiles = [Tile(row) for row in db.session.execute(counted.order_by(BoardCard.position, BoardCard.id))]
     if not tiles:
         return tiles
