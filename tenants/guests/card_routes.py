@@ -9,7 +9,7 @@ from saas.jobs import enqueue_after_commit
 from saas.urls import safe_next
 from saas.views import get_or_404
 from saas.forms import clean_comment
-from tenants.boards.routes import board_changed, card_or_404
+from tenants.boards.rendering import board_changed, card_or_404
 from tenants.guests import approvals, bp, portal
 from tenants.guests.jobs import send_approval_request_email
 from tenants.monitoring.models import Mention
