@@ -1,6 +1,7 @@
 """Fixtures: a real PostgreSQL database and Redis, the app, clients, agency factories."""
 import os
 import re
+import sqlite3
 import threading
 from dataclasses import dataclass
 
@@ -16,13 +17,22 @@ from saas.validation import slugify
 from saas.config import TestConfig
 from tests import services
 
+# Tests of what only PostgreSQL has (row-level security, the app role, COPY): skipped on SQLite (make test-sqlite).
+postgres_only = pytest.mark.skipif(services.on_sqlite(), reason="PostgreSQL only: row-level security, the app "
+                                   "role, COPY (SQLite is make run's trial database)")
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 PASSWORD = "Correct-Horse-Battery-42"
 
 
 @pytest.fixture(scope="session")
-def database_url():
-    """A migrated, empty PostgreSQL database for this test run."""
+def database_url(tmp_path_factory):
+    """A migrated, empty PostgreSQL database for this test run (SQLite with TEST_SQLITE=1: `make test-sqlite`)."""
+    if services.on_sqlite():
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'relais.db'}"
+        from saas.cli import upgrade_database
+
+        upgrade_database(url)
+        return url
     url = services.create_database(services.postgres_server())
     from saas.cli import upgrade_database
 
@@ -104,7 +114,12 @@ def any_redis_app(request, app, _embedded_redis_app):
 def _clean_state(request, database_url, redis_url):
     """Empty every table and the Redis database after each test."""
     yield
-    if services.citus_coordinator():
+    if services.on_sqlite():
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as conn:
+            conn.execute("PRAGMA foreign_keys=OFF")
+            for table in reversed(db.Base.metadata.sorted_tables):
+                conn.execute(f"DELETE FROM {table.name}")
+    elif services.citus_coordinator():
         # On Citus a TRUNCATE of every table takes some 20 s (a lock and a commit on every shard);
         # deleting the few rows a test made, table by table, about a second.
         with psycopg.connect(database_url) as conn:

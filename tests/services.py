@@ -157,6 +157,11 @@ def postgres_server():
     return _start_throwaway_postgres()
 
 
+def on_sqlite():
+    """Whether this run is on SQLite, the database of `make run` (`make test-sqlite` sets TEST_SQLITE=1)."""
+    return os.environ.get("TEST_SQLITE") == "1"
+
+
 def citus_coordinator():
     """The URL (without database) of the Citus coordinator the suite runs on (`make test-citus`), or None."""
     url = os.environ.get("TEST_CITUS_URL")

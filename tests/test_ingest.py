@@ -8,6 +8,7 @@ from saas.db import utcnow
 from tenants.clients.models import Client
 from tenants.monitoring.pipeline.ingest import COPY_THRESHOLD, excerpt_around, insert_mentions
 from tenants.monitoring.models import Mention
+from tests.conftest import postgres_only
 
 
 def _rows(agency_id, client_id, count, prefix="k"):
@@ -41,6 +42,7 @@ def test_insert_mentions_skips_duplicates_on_both_paths(app, target, count):
             assert db.session.scalars(select(Mention.highlights)).first() == [[0, 5]]
 
 
+@postgres_only
 def test_copy_path_rows_of_another_agency_are_refused_by_row_level_security(app, target, make_agency):
     agency_id, client_id = target
     other = make_agency("Agence Beta")

@@ -5,6 +5,8 @@ parameter to OBJECT_PARAMS (with the object the factory creates) or the route to
 PLATFORM_ENDPOINTS (routes outside a workspace, each tested on its own).
 """
 import re
+import sqlite3
+from contextlib import closing
 
 import psycopg
 import pytest
@@ -59,10 +61,14 @@ def build(rule, slug, ids):
 def snapshot(database_url, agency_id):
     """Every row of every tenant table that belongs to one agency."""
     rows = {}
-    with psycopg.connect(database_url) as conn:
+    sqlite = database_url.startswith("sqlite:")
+    connect = (lambda: sqlite3.connect(database_url.removeprefix("sqlite:///"))) if sqlite else (
+        lambda: psycopg.connect(database_url))
+    with closing(connect()) as conn:
         for table in sorted(dbmodule.Base.metadata.tables):
             if "agency_id" in dbmodule.Base.metadata.tables[table].c:
-                rows[table] = conn.execute(f"SELECT * FROM {table} WHERE agency_id = %s ORDER BY id", (agency_id,)).fetchall()
+                query = f"SELECT * FROM {table} WHERE agency_id = {'?' if sqlite else '%s'} ORDER BY id"
+                rows[table] = conn.execute(query, (agency_id,)).fetchall()
     return rows
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 from saas import db, tenancy
 from saas.config import Config
 from tenants.clients.models import Client
+from tests.conftest import postgres_only
 from tests.factories import populate
 
 
@@ -92,12 +93,14 @@ def _as_app_role(database_url):
     return conn
 
 
+@postgres_only
 def test_rls_without_agency_reads_zero_rows(database_url, two):
     with _as_app_role(database_url) as conn:
         for table in ("clients", "memberships", "invitations"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0
 
 
+@postgres_only
 def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url, two):
     a, b = two
     with _as_app_role(database_url) as conn:
@@ -111,6 +114,7 @@ def test_rls_with_agency_hides_other_agency_and_refuses_its_writes(database_url,
                 " VALUES (%s, 'Intruder', '', '', '{}', '', '#000000', now(), now())", (b.agency.id,))
 
 
+@postgres_only
 def test_rls_setting_is_per_transaction(database_url, two):
     a, _ = two
     with _as_app_role(database_url) as conn:
@@ -120,6 +124,7 @@ def test_rls_setting_is_per_transaction(database_url, two):
         assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 0
 
 
+@postgres_only
 def test_app_connections_run_as_the_non_owner_role(app):
     with app.app_context():
         role = db.session.execute(select(db.text("current_user"))).scalar()
