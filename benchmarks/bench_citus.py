@@ -24,7 +24,7 @@ from saas.auth import service as accounts
 from saas.cli import upgrade_database
 from saas.config import Config, TestConfig
 from tenants.clients.models import Client
-from tenants.monitoring import inbox
+from tenants.monitoring.web import inbox
 from tenants.monitoring.pipeline.ingest import insert_mentions
 from tenants.monitoring.models import Keyword, Mention
 from tests import services

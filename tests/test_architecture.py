@@ -26,3 +26,12 @@ def test_features_plug_in_through_the_app_factory(app):
     from saas.billing.limits import COUNTERS
 
     assert set(COUNTERS) == {"clients", "keywords", "seats"}
+
+
+def test_every_benchmark_still_imports():
+    """`make bench` runs scripts no other test imports: a module moved under them must not go unnoticed."""
+    import importlib
+    from pathlib import Path
+
+    for script in sorted((Path(__file__).resolve().parent.parent / "benchmarks").glob("bench_*.py")):
+        importlib.import_module(f"benchmarks.{script.stem}")
