@@ -16,7 +16,10 @@ page that sends a signed-in person to the login form counts as an error).
 Run with `.venv/bin/python -m benchmarks load` (or `python benchmarks/bench_load.py --label before`).
 Environment: LOAD_SECONDS (15), LOAD_CONNECTIONS (50), LOAD_THREADS (2, wrk's threads),
 LOAD_ONLY (comma-separated parts of page names), WEB_CONCURRENCY and WEB_THREADS (as the Procfile),
-LOAD_SETTINGS ("2x4,4x2": compare gunicorn's workers x threads on the same data, for docs/operations.md).
+LOAD_SETTINGS ("2x4,4x2": compare gunicorn's workers x threads on the same data, for docs/operations.md),
+LOAD_WRITES (mentions written into the agency per second while the pages are measured, as during a crisis:
+each one makes the pages that read mentions render again, saas/pagecache.py), PAGE_CACHE=off (pages
+rendered every time: what the kept pages save).
 """
 import os
 import random
@@ -25,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -316,6 +320,38 @@ def measure(base, ids, cookies):
     return results
 
 
+class MentionWriter(threading.Thread):
+    """Writes LOAD_WRITES mentions a second into the agency, each in its own transaction, until stopped."""
+
+    def __init__(self, app, rate):
+        super().__init__(daemon=True)
+        self.app, self.rate, self.stopping, self.written = app, rate, threading.Event(), 0
+
+    def run(self):
+        from tenants.monitoring.models import Keyword, Mention
+
+        with self.app.app_context():
+            with tenancy.all_agencies():
+                keywords = db.session.scalars(select(Keyword).order_by(Keyword.id)).all()
+                targets = [(k.agency_id, k.client_id, k.id) for k in keywords]
+            db.session.rollback()
+            while not self.stopping.wait(1 / self.rate):
+                agency_id, client_id, keyword_id = targets[self.written % len(targets)]
+                with tenancy.agency_scope(agency_id):
+                    db.session.add(Mention(client_id=client_id, keyword_id=keyword_id, source_kind="rss",
+                                           source_name="Le Journal", item_key=f"live-{self.written}",
+                                           url=f"https://news.example/live/{self.written}",
+                                           title=f"Nouvelle mention {self.written}", excerpt="boycott rappel",
+                                           highlights=[], author="live", published_at=utcnow(), language="fr",
+                                           sentiment="negative", sentiment_score=-0.5, status="new"))
+                    db.commit()
+                self.written += 1
+
+    def stop(self):
+        self.stopping.set()
+        self.join(timeout=10)
+
+
 def run_wrk_warm(url, cookie):
     """A short burst so that every worker has compiled the page's templates before measuring."""
     command = ["wrk", "-t1", "-c4", "-d1s", url] + (["-H", f"Cookie: {cookie}"] if cookie else [])
@@ -325,7 +361,7 @@ def run_wrk_warm(url, cookie):
 def table(results, queries=None):
     """The markdown table of a run."""
     base = results[0][2]
-    lines = ["| page | req/s | share of /healthz | p50 | p99 | p99 / /healthz's | errors |" + (" queries |" if queries else ""),
+    lines = ["| page | req/s | share of /healthz | p50 | p99 | p99 / /healthz's | errors |" + (" queries (rendered / kept) |" if queries else ""),
              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if queries else "")]
     for name, path, r in results:
         share = r["rps"] / base["rps"] if base["rps"] else float("nan")
@@ -347,10 +383,15 @@ def count_queries(app, ids, who_keys):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"], session["_fresh"] = who_keys[who], True
-        client.get(path)
-        with counted(app) as statements:
-            response = client.get(path)
-        counts[path] = len(statements) if response.status_code == 200 else f"{response.status_code}!"
+        found = []
+        for kept in (False, True):  # rendered (the view's queries), then kept (saas/pagecache.py)
+            app.config["PAGE_CACHE"] = kept
+            client.get(path)
+            client.get(path)
+            with counted(app, kept_pages=kept) as statements:
+                response = client.get(path)
+            found.append(str(len(statements)) if response.status_code == 200 else f"{response.status_code}!")
+        counts[path] = " / ".join(found)
     return counts
 
 
@@ -383,6 +424,7 @@ def main():
     redis_url = services.redis_server_url()
     config = type("BenchConfig", (TestConfig,), {"DATABASE_URL": url, "REDIS_URL": redis_url, **BILLING})
     app = create_app(config)
+    WRITER_APP[0] = app
     started = time.perf_counter()
     ids = seed(app)
     analyze(url)
@@ -398,7 +440,10 @@ def main():
         queries = count_queries(app, ids, session_keys(app))
     except Exception as exc:  # the figures above are kept whatever happens here
         print(f"(query counts not available: {type(exc).__name__}: {exc})")
-    text = (f"{date_line()} `{procfile_web()}`, wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s per page, "
+    conditions = "".join((
+        ", pages rendered every time (PAGE_CACHE=off)" if os.environ.get("PAGE_CACHE") == "off" else ", kept pages on",
+        f", {os.environ['LOAD_WRITES']} mentions written a second meanwhile" if os.environ.get("LOAD_WRITES") else ""))
+    text = (f"{date_line()} `{procfile_web()}`, wrk -t{THREADS} -c{CONNECTIONS} -d{SECONDS}s per page{conditions}, "
             f"one run. ✗: a goal missed (share < 25%, p99 > 4× /healthz's, or errors).\n\n" + table(results, queries))
     board = next(r for n, _, r in results if n.startswith("board of")) if any(
         n.startswith("board of") for n, _, _ in results) else None
@@ -408,6 +453,9 @@ def main():
     print(text)
     write_markdown(label, text)
     print(f"(written to docs/performance.md under '### {label}')")
+
+
+WRITER_APP = [None]  # the benchmark's own app (same database and Redis), for MentionWriter
 
 
 def run_web(url, redis_url, ids, env=None):
@@ -420,7 +468,16 @@ def run_web(url, redis_url, ids, env=None):
     try:
         wait_until_up(base, web)
         cookies = {None: "", "staff": sign_in(base, "owner@load.test"), "guest": sign_in(base, "guest@load.test")}
-        return measure(base, ids, cookies)
+        writer = None
+        if float(os.environ.get("LOAD_WRITES", "0")) > 0:
+            writer = MentionWriter(WRITER_APP[0], float(os.environ["LOAD_WRITES"]))
+            writer.start()
+        try:
+            return measure(base, ids, cookies)
+        finally:
+            if writer is not None:
+                writer.stop()
+                print(f"  ({writer.written:,} mentions written while measuring)", flush=True)
     finally:
         stop_web(web)
 

@@ -52,7 +52,7 @@ def create_app(config=None):
 
         app.config["SECRET_KEY"] = instance_secret_key()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from saas import assets, db, errors, params, web
+    from saas import assets, db, errors, pagecache, params, web  # noqa: F401 (pagecache: its listeners count writes)
     from saas.extensions import babel, csrf, login_manager
     from saas import i18n
 

@@ -92,6 +92,10 @@ class Config:
     JOB_HEARTBEAT_SECONDS = int(os.environ.get("JOB_HEARTBEAT_SECONDS", "10"))
     # Bearer token for /healthz/pipeline from other hosts; empty: the local machine only.
     STATUS_TOKEN = os.environ.get("STATUS_TOKEN", "")
+    # Signed-in pages kept until a table they read changes (saas/pagecache.py, docs/operations.md).
+    PAGE_CACHE = os.environ.get("PAGE_CACHE", "on") != "off"
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
+    PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_MB", "64")) * 1024 * 1024
     TESTING = False
 
 

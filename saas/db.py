@@ -206,8 +206,8 @@ def copy_insert_ignoring_duplicates(model, rows, conflict_columns, returning):
         with cur.copy(f"COPY {staging} ({column_list}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([Jsonb(row[name]) if name in json_columns else row[name] for name in columns])
-        cur.execute(
-            f"INSERT INTO {table.name} ({column_list}) SELECT {column_list} FROM {staging} "
-            f"ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING RETURNING {returning}"
-        )
-        return cur.fetchall()
+    # Through SQLAlchemy again, in the same transaction: what writes is seen (saas/pagecache.py counts it).
+    return connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({column_list}) SELECT {column_list} FROM {staging} "
+        f"ON CONFLICT ({', '.join(conflict_columns)}) DO NOTHING RETURNING {returning}"
+    ).all()

@@ -103,6 +103,11 @@ def current_agency_id():
     return _agency_id.get()
 
 
+def spans_all_agencies():
+    """Tell whether the code running opted out of scoping (all_agencies())."""
+    return _all_agencies.get()
+
+
 def set_agency(agency_id):
     """Set the current agency, also inside an already open database transaction."""
     _agency_id.set(agency_id)

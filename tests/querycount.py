@@ -64,10 +64,16 @@ def engine_of(app):
 
 
 @contextmanager
-def count_queries(app, ignore=PLUMBING):
-    """Record every SQL statement the app's engine executes inside the block."""
+def count_queries(app, ignore=PLUMBING, kept_pages=False):
+    """Record every SQL statement the app's engine executes inside the block.
+
+    Pages are rendered in the block (kept pages off, saas/pagecache.py): the count is the view's work.
+    `kept_pages=True` counts what a reader of a kept page costs instead.
+    """
     log = QueryLog(ignore)
     engine = engine_of(app)
+    was = app.config.get("PAGE_CACHE", True)
+    app.config["PAGE_CACHE"] = kept_pages and was
 
     def listener(conn, cursor, statement, parameters, context, executemany):
         log.record(statement)
@@ -77,6 +83,7 @@ def count_queries(app, ignore=PLUMBING):
         yield log
     finally:
         event.remove(engine, "before_cursor_execute", listener)
+        app.config["PAGE_CACHE"] = was
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Board pages cost a constant number of SQL statements, whatever the number of cards."""
 import pytest
-from sqlalchemy import event
 
 from benchmarks.bench_board import seed_board
 from saas import db, tenancy
@@ -8,6 +7,7 @@ from saas.auth.models import Membership
 from tenants.boards.models import BoardLabel
 from tenants.clients.models import Client
 from tests.conftest import login
+from tests.querycount import count_queries
 
 
 @pytest.fixture
@@ -29,19 +29,10 @@ def boards(app, make_agency, make_member):
 
 
 def statements_of(app, client, url):
-    """The SQL statements one GET of `url` runs (and check it answers 200)."""
-    seen = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    engine = app.extensions["relais_engine"]
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    """The SQL statements one GET of `url` runs, rendered (not a kept page), and check it answers 200."""
+    with count_queries(app, ignore=None) as seen:
         assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return seen.statements
 
 
 @pytest.mark.parametrize("page", ["", "/list", "/calendar?mode=month", "/feed", "?pole=rp&q=press"])

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from jinja2_fragments.flask import render_block
 
+from saas.pagecache import cached_page
 from saas import params
 from saas.billing.limits import check_limit
 from saas.forms import read
@@ -22,6 +23,7 @@ def _form_context(values=None, errors=None, client=None):
 
 
 @bp.get("/")
+@cached_page
 def index():
     """List the agency's clients, with search; htmx gets just the list."""
     search = params.text_arg("q", 100)
@@ -53,6 +55,7 @@ def create():
 
 
 @bp.get("/<int:client_id>")
+@cached_page
 def show(client_id):
     """A client's page."""
     client = get_or_404(Client, client_id)

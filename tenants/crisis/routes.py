@@ -3,6 +3,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from saas.pagecache import cached_page
 from saas.forms import read
 from saas.views import get_or_404
 from tenants.clients.models import Client
@@ -19,6 +20,7 @@ bp.add_app_template_global(badge.open_crisis_count, "open_crisis_count")
 
 
 @bp.get("/")
+@cached_page
 def index():
     """Every crisis of the agency (open ones first) and every alert rule."""
     return render_template("crisis/index.html", **pages.index_page())
@@ -43,6 +45,7 @@ def close_crisis(crisis_id):
 
 
 @bp.get("/alerts/<int:alert_id>")
+@cached_page
 def show_alert(alert_id):
     """Why this alert fired: each part of the score, the chart, terms, sources and mentions."""
     return render_template("crisis/alert.html", **pages.alert_page(get_or_404(CrisisAlert, alert_id)))

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from saas.pagecache import cached_page
 from saas.views import guest_allowed
 from saas.forms import clean_comment
 from tenants.guests import approvals, portal
@@ -35,6 +36,7 @@ def render_card(card, errors=None, form=None, status=200):
 
 @bp.get("/")
 @guest_allowed
+@cached_page
 def home():
     """Show the portal's start: the one client's page, or every client the guest follows."""
     clients = reachable_clients()
@@ -48,6 +50,7 @@ def home():
 
 @bp.get("/clients/<int:client_id>")
 @guest_allowed
+@cached_page
 def client(client_id):
     """Show one client's page of the portal."""
     return render_client(portal_client_or_404(client_id))

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import get_locale
 from flask_login import current_user
 
+from saas.pagecache import cached_page
 from saas.jobs import enqueue_after_commit
 from saas.urls import safe_next
 from saas.views import get_all_or_404
@@ -22,6 +23,7 @@ def _page(errors=None, form=None, status=200):
 
 
 @bp.get("/")
+@cached_page
 def index():
     """List the agency's guests, their clients and last sign-in, and pending invitations."""
     return _page()

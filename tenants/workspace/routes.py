@@ -1,6 +1,7 @@
 """The workspace home page."""
 from flask import g, render_template
 
+from saas.pagecache import cached_page
 from saas.auth import service as accounts
 from saas.views import guests_go_to
 from tenants.boards.queries import workspace_counts
@@ -11,6 +12,7 @@ from tenants.workspace import bp, pulse
 
 @bp.get("/")
 @guests_go_to("portal.home")
+@cached_page
 def home():
     """The agency's clients at a glance: open crises first, today's mentions per client, its team, and what to do
     next (a guest is sent to the portal). A constant number of queries, whatever the number of clients."""

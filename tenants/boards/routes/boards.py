@@ -1,6 +1,7 @@
 """The boards overview, a client's board, and its activity log."""
 from flask import render_template
 
+from saas.pagecache import cached_page
 from saas.htmx import header, is_htmx
 from tenants.boards import bp, queries
 from tenants.boards.activity import board_activity
@@ -10,6 +11,7 @@ from tenants.clients.service import list_clients
 
 
 @bp.get("/")
+@cached_page
 def index():
     """Every client's board at a glance, with the agency-wide views."""
     summaries = queries.board_summaries(list_clients())
@@ -17,6 +19,7 @@ def index():
 
 
 @bp.get("/<int:client_id>")
+@cached_page
 def show(client_id):
     """A client's board (created on first visit), filtered; htmx gets just the columns."""
     board = board_of_client(client_id)

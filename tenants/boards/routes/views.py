@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import render_template
 
+from saas.pagecache import cached_page
 from saas import params
 from tenants.boards import bp, queries
 from tenants.boards.labels import list_labels
@@ -53,6 +54,7 @@ def agency_list():
 
 
 @bp.get("/calendar")
+@cached_page
 def agency_calendar():
     """The agency's editorial calendar across every client."""
     return render_calendar()

@@ -9,6 +9,7 @@ from jinja2 import pass_context
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
 
+from saas.pagecache import cached_page
 from saas import db, exports, params, tenancy
 from saas.errors import render_error
 from saas.flashes import flash_undo
@@ -63,6 +64,7 @@ def mention_rows(context, mentions):
 
 
 @bp.get("/mentions/")
+@cached_page
 def mentions():
     """The inbox: newest first, filtered; htmx asks for the rows only (next page, live)."""
     filters = inbox.read_filters(request.args)
