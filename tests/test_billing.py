@@ -92,23 +92,72 @@ def test_without_stripe_keys_billing_is_off_and_no_limit_applies(app, make_agenc
     assert client.post("/billing/webhook", data="{}", csrf=False).status_code == 404
 
 
-def test_checkout_carries_price_agency_urls_and_email_for_a_new_customer(app, billing_on, make_agency, logged_in):
+def test_checkout_creates_the_agency_customer_first_and_passes_it(app, billing_on, make_agency, logged_in):
     agency = make_agency()
     response = logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "solo"})
     assert response.status_code == 303
     assert response.headers["Location"].startswith(f"{billing_on.url}/pay/cs_test_")
+    (created,) = billing_on.calls("POST", "/v1/customers")
+    assert created["params"]["metadata[agency_id]"] == str(agency.id)
+    assert created["params"]["email"] == agency.owner_email and created["params"]["name"] == agency.name
+    assert created["headers"]["Idempotency-Key"].startswith(f"relais-{agency.id}-")
+    (customer,) = billing_on.customers
+    assert read_subscription(app, agency).stripe_customer_id == customer
     (call,) = billing_on.calls("POST", "/v1/checkout/sessions")
     params = call["params"]
     assert call["headers"]["Authorization"] == "Bearer sk_test_relais"
+    assert call["headers"]["Idempotency-Key"].startswith(f"relais-{agency.id}-")
+    assert "-checkout-solo-month-" in call["headers"]["Idempotency-Key"]
     assert params["mode"] == "subscription"
     assert params["line_items[0][price]"] == "price_solo" and params["line_items[0][quantity]"] == "1"
     assert params["client_reference_id"] == str(agency.id)
     assert params["subscription_data[metadata][agency_id]"] == str(agency.id)
     assert params["success_url"] == f"http://localhost/a/{agency.slug}/billing/?checkout=success"
     assert params["cancel_url"] == f"http://localhost/a/{agency.slug}/billing/?checkout=cancel"
-    assert params["customer_email"] == agency.owner_email and "customer" not in params
+    assert params["customer"] == customer and "customer_email" not in params
     trial_end = read_subscription(app, agency).trial_ends_at
     assert params["subscription_data[trial_end]"] == str(int(trial_end.timestamp()))
+
+
+def test_checkout_started_twice_at_once_makes_one_customer_and_one_session(app, billing_on, make_agency):
+    """Two tabs (or a double click) of one agency start Checkout together: one Stripe customer, one session."""
+    import threading
+
+    agency = make_agency()
+    signed = app.test_client()
+    login(signed, agency.owner_email)
+    cookie = signed.get_cookie("session").value
+    start, answers = threading.Barrier(4), []
+
+    def start_checkout():
+        browser = app.test_client()
+        browser.set_cookie("session", cookie)
+        start.wait()
+        answers.append(browser.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "agency"}))
+
+    threads = [threading.Thread(target=start_checkout) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [answer.status_code for answer in answers] == [303] * 4
+    assert len({answer.headers["Location"] for answer in answers}) == 1  # the same Checkout session
+    assert len(billing_on.customers) == 1  # however many creations Stripe received, one customer exists
+    (customer,) = billing_on.customers
+    assert billing_on.customers[customer]["metadata"] == {"agency_id": str(agency.id)}
+    assert {call["params"]["customer"] for call in billing_on.calls("POST", "/v1/checkout/sessions")} == {customer}
+    assert len(billing_on.sessions) == 1
+    assert read_subscription(app, agency).stripe_customer_id == customer
+
+
+def test_checkout_of_a_yearly_plan_uses_its_yearly_price(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network", "interval": "year"}).status_code == 303
+    params = billing_on.calls("POST", "/v1/checkout/sessions")[0]["params"]
+    assert params["line_items[0][price]"] == "price_network_yearly"
+    assert params["subscription_data[metadata][interval]"] == "year"
+    assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network", "interval": "week"}).status_code == 400
 
 
 def test_checkout_reuses_the_agency_stripe_customer(app, billing_on, make_agency, logged_in):

@@ -17,7 +17,7 @@ from saas import db, tenancy
 from saas.auth.models import Agency
 from saas.billing import service
 from saas.billing.models import LIVE_STATUSES, StripeEvent, Subscription
-from saas.billing.plans import plan_for_price
+from saas.billing.plans import price_plan
 from saas.billing.stripe_api import stripe_client
 from saas.db import utcnow
 
@@ -88,14 +88,17 @@ def _first_item(remote):
 def copy_subscription(subscription, remote):
     """Copy a Stripe subscription's current state onto the agency's row."""
     item = _first_item(remote)
-    plan = plan_for_price((item.get("price") or {}).get("id"))
+    price = item.get("price") or {}
+    plan, interval = price_plan(price.get("id"))
     if plan is not None:
         subscription.plan = plan.key
     else:
         log.warning("subscription %s has a price no plan uses; plan kept", remote["id"])
+    subscription.billing_interval = interval or (price.get("recurring") or {}).get("interval")
     subscription.stripe_subscription_id = remote["id"]
     subscription.status = remote["status"]
     subscription.cancel_at_period_end = bool(remote.get("cancel_at_period_end"))
+    subscription.cancel_at = service.from_timestamp(remote.get("cancel_at"))
     period_end = item.get("current_period_end") or remote.get("current_period_end")
     subscription.current_period_end = service.from_timestamp(period_end)
     if remote["status"] == "past_due":

@@ -16,7 +16,7 @@ from saas.billing.access import render_refusal
 from saas.billing.events import record_event, verify_event
 from saas.billing.jobs import process_stripe_event
 from saas.billing.limits import LimitReached, limit_notice, usage_for_layout, usage_report
-from saas.billing.plans import PLANS, TRIAL_DAYS, get_plan
+from saas.billing.plans import INTERVALS, PLANS, TRIAL_DAYS, get_plan
 from saas.billing.stripe_api import hosted_page_origins
 from saas.extensions import csrf
 from saas.forms import read
@@ -44,38 +44,46 @@ def index():
     return response
 
 
-def _checkout_refusal(plan, subscription):
-    """Why Checkout cannot open for `plan`: (message, category) to flash, or None."""
+def _checkout_refusal(plan, interval, subscription):
+    """Why Checkout cannot open for `plan` and `interval`: (message, category) to flash, or None."""
     if not service.billing_enabled():
         return _("Billing is off on this Relais: there is nothing to pay."), "info"
-    if service.is_live(subscription) and subscription.plan == plan.key:
+    if service.is_live(subscription) and subscription.plan == plan.key and service.interval_of(subscription) == interval:
         return _("You are already on the %(plan)s plan.", plan=plan.name), "info"
-    if not plan.price_id:
-        log.error("no Stripe price configured for plan %s (%s)", plan.key, plan.price_setting)
+    if not plan.price_for(interval):
+        log.error("no Stripe price configured for plan %s (%s, %s)", plan.key, plan.price_setting, interval)
         return _("This plan cannot be bought right now. Please contact us."), "error"
     return None
 
 
 class PlanForm(Form):
-    """The plan chosen on the billing page: one of its buttons (any other value is a tampered form: 400)."""
+    """The plan and interval chosen on the billing page: one of its buttons (any other value is a tampered
+    form: 400). No interval means monthly."""
 
     plan = StringField(filters=[lambda key: get_plan(key or "")])
+    interval = StringField(filters=[lambda value: (value or "month") if (value or "month") in INTERVALS else None])
+
+
+def read_plan_choice(formdata):
+    """(plan, interval) chosen in `formdata`; 400 when either is not one the page offers."""
+    values = read(PlanForm, formdata)[0]
+    if values["plan"] is None or values["interval"] is None:
+        abort(400)
+    return values["plan"], values["interval"]
 
 
 @bp.post(f"{WORKSPACE}/checkout")
 @require_role("owner", "admin")
 def checkout():
     """Send the person to Stripe Checkout to subscribe to, or change to, the chosen plan."""
-    plan = read(PlanForm, request.form)[0]["plan"]
-    if plan is None:
-        abort(400)
+    plan, interval = read_plan_choice(request.form)
     subscription = g.billing.subscription
-    refusal = _checkout_refusal(plan, subscription)
+    refusal = _checkout_refusal(plan, interval, subscription)
     if refusal:
         flash(*refusal)
         return redirect(url_for("billing.index"))
     try:
-        url = service.create_checkout_url(subscription, plan, current_user.email, str(get_locale()))
+        url = service.create_checkout_url(subscription, plan, interval, current_user.email, str(get_locale()))
     except stripe.StripeError:
         log.exception("Stripe Checkout session failed")
         flash(STRIPE_DOWN, "error")
