@@ -156,7 +156,7 @@ def test_checkout_of_a_yearly_plan_uses_its_yearly_price(app, billing_on, make_a
     assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network", "interval": "year"}).status_code == 303
     params = billing_on.calls("POST", "/v1/checkout/sessions")[0]["params"]
     assert params["line_items[0][price]"] == "price_network_yearly"
-    assert params["subscription_data[metadata][interval]"] == "year"
+    assert params["metadata[interval]"] == "year"
     assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network", "interval": "week"}).status_code == 400
 
 
@@ -494,3 +494,89 @@ def test_parallel_creations_never_overrun_the_plan_on_sqlite(sqlite_app):
     assert sorted(statuses) == [302] * 3 + [402] * (PARALLEL - 3)
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT count(*) FROM clients").fetchone()[0] == 3
+
+
+def paying_agency(app, fake, make_agency, price="price_solo", plan="solo", **fields):
+    """An agency paying through a live Stripe subscription the fake knows; (agency, customer, subscription)."""
+    agency = make_agency()
+    customer = fake.add_customer(agency.owner_email, metadata={"agency_id": str(agency.id)})
+    sub = fake.add_subscription(customer, price, metadata={"agency_id": str(agency.id)}, **fields)
+    set_subscription(app, agency, plan=plan, status="active", stripe_customer_id=customer,
+                     stripe_subscription_id=sub["id"], trial_ends_at=None,
+                     billing_interval="year" if price.endswith("_yearly") else "month")
+    return agency, customer, sub
+
+
+def test_a_paying_agency_changes_plan_by_updating_its_subscription_and_is_charged_once(
+        app, billing_on, make_agency, logged_in):
+    agency, customer, sub = paying_agency(app, billing_on, make_agency)
+    client = logged_in(agency.owner_email)
+    # The plan buttons of a paying agency never open Checkout: they show the preview of the change.
+    page = client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network"}, headers=ENGLISH)
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    (preview,) = billing_on.calls("POST", "/v1/invoices/create_preview")
+    assert preview["params"]["subscription"] == sub["id"]
+    assert preview["params"]["subscription_details[items][0][price]"] == "price_network"
+    assert preview["params"]["subscription_details[proration_behavior]"] == "always_invoice"
+    proration_date = preview["params"]["subscription_details[proration_date]"]
+    total = re.search(r'data-testid="change-total">([^<]+)<', body).group(1)
+    assert "Credit for the unused time on Solo" in body and "Network for the rest of the period" in body
+    assert 'data-testid="change-tax">€' in body
+    form = {"plan": "network", "interval": "month", "proration_date": proration_date}
+    for _ in range(2):  # a second submission finds the plan already changed (and the idempotency key covers a race)
+        done = client.post(f"/a/{agency.slug}/billing/change", data=form)
+        assert done.status_code == 302 and done.headers["Location"].endswith("/billing/")
+    assert not billing_on.calls("POST", "/v1/checkout/sessions")
+    assert not billing_on.calls("DELETE", "/v1/subscriptions/")
+    (update,) = billing_on.calls("POST", f"/v1/subscriptions/{sub['id']}")
+    assert f"-change-{sub['id']}-network-month-{proration_date}" in update["headers"]["Idempotency-Key"]
+    params = update["params"]
+    assert params["items[0][id]"] == sub["items"]["data"][0]["id"] and params["items[0][price]"] == "price_network"
+    assert params["proration_behavior"] == "always_invoice" and params["proration_date"] == proration_date
+    assert params["payment_behavior"] == "pending_if_incomplete"
+    (invoice,) = billing_on.invoices.values()  # charged once, the amount shown
+    assert total == f"€{invoice['total'] / 100:,.2f}"
+    assert len(billing_on.subscriptions) == 1
+    subscription = read_subscription(app, agency)
+    assert (subscription.plan, subscription.stripe_subscription_id, subscription.billing_interval) == (
+        "network", sub["id"], "month")
+    final = client.get(f"/a/{agency.slug}/billing/", headers=ENGLISH).get_data(as_text=True)
+    assert re.search(r'class="plan-name">Network<', final)
+
+
+def test_changing_to_yearly_billing_previews_then_updates_the_interval(app, billing_on, make_agency, logged_in):
+    agency, customer, sub = paying_agency(app, billing_on, make_agency, price="price_agency", plan="agency")
+    client = logged_in(agency.owner_email)
+    page = client.get(f"/a/{agency.slug}/billing/", headers=ENGLISH).get_data(as_text=True)
+    assert 'data-testid="change-agency-year"' in page and 'data-testid="change-agency-month"' not in page
+    assert "Switch to yearly billing" in page and "€238 saved" in page
+    client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "agency", "interval": "year"})
+    proration_date = billing_on.calls("POST", "/v1/invoices/create_preview")[0]["params"][
+        "subscription_details[proration_date]"]
+    form = {"plan": "agency", "interval": "year", "proration_date": proration_date}
+    assert client.post(f"/a/{agency.slug}/billing/change", data=form).status_code == 302
+    assert billing_on.subscriptions[sub["id"]]["items"]["data"][0]["price"]["id"] == "price_agency_yearly"
+    subscription = read_subscription(app, agency)
+    assert (subscription.plan, subscription.billing_interval) == ("agency", "year")
+
+
+def test_a_stale_or_forged_plan_change_changes_nothing(app, billing_on, make_agency, logged_in):
+    agency, customer, sub = paying_agency(app, billing_on, make_agency)
+    client = logged_in(agency.owner_email)
+    url = f"/a/{agency.slug}/billing/change"
+    stale = client.post(url, data={"plan": "network", "interval": "month", "proration_date": "1000"}, headers=ENGLISH)
+    assert stale.status_code == 200 and 'data-testid="change-preview"' in stale.get_data(as_text=True)  # shown again
+    for form in ({"plan": "gold", "proration_date": "1"}, {"plan": "network", "interval": "week"},
+                 {"plan": "network", "proration_date": "abc"}):
+        assert client.post(url, data=form).status_code == 400
+    assert client.post(url, data={"plan": "solo", "proration_date": str(int(utcnow().timestamp()))}).status_code == 302
+    assert not billing_on.calls("POST", f"/v1/subscriptions/{sub['id']}")
+    assert read_subscription(app, agency).plan == "solo"
+
+
+def test_an_agency_without_a_live_subscription_cannot_open_the_change_page(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    assert client.post(f"/a/{agency.slug}/billing/change", data={"plan": "solo", "proration_date": "1"}).status_code == 302
+    assert not billing_on.requests

@@ -75,7 +75,7 @@ def test_paid_plan_then_read_only_workspace_in_the_browser(app, live_server, bil
         page.goto(f"{live_server}/a/{agency.slug}/billing/")
         assert page.locator("[data-testid=billing-status]").inner_text() == "Active"
         assert "Paid" in page.locator("[data-testid=invoice-status]").inner_text()
-        assert page.locator("[data-testid=plan-solo] button").is_disabled()
+        assert page.locator("[data-testid=plan-solo] button[disabled]").inner_text() == "Current plan"
         screenshot(page, "billing-02-active")
 
         page.goto(f"{live_server}/a/{agency.slug}/clients/")

@@ -1,14 +1,16 @@
 """Billing operations on the current agency: its trial, its subscription row, its Stripe customer, sessions."""
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import stripe
 from flask import current_app
 from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.auth.models import Agency
-from saas.billing.models import LIVE_STATUSES, Subscription
-from saas.billing.plans import TRIAL_DAYS, TRIAL_PLAN
+from saas.billing.models import LIVE_STATUSES, Invoice, Subscription
+from saas.billing.plans import TRIAL_DAYS, TRIAL_PLAN, price_plan
 from saas.billing.stripe_api import stripe_client
 from saas.db import utcnow
 from saas.mail import absolute_url
@@ -60,6 +62,12 @@ def _known_subscription():
     if known is not None and known.agency_id == tenancy.current_agency_id():
         return known
     return None
+
+
+def invoice_history(limit=36):
+    """The current agency's invoices, newest first (drafts are not invoices yet)."""
+    return db.session.scalars(select(Invoice).where(Invoice.status != "draft")
+                              .order_by(Invoice.issued_at.desc(), Invoice.id.desc()).limit(limit)).all()
 
 
 def is_live(subscription):
@@ -129,7 +137,7 @@ def create_checkout_url(subscription, plan, interval, email, locale):
         "line_items": [{"price": plan.price_for(interval), "quantity": 1}],
         "client_reference_id": agency_ref,
         "metadata": metadata,
-        "subscription_data": {"metadata": dict(metadata)},
+        "subscription_data": {"metadata": {"agency_id": agency_ref}},  # the plan is read from the price
         "success_url": _return_url(subscription, checkout="success"),
         "cancel_url": _return_url(subscription, checkout="cancel"),
         "locale": locale if locale in ("fr", "en") else "auto",
@@ -141,6 +149,79 @@ def create_checkout_url(subscription, plan, interval, email, locale):
     agency = db.session.get(Agency, subscription.agency_id)
     key = f"{_agency_key(agency)}-checkout-{plan.key}-{interval}-{int(time.time() // CHECKOUT_WINDOW)}"
     return stripe_client().v1.checkout.sessions.create(params=params, options={"idempotency_key": key}).url
+
+
+@dataclass
+class ChangePreview:
+    """What a plan change costs now, as Stripe computes it (cents): shown before the person confirms."""
+
+    plan: object
+    interval: str
+    proration_date: int
+    lines: list  # (plan or None, interval, amount in cents): a credit is negative
+    subtotal: int
+    tax: int
+    total: int
+    currency: str
+
+
+def invoice_tax(invoice):
+    """The VAT of a Stripe invoice in cents (total_taxes since API 2025-03-31, tax before)."""
+    taxes = invoice.get("total_taxes")
+    if taxes is not None:
+        return sum(tax.get("amount") or 0 for tax in taxes)
+    return invoice.get("tax") or 0
+
+
+def _change_details(item, plan, interval, proration_date):
+    return {"items": [{"id": item["id"], "price": plan.price_for(interval)}],
+            "proration_behavior": "always_invoice", "proration_date": proration_date}
+
+
+def _remote_item(subscription):
+    """The agency's Stripe subscription item (Relais sells one price per subscription)."""
+    remote = stripe_client().v1.subscriptions.retrieve(subscription.stripe_subscription_id).to_dict()
+    items = (remote.get("items") or {}).get("data") or []
+    if not items:
+        raise stripe.InvalidRequestError("subscription without items", param="items")
+    return items[0]
+
+
+def preview_change(subscription, plan, interval, proration_date=None):
+    """Ask Stripe what moving the live subscription to `plan` / `interval` would invoice now (nothing changes).
+
+    The change is invoiced at once (always_invoice): the unused time of the current price is credited,
+    the rest of the period at the new price is charged, VAT added; the same proration_date is used on
+    confirmation so the charge is the one shown.
+    """
+    proration_date = proration_date or int(time.time())
+    item = _remote_item(subscription)
+    params = {"customer": subscription.stripe_customer_id, "subscription": subscription.stripe_subscription_id,
+              "subscription_details": _change_details(item, plan, interval, proration_date)}
+    invoice = stripe_client().v1.invoices.create_preview(params=params).to_dict()
+    lines = []
+    for line in (invoice.get("lines") or {}).get("data") or []:
+        price = ((line.get("pricing") or {}).get("price_details") or {}).get("price") or (
+            (line.get("price") or {}).get("id"))
+        line_plan, line_interval = price_plan(price)
+        lines.append((line_plan, line_interval, line.get("amount") or 0))
+    return ChangePreview(plan, interval, proration_date, lines, invoice.get("subtotal") or 0, invoice_tax(invoice),
+                         invoice.get("total") or 0, invoice.get("currency") or "eur")
+
+
+def change_plan(subscription, plan, interval, proration_date):
+    """Move the agency's one subscription to `plan` / `interval` (no second subscription, no second Checkout).
+
+    pending_if_incomplete: if the prorated invoice cannot be paid (a refused card, 3-D Secure), Stripe keeps
+    the current plan until it is; the idempotency key makes a double submission one update.
+    Return the subscription as Stripe now describes it.
+    """
+    item = _remote_item(subscription)
+    params = {**_change_details(item, plan, interval, proration_date), "payment_behavior": "pending_if_incomplete"}
+    agency = db.session.get(Agency, subscription.agency_id)
+    key = f"{_agency_key(agency)}-change-{subscription.stripe_subscription_id}-{plan.key}-{interval}-{proration_date}"
+    return stripe_client().v1.subscriptions.update(subscription.stripe_subscription_id, params=params,
+                                                   options={"idempotency_key": key}).to_dict()
 
 
 def create_portal_url(subscription, locale):
