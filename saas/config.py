@@ -90,6 +90,8 @@ class Config:
     # VAT: "automatic" (Stripe Tax computes it from the billing address) or a tax rate id (txr_...) applied to
     # every subscription; empty: no VAT added (outside the EU).
     STRIPE_TAX = os.environ.get("STRIPE_TAX", "automatic")
+    # The customer portal configuration (bpc_...) to open; empty: the account's default (docs/billing.md).
+    STRIPE_PORTAL_CONFIGURATION = os.environ.get("STRIPE_PORTAL_CONFIGURATION", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: Stripe's own API address
 
     # The job pipeline (docs/operations.md): `flask cron` ticks this often (due sources, abandoned

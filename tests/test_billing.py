@@ -580,3 +580,42 @@ def test_an_agency_without_a_live_subscription_cannot_open_the_change_page(app, 
     client = logged_in(agency.owner_email)
     assert client.post(f"/a/{agency.slug}/billing/change", data={"plan": "solo", "proration_date": "1"}).status_code == 302
     assert not billing_on.requests
+
+
+def test_checkout_adds_vat_collects_the_vat_number_and_the_billing_address(app, billing_on, make_agency, logged_in):
+    agency = make_agency()
+    client = logged_in(agency.owner_email)
+    assert client.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "solo"}).status_code == 303
+    params = billing_on.calls("POST", "/v1/checkout/sessions")[0]["params"]
+    assert params["automatic_tax[enabled]"] == "true"
+    assert params["tax_id_collection[enabled]"] == "true"
+    assert params["billing_address_collection"] == "required"
+    assert (params["customer_update[name]"], params["customer_update[address]"]) == ("auto", "auto")
+    assert params["allow_promotion_codes"] == "true"
+    page = client.get(f"/a/{agency.slug}/billing/", headers=ENGLISH).get_data(as_text=True)
+    assert "VAT (20 % in France) is added from your billing address" in page
+    french = client.get(f"/a/{agency.slug}/billing/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "La TVA (20 % en France)" in french
+
+
+def test_a_tax_rate_instead_of_stripe_tax(app, billing_on, make_agency, logged_in):
+    app.config["STRIPE_TAX"] = "txr_fr_20"
+    try:
+        agency = make_agency()
+        assert logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout",
+                                                  data={"plan": "solo"}).status_code == 303
+        params = billing_on.calls("POST", "/v1/checkout/sessions")[0]["params"]
+        assert params["line_items[0][tax_rates][0]"] == "txr_fr_20" and "automatic_tax[enabled]" not in params
+        agency2, customer, sub = paying_agency(app, billing_on, lambda: make_agency("Agence Deux"))
+        client = logged_in(agency2.owner_email)
+        client.post(f"/a/{agency2.slug}/billing/checkout", data={"plan": "network"})
+        preview = billing_on.calls("POST", "/v1/invoices/create_preview")[0]["params"]
+        assert preview["subscription_details[items][0][tax_rates][0]"] == "txr_fr_20"
+    finally:
+        app.config["STRIPE_TAX"] = "automatic"
+
+
+def test_the_preview_of_a_change_asks_stripe_tax(app, billing_on, make_agency, logged_in):
+    agency, customer, sub = paying_agency(app, billing_on, make_agency)
+    logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network"})
+    assert billing_on.calls("POST", "/v1/invoices/create_preview")[0]["params"]["automatic_tax[enabled]"] == "true"

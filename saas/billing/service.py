@@ -113,12 +113,22 @@ def ensure_customer(subscription, email, locale):
     return customer.id
 
 
-def tax_params():
-    """How VAT is added: Stripe Tax ("automatic") or one tax rate; {} when VAT is off (STRIPE_TAX)."""
-    setting = current_app.config.get("STRIPE_TAX") or ""
+def tax_setting():
+    """How VAT is added (STRIPE_TAX): "automatic" (Stripe Tax, from the billing address), a tax rate id, or ""."""
+    return current_app.config.get("STRIPE_TAX") or ""
+
+
+def _vat_checkout_params(params):
+    """VAT on a Checkout session: Stripe Tax or the configured tax rate; the agency's VAT number collected (it
+    goes on every invoice), its billing address required, and both saved on its existing customer."""
+    setting = tax_setting()
     if setting == "automatic":
-        return {"automatic_tax": {"enabled": True}}
-    return {"default_tax_rates": [setting]} if setting else {}
+        params["automatic_tax"] = {"enabled": True}
+    elif setting:
+        params["line_items"][0]["tax_rates"] = [setting]
+    params["tax_id_collection"] = {"enabled": True}
+    params["billing_address_collection"] = "required"
+    params["customer_update"] = {"name": "auto", "address": "auto"}
 
 
 def create_checkout_url(subscription, plan, interval, email, locale):
@@ -142,6 +152,8 @@ def create_checkout_url(subscription, plan, interval, email, locale):
         "cancel_url": _return_url(subscription, checkout="cancel"),
         "locale": locale if locale in ("fr", "en") else "auto",
     }
+    _vat_checkout_params(params)
+    params["allow_promotion_codes"] = True  # a code from a partner or a salon offer, typed in Checkout
     trial_end = subscription.trial_ends_at
     if not subscription.stripe_subscription_id and trial_end and trial_end - utcnow() > MIN_CHECKOUT_TRIAL:
         # Subscribing during the free trial keeps its remaining days: the first charge waits.
@@ -174,8 +186,11 @@ def invoice_tax(invoice):
 
 
 def _change_details(item, plan, interval, proration_date):
-    return {"items": [{"id": item["id"], "price": plan.price_for(interval)}],
-            "proration_behavior": "always_invoice", "proration_date": proration_date}
+    new_item = {"id": item["id"], "price": plan.price_for(interval)}
+    setting = tax_setting()
+    if setting and setting != "automatic":  # the new price keeps the VAT rate (Stripe Tax follows the subscription)
+        new_item["tax_rates"] = [setting]
+    return {"items": [new_item], "proration_behavior": "always_invoice", "proration_date": proration_date}
 
 
 def _remote_item(subscription):
@@ -198,6 +213,8 @@ def preview_change(subscription, plan, interval, proration_date=None):
     item = _remote_item(subscription)
     params = {"customer": subscription.stripe_customer_id, "subscription": subscription.stripe_subscription_id,
               "subscription_details": _change_details(item, plan, interval, proration_date)}
+    if tax_setting() == "automatic":
+        params["automatic_tax"] = {"enabled": True}
     invoice = stripe_client().v1.invoices.create_preview(params=params).to_dict()
     lines = []
     for line in (invoice.get("lines") or {}).get("data") or []:
@@ -227,6 +244,8 @@ def change_plan(subscription, plan, interval, proration_date):
 def create_portal_url(subscription, locale):
     """Open a Stripe customer portal session; return the address to send the person to."""
     params = {"customer": subscription.stripe_customer_id, "return_url": _return_url(subscription)}
+    if current_app.config.get("STRIPE_PORTAL_CONFIGURATION"):  # one allowing address and tax ID updates
+        params["configuration"] = current_app.config["STRIPE_PORTAL_CONFIGURATION"]
     if locale in ("fr", "en"):
         params["locale"] = locale
     return stripe_client().v1.billing_portal.sessions.create(params=params).url
