@@ -142,7 +142,8 @@ def test_checkout_started_twice_at_once_makes_one_customer_and_one_session(app, 
         thread.join()
     assert [answer.status_code for answer in answers] == [303] * 4
     assert len({answer.headers["Location"] for answer in answers}) == 1  # the same Checkout session
-    assert len(billing_on.customers) == 1  # however many creations Stripe received, one customer exists
+    assert len(billing_on.calls("POST", "/v1/customers")) == 1  # the others waited on the row and found it
+    assert len(billing_on.customers) == 1
     (customer,) = billing_on.customers
     assert billing_on.customers[customer]["metadata"] == {"agency_id": str(agency.id)}
     assert {call["params"]["customer"] for call in billing_on.calls("POST", "/v1/checkout/sessions")} == {customer}
@@ -619,3 +620,31 @@ def test_the_preview_of_a_change_asks_stripe_tax(app, billing_on, make_agency, l
     agency, customer, sub = paying_agency(app, billing_on, make_agency)
     logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network"})
     assert billing_on.calls("POST", "/v1/invoices/create_preview")[0]["params"]["automatic_tax[enabled]"] == "true"
+
+
+def test_the_fake_stripe_refuses_what_stripe_would_refuse(app, billing_on):
+    """The fake checks parameters against the pinned library's types, so a test cannot pass on a call Stripe refuses."""
+    import stripe
+
+    from saas.billing.stripe_api import stripe_client
+
+    with app.app_context():
+        sessions = stripe_client().v1.checkout.sessions
+        with pytest.raises(stripe.InvalidRequestError, match="unknown parameter: tax_id_colection"):
+            sessions.create(params={"mode": "subscription", "tax_id_colection": {"enabled": True}})
+        with pytest.raises(stripe.InvalidRequestError, match=r"Missing required param: automatic_tax\[enabled\]"):
+            sessions.create(params={"mode": "subscription", "automatic_tax": {"liability": {"type": "self"}}})
+        with pytest.raises(stripe.InvalidRequestError, match="unknown parameter"):
+            stripe_client().v1.customers.create(params={"emial": "x@y.test"})
+    assert len(billing_on.invalid) == 3
+    billing_on.invalid.clear()  # refused on purpose: the fixture fails any test that leaves one
+
+
+def test_portal_opens_the_configured_portal(app, billing_on, make_agency, logged_in):
+    app.config["STRIPE_PORTAL_CONFIGURATION"] = "bpc_tax_ids"
+    try:
+        agency, customer, sub = paying_agency(app, billing_on, make_agency)
+        assert logged_in(agency.owner_email).post(f"/a/{agency.slug}/billing/portal").status_code == 303
+        assert billing_on.calls("POST", "/v1/billing_portal/sessions")[0]["params"]["configuration"] == "bpc_tax_ids"
+    finally:
+        app.config["STRIPE_PORTAL_CONFIGURATION"] = ""

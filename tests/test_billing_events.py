@@ -108,6 +108,7 @@ def test_an_older_event_of_an_invoice_never_overwrites_a_newer_one(app, billing_
     invoice = invoice_object(customer, sub["id"], status="open")
     post_event(client, event("invoice.paid", dict(invoice, status="paid"), created=1_800_000_100))
     post_event(client, event("invoice.finalized", invoice, created=1_800_000_000))
+    post_event(client, event("invoice.finalized", invoice, created=1_800_000_100))  # the same second
     run_worker(app)
     (row,) = invoices_of(app, agency)
     assert row.status == "paid"

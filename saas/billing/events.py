@@ -48,6 +48,7 @@ HANDLED_EVENTS = (
 WAITING = "waiting_for_agency"  # an invoice event no agency could be found for yet: applied once one is
 INVOICE_STATUSES = {"invoice.paid": "paid", "invoice.payment_failed": "payment_failed",
                     "invoice.payment_action_required": "action_required"}
+FINAL_STATUSES = ("paid", "void")  # an invoice in one of these never goes back to open
 
 
 def verify_event(payload, signature):
@@ -165,14 +166,15 @@ def _record_invoice(subscription, invoice, event):
     event_at = service.from_timestamp(event["created"])
     stripe_subscription_id = _invoice_subscription_id(invoice)
     row = db.session.scalar(select(Invoice).where(Invoice.stripe_invoice_id == invoice["id"]))
-    if row is not None and row.event_at > event_at:
-        return
+    status = INVOICE_STATUSES.get(event["type"]) or invoice.get("status") or "open"
+    if row is not None and (row.event_at > event_at or row.status in FINAL_STATUSES and status not in FINAL_STATUSES):
+        return  # an older event (events of one second included: a paid invoice is never open again)
     if row is None:
         row = Invoice(stripe_invoice_id=invoice["id"], agency_id=subscription.agency_id)
         db.session.add(row)
     row.stripe_subscription_id = stripe_subscription_id
     row.number = invoice.get("number")
-    row.status = INVOICE_STATUSES.get(event["type"]) or invoice.get("status") or "open"
+    row.status = status
     row.currency = (invoice.get("currency") or "eur")[:3]
     row.total = invoice.get("total") if invoice.get("total") is not None else invoice.get("amount_due") or 0
     row.tax = service.invoice_tax(invoice)
