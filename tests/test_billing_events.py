@@ -171,7 +171,7 @@ def test_paused_then_resumed_subscription(app, billing_on, client, make_agency, 
     assert owner.post(f"/a/{agency.slug}/clients/", data={"name": "New"}).status_code == 302
 
 
-def test_sepa_checkout_answers_later(app, billing_on, client, make_agency, mailbox):
+def test_sepa_checkout_answers_later(app, billing_on, client, make_agency, mailbox, logged_in):
     """SEPA Direct Debit: Checkout completes unpaid; the async events tell how the debit went."""
     agency = make_agency()
     customer = billing_on.add_customer(agency.owner_email, metadata={"agency_id": str(agency.id)})
@@ -181,6 +181,12 @@ def test_sepa_checkout_answers_later(app, billing_on, client, make_agency, mailb
     post_event(client, event("checkout.session.completed", session))
     run_worker(app)
     assert read_subscription(app, agency).status == "incomplete"
+    # While the debit is pending, no second Checkout (it would be a second subscription, a second charge).
+    owner = logged_in(agency.owner_email)
+    waiting = owner.post(f"/a/{agency.slug}/billing/checkout", data={"plan": "network"}, headers=ENGLISH)
+    assert waiting.status_code == 302 and not billing_on.calls("POST", "/v1/checkout/sessions")
+    assert "first payment is still being processed" in owner.get(waiting.headers["Location"], headers=ENGLISH).get_data(
+        as_text=True)
     billing_on.subscriptions[sub["id"]]["status"] = "active"
     post_event(client, event("checkout.session.async_payment_succeeded", dict(session, payment_status="paid")))
     run_worker(app)

@@ -54,6 +54,9 @@ def _checkout_refusal(plan, interval, subscription):
         return _("Billing is off on this Relais: there is nothing to pay."), "info"
     if service.is_live(subscription) and subscription.plan == plan.key and service.interval_of(subscription) == interval:
         return _("You are already on the %(plan)s plan.", plan=plan.name), "info"
+    if subscription.stripe_subscription_id and subscription.status == "incomplete":  # a second one would charge twice
+        return _("Your first payment is still being processed (a SEPA debit takes a few days): your subscription "
+                 "starts as soon as it is confirmed."), "info"
     if not plan.price_for(interval):
         log.error("no Stripe price configured for plan %s (%s, %s)", plan.key, plan.price_setting, interval)
         return _("This plan cannot be bought right now. Please contact us."), "error"
