@@ -212,3 +212,16 @@ def test_a_scheduled_cancellation_shows_ends_on_not_renews_on(app, billing_on, c
     assert 'data-testid="ends-on">Mar 15, 2027' in page and "Renews on" not in page
     french = owner.get(f"/a/{agency.slug}/billing/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert 'data-testid="ends-on">15 mars 2027' in french
+
+
+def test_voided_and_odd_invoices_are_kept_without_breaking_the_job(app, billing_on, client, make_agency):
+    agency, customer, sub = paying_agency(app, billing_on, make_agency)
+    odd = dict(invoice_object(customer, sub["id"], status="void"), number="N" * 5000,
+               hosted_invoice_url="javascript:alert(1)", invoice_pdf="https://x.test/" + "a" * 5000,
+               total=None, subtotal=None, total_taxes=None, currency=None, created=None)
+    voided = event("invoice.voided", odd)
+    post_event(client, voided)
+    run_worker(app)
+    assert stored_events(app)[voided["id"]].outcome == "synced:active"
+    (row,) = invoices_of(app, agency)
+    assert (row.status, len(row.number), row.hosted_url, row.pdf_url, row.currency) == ("void", 100, None, None, "eur")

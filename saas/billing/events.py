@@ -160,6 +160,16 @@ def _invoice_metadata(invoice):
     return details.get("metadata") or {}
 
 
+def _fits(value, length):
+    """A text of Stripe's, cut to its column's length (None when absent)."""
+    return value[:length] if isinstance(value, str) and value else None
+
+
+def _address(value, length=1000):
+    """A Stripe page address (hosted invoice, PDF): kept if it is https and fits its column, else None."""
+    return value if isinstance(value, str) and value.startswith("https://") and len(value) <= length else None
+
+
 def _record_invoice(subscription, invoice, event):
     """Keep the invoice in the agency's history (its newest event wins); show it as the last invoice when it
     belongs to the agency's current subscription."""
@@ -173,15 +183,15 @@ def _record_invoice(subscription, invoice, event):
         row = Invoice(stripe_invoice_id=invoice["id"], agency_id=subscription.agency_id)
         db.session.add(row)
     row.stripe_subscription_id = stripe_subscription_id
-    row.number = invoice.get("number")
+    row.number = _fits(invoice.get("number"), 100)
     row.status = status
     row.currency = (invoice.get("currency") or "eur")[:3]
     row.total = invoice.get("total") if invoice.get("total") is not None else invoice.get("amount_due") or 0
     row.tax = service.invoice_tax(invoice)
     row.subtotal = invoice.get("subtotal") if invoice.get("subtotal") is not None else row.total - row.tax
     row.issued_at = service.from_timestamp(invoice.get("created")) or event_at
-    row.hosted_url = invoice.get("hosted_invoice_url")
-    row.pdf_url = invoice.get("invoice_pdf")
+    row.hosted_url = _address(invoice.get("hosted_invoice_url"))
+    row.pdf_url = _address(invoice.get("invoice_pdf"))
     row.event_at = event_at
     if event["type"] not in INVOICE_STATUSES:
         return
@@ -194,7 +204,7 @@ def _record_invoice(subscription, invoice, event):
     subscription.invoice_status = row.status
     subscription.invoice_amount = invoice.get("amount_paid") if paid else invoice.get("amount_due")
     subscription.invoice_currency = row.currency
-    subscription.invoice_url = invoice.get("hosted_invoice_url")
+    subscription.invoice_url = row.hosted_url
     subscription.invoice_at = event_at
 
 
@@ -274,9 +284,10 @@ def _apply(subscription, event, obj, kind):
     if kind.startswith("customer.subscription."):
         return sync_subscription(subscription, obj["id"])
     _record_invoice(subscription, obj, event)
-    if kind == "invoice.payment_action_required" and obj.get("hosted_invoice_url"):
-        notices.notify_owners(event, "payment_action_required", link=obj["hosted_invoice_url"])
+    link = _address(obj.get("hosted_invoice_url"))  # Stripe's page where the owner pays or confirms (3-D Secure)
+    if kind == "invoice.payment_action_required" and link:
+        notices.notify_owners(event, "payment_action_required", link=link)
     elif kind == "invoice.payment_failed":
-        notices.notify_owners(event, "payment_failed", link=obj.get("hosted_invoice_url"))
+        notices.notify_owners(event, "payment_failed", link=link)
     stripe_subscription_id = _invoice_subscription_id(obj)
     return sync_subscription(subscription, stripe_subscription_id) if stripe_subscription_id else "invoice_recorded"
