@@ -225,3 +225,33 @@ def test_voided_and_odd_invoices_are_kept_without_breaking_the_job(app, billing_
     assert stored_events(app)[voided["id"]].outcome == "synced:active"
     (row,) = invoices_of(app, agency)
     assert (row.status, len(row.number), row.hosted_url, row.pdf_url, row.currency) == ("void", 100, None, None, "eur")
+
+
+def test_owners_on_relais_own_trial_are_told_three_days_before_it_ends_once(app, billing_on, make_agency, mailbox):
+    from datetime import timedelta
+
+    from saas.billing.notices import mail_trials_ending
+    from saas.db import utcnow
+    from saas.jobs import enqueue
+
+    ending, later = make_agency("Agence Lumière"), make_agency("Agence Plus Tard")
+    paying, customer, sub = paying_agency(app, billing_on, lambda: make_agency("Agence Payante"))
+    set_owner(app, ending, locale="en", zone="America/Martinique")
+    ends_at = (utcnow() + timedelta(days=2, hours=20)).replace(microsecond=0)
+    set_subscription(app, ending, trial_ends_at=ends_at)
+    set_subscription(app, paying, trial_ends_at=ends_at)  # a Stripe subscription: Stripe's event tells it
+    for _ in range(2):
+        with app.app_context():
+            enqueue(mail_trials_ending)
+        run_worker(app)
+    (message,) = mailbox.messages
+    assert message["To"] == ending.owner_email and message["Subject"].startswith("Your Relais trial for Agence Lumière")
+    with app.app_context():
+        from saas.i18n import format_date, format_time
+        from flask_babel import force_locale
+
+        with app.test_request_context(), tenancy.agency_scope(ending.id), force_locale("en"):
+            date, time = format_date(ends_at, "long"), format_time(ends_at, "short")
+    assert f"ends on {date} at {time}" in text_of(message)  # in Martinique's time
+    assert read_subscription(app, ending).trial_notice_at is not None
+    assert read_subscription(app, later).trial_notice_at is None

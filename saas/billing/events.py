@@ -274,20 +274,20 @@ def _apply(subscription, event, obj, kind):
             return "no_subscription"
         return sync_subscription(subscription, obj["subscription"], replaces=True)
     if kind == "checkout.session.async_payment_failed":
-        notices.notify_owners(event, "payment_failed")
+        notices.notify_owners(event["id"], "payment_failed")
         return sync_subscription(subscription, obj["subscription"]) if obj.get("subscription") else "payment_failed"
     if kind == "customer.subscription.trial_will_end":
         outcome = sync_subscription(subscription, obj["id"])
         if outcome.startswith("synced:") and obj.get("trial_end"):
-            notices.notify_owners(event, "trial_will_end", ends_at=obj["trial_end"])
+            notices.notify_owners(event["id"], "trial_will_end", ends_at=obj["trial_end"])
         return outcome
     if kind.startswith("customer.subscription."):
         return sync_subscription(subscription, obj["id"])
     _record_invoice(subscription, obj, event)
     link = _address(obj.get("hosted_invoice_url"))  # Stripe's page where the owner pays or confirms (3-D Secure)
     if kind == "invoice.payment_action_required" and link:
-        notices.notify_owners(event, "payment_action_required", link=link)
+        notices.notify_owners(event["id"], "payment_action_required", link=link)
     elif kind == "invoice.payment_failed":
-        notices.notify_owners(event, "payment_failed", link=link)
+        notices.notify_owners(event["id"], "payment_failed", link=link)
     stripe_subscription_id = _invoice_subscription_id(obj)
     return sync_subscription(subscription, stripe_subscription_id) if stripe_subscription_id else "invoice_recorded"

@@ -24,6 +24,7 @@ class Subscription(TenantScoped, Base):
     # Stripe's subscription status; "trialing" with no Stripe subscription is our own free trial.
     status: Mapped[str] = mapped_column(String(24), default="trialing")
     trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    trial_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when owners were told our trial ends
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a scheduled cancellation (Stripe's cancel_at)
