@@ -155,6 +155,24 @@ def _check(annotation, value, module, where):
     return None
 
 
+# What a subscription update with payment_behavior=pending_if_incomplete may carry (Stripe's pending updates
+# reference; metadata since API 2026-05-27).
+PENDING_UPDATE_KEYS = {"expand", "payment_behavior", "proration_behavior", "proration_date", "billing_cycle_anchor",
+                       "items", "trial_end", "trial_from_plan", "add_invoice_items", "metadata"}
+PENDING_ITEM_KEYS = {"id", "price", "quantity"}
+
+
+def pending_update_problem(method, path, params):
+    """Why Stripe would refuse a pending update (a parameter it cannot hold pending), or None."""
+    if method != "POST" or not path.startswith("/v1/subscriptions/") or \
+            params.get("payment_behavior") != "pending_if_incomplete":
+        return None
+    tree = _tree(params)
+    extra = sorted(set(tree) - PENDING_UPDATE_KEYS) + sorted(
+        f"items[{n}][{key}]" for n, item in (tree.get("items") or {}).items() for key in set(item) - PENDING_ITEM_KEYS)
+    return f"The following parameters cannot be used with pending updates: {', '.join(extra)}" if extra else None
+
+
 def check_params(schema, params):
     """Why Stripe would refuse these form parameters (unknown, missing, wrong shape), or None."""
     if schema is _Unchecked:
@@ -275,6 +293,10 @@ class FakeStripe:
             if problem:
                 self.invalid.append((path, problem))
                 return 400, {"error": {"type": "invalid_request_error", "message": problem}}
+        problem = pending_update_problem(method, path, params)
+        if problem:
+            self.invalid.append((path, problem))
+            return 400, {"error": {"type": "invalid_request_error", "message": problem}}
         key = (headers or {}).get("Idempotency-Key")
         with self.lock:
             if key and key in self.idempotent:

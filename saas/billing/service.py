@@ -186,11 +186,10 @@ def invoice_tax(invoice):
 
 
 def _change_details(item, plan, interval, proration_date):
-    new_item = {"id": item["id"], "price": plan.price_for(interval)}
-    setting = tax_setting()
-    if setting and setting != "automatic":  # the new price keeps the VAT rate (Stripe Tax follows the subscription)
-        new_item["tax_rates"] = [setting]
-    return {"items": [new_item], "proration_behavior": "always_invoice", "proration_date": proration_date}
+    """The item's new price, prorated and invoiced at once. VAT follows the subscription: Stripe Tax stays on, and
+    the item keeps its tax rates (a pending update may carry only the price and quantity of an item)."""
+    return {"items": [{"id": item["id"], "price": plan.price_for(interval)}],
+            "proration_behavior": "always_invoice", "proration_date": proration_date}
 
 
 def _remote_item(subscription):
