@@ -345,9 +345,17 @@ class FakeStripe:
         if customer and customer not in self.customers:
             return 404, {"error": {"type": "invalid_request_error", "code": "resource_missing",
                                    "message": f"No such customer: '{customer}'"}}
-        if params.get("customer_update[address]") and not customer:
-            return 400, {"error": {"type": "invalid_request_error",
-                                   "message": "customer_update can only be used with customer."}}
+        refusal = None
+        if any(key.startswith("customer_update[") for key in params) and not customer:
+            refusal = "customer_update can only be used with customer."
+        elif customer and params.get("tax_id_collection[enabled]") == "true" and params.get("customer_update[name]") != "auto":
+            refusal = "tax_id_collection with an existing customer requires customer_update[name]=auto."
+        elif customer and params.get("automatic_tax[enabled]") == "true" and \
+                params.get("customer_update[address]") != "auto" and not self.customers[customer].get("address"):
+            refusal = "Automatic tax needs the customer's address: pass customer_update[address]=auto."
+        if refusal:
+            self.invalid.append(("/v1/checkout/sessions", refusal))
+            return 400, {"error": {"type": "invalid_request_error", "message": refusal}}
         self.sessions[session_id] = params
         return 200, {
             "id": session_id, "object": "checkout.session", "mode": params.get("mode"), "status": "open",
