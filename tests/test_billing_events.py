@@ -255,3 +255,28 @@ def test_owners_on_relais_own_trial_are_told_three_days_before_it_ends_once(app,
     assert f"ends on {date} at {time}" in text_of(message)  # in Martinique's time
     assert read_subscription(app, ending).trial_notice_at is not None
     assert read_subscription(app, later).trial_notice_at is None
+
+
+def test_the_vat_number_typed_in_checkout_or_changed_in_the_portal_is_shown(app, billing_on, client, make_agency,
+                                                                            logged_in):
+    agency = make_agency()
+    customer = billing_on.add_customer(agency.owner_email, metadata={"agency_id": str(agency.id)})
+    set_subscription(app, agency, stripe_customer_id=customer)
+    sub = billing_on.add_subscription(customer, "price_agency", metadata={"agency_id": str(agency.id)})
+    session = checkout_completed_object(customer, sub["id"], agency.id)
+    session["customer_details"] = {"email": agency.owner_email, "tax_exempt": "none",
+                                   "tax_ids": [{"type": "eu_vat", "value": "FR40303265045"}]}
+    post_event(client, event("checkout.session.completed", session))
+    run_worker(app)
+    owner = logged_in(agency.owner_email)
+    page = owner.get(f"/a/{agency.slug}/billing/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'Numéro de TVA</dt><dd data-testid="vat-number">FR40303265045<' in page
+    tax_id = {"id": "txi_test_1", "object": "tax_id", "customer": customer, "type": "eu_vat", "value": "FR23334175221",
+              "country": "FR", "verification": {"status": "verified"}}
+    post_event(client, event("customer.tax_id.created", tax_id))
+    run_worker(app)
+    assert read_subscription(app, agency).vat_number == "FR23334175221"
+    post_event(client, event("customer.tax_id.deleted", tax_id))
+    run_worker(app)
+    assert read_subscription(app, agency).vat_number is None
+    assert 'data-testid="vat-number"' not in owner.get(f"/a/{agency.slug}/billing/").get_data(as_text=True)

@@ -4,8 +4,8 @@
   page and PDF), for the billing page's history; tenant table (PRIMARY KEY (agency_id, id) on
   PostgreSQL, row-level security).
 - `subscriptions.billing_interval` ("month" or "year"), `subscriptions.cancel_at` (Stripe's
-  scheduled cancellation) and `subscriptions.trial_notice_at` (when the owners were told that
-  Relais's own free trial ends).
+  scheduled cancellation), `subscriptions.trial_notice_at` (when the owners were told that
+  Relais's own free trial ends) and `subscriptions.vat_number` (the customer's tax ID, shown).
 
 Revision ID: 0013
 Revises: 0012
@@ -26,6 +26,7 @@ def upgrade():
         batch_op.add_column(sa.Column("cancel_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("billing_interval", sa.String(length=5), nullable=True))
         batch_op.add_column(sa.Column("trial_notice_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("vat_number", sa.String(length=40), nullable=True))
     op.create_table(
         "invoices",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -59,6 +60,7 @@ def upgrade():
 def downgrade():
     op.drop_table("invoices")
     with op.batch_alter_table("subscriptions") as batch_op:
+        batch_op.drop_column("vat_number")
         batch_op.drop_column("trial_notice_at")
         batch_op.drop_column("billing_interval")
         batch_op.drop_column("cancel_at")

@@ -38,6 +38,9 @@ HANDLED_EVENTS = (
     "customer.subscription.paused",
     "customer.subscription.resumed",
     "customer.subscription.trial_will_end",
+    "customer.tax_id.created",
+    "customer.tax_id.updated",
+    "customer.tax_id.deleted",
     "invoice.finalized",
     "invoice.paid",
     "invoice.payment_failed",
@@ -268,7 +271,23 @@ def _apply_to_agency(event, obj, kind):
     return outcome
 
 
+def _tax_id_value(value):
+    """A tax ID's value as shown (FR12345678901), cut to its column; None when absent."""
+    return value.strip()[:40] or None if isinstance(value, str) else None
+
+
 def _apply(subscription, event, obj, kind):
+    if kind.startswith("customer.tax_id."):  # the VAT number, changed in the portal
+        value = _tax_id_value(obj.get("value"))
+        if kind == "customer.tax_id.deleted":
+            subscription.vat_number = None if subscription.vat_number == value else subscription.vat_number
+        else:
+            subscription.vat_number = value
+        return "tax_id_recorded"
+    if kind == "checkout.session.completed":
+        tax_ids = (obj.get("customer_details") or {}).get("tax_ids") or []
+        if tax_ids:  # the VAT number typed in Checkout (it goes on every invoice)
+            subscription.vat_number = _tax_id_value(tax_ids[0].get("value"))
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if not obj.get("subscription"):
             return "no_subscription"

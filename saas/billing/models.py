@@ -29,6 +29,7 @@ class Subscription(TenantScoped, Base):
     cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a scheduled cancellation (Stripe's cancel_at)
     billing_interval: Mapped[str | None] = mapped_column(String(5))  # "month" or "year" (None: our free trial)
+    vat_number: Mapped[str | None] = mapped_column(String(40))  # the customer's tax ID, as Checkout or the portal set it
     past_due_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255), index=True)
     stripe_subscription_id: Mapped[str | None] = mapped_column(String(255))
