@@ -84,6 +84,14 @@ class Config:
     STRIPE_PRICE_SOLO = os.environ.get("STRIPE_PRICE_SOLO", "")
     STRIPE_PRICE_AGENCY = os.environ.get("STRIPE_PRICE_AGENCY", "")
     STRIPE_PRICE_NETWORK = os.environ.get("STRIPE_PRICE_NETWORK", "")
+    STRIPE_PRICE_SOLO_YEARLY = os.environ.get("STRIPE_PRICE_SOLO_YEARLY", "")
+    STRIPE_PRICE_AGENCY_YEARLY = os.environ.get("STRIPE_PRICE_AGENCY_YEARLY", "")
+    STRIPE_PRICE_NETWORK_YEARLY = os.environ.get("STRIPE_PRICE_NETWORK_YEARLY", "")
+    # VAT: "automatic" (Stripe Tax computes it from the billing address) or a tax rate id (txr_...) applied to
+    # every subscription; empty: no VAT added (outside the EU).
+    STRIPE_TAX = os.environ.get("STRIPE_TAX", "automatic")
+    # The customer portal configuration (bpc_...) to open; empty: the account's default (docs/billing.md).
+    STRIPE_PORTAL_CONFIGURATION = os.environ.get("STRIPE_PORTAL_CONFIGURATION", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: Stripe's own API address
 
     # The job pipeline (docs/operations.md): `flask cron` ticks this often (due sources, abandoned
@@ -112,3 +120,5 @@ class TestConfig(Config):
     # Billing is off in tests unless a test turns it on (and points Stripe at a local fake).
     STRIPE_SECRET_KEY = STRIPE_WEBHOOK_SECRET = STRIPE_API_BASE = ""
     STRIPE_PRICE_SOLO = STRIPE_PRICE_AGENCY = STRIPE_PRICE_NETWORK = ""
+    STRIPE_PRICE_SOLO_YEARLY = STRIPE_PRICE_AGENCY_YEARLY = STRIPE_PRICE_NETWORK_YEARLY = ""
+    STRIPE_TAX = "automatic"

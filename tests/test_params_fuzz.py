@@ -51,6 +51,7 @@ FORM_VALUES = {
     "webhook_format": "json", "keyword_id": "{keyword_id}", "recipient_ids": "{membership_id}",
     "client_ids": "{client_id}", "assignees": "{membership_id}", "labels": "{label_id}", "locale": "fr",
     "lang": "fr", "email_mode": "off", "plan": "solo", "due_date": "2026-05-01", "due_time": "10:00",
+    "interval": "month", "proration_date": "1",
 }
 
 INT4, HUGE, BIGINT = str(2**31), str(10**30), str(2**63)

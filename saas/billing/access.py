@@ -22,6 +22,7 @@ READ_ONLY_REASONS = {
     "canceled": _l("the subscription has been cancelled"),
     "past_due": _l("the last payment failed and the 7-day grace period is over"),
     "unpaid": _l("the subscription is unpaid"),
+    "paused": _l("the subscription is paused until a payment method is added"),
 }
 
 
@@ -31,7 +32,7 @@ class BillingState:
 
     enabled: bool
     level: str = "full"  # "full", "grace" or "read_only"
-    reason: str | None = None  # "trial", "active", "past_due", "trial_ended", "canceled", "unpaid"
+    reason: str | None = None  # "trial", "active", "past_due", "trial_ended", "canceled", "paused", "unpaid"
     subscription: Subscription | None = None
     trial_days_left: int | None = None
     grace_ends_at: datetime | None = None
@@ -60,7 +61,9 @@ def assess(subscription, now):
         return "read_only", "past_due"
     if trial_running:  # a failed first payment never shortens the free trial
         return "full", "trial"
-    return "read_only", "canceled" if subscription.status == "canceled" else "unpaid"
+    if subscription.status in ("canceled", "paused"):
+        return "read_only", subscription.status
+    return "read_only", "unpaid"
 
 
 def billing_state(now=None):

@@ -1,6 +1,6 @@
 """Billing jobs (queue `default`): apply the Stripe events the webhook stored."""
 from saas import db
-from saas.billing.events import apply_event
+from saas.billing.events import WAITING, apply_event
 from saas.billing.models import StripeEvent
 from saas.db import utcnow
 from saas.jobs import task
@@ -15,5 +15,6 @@ def process_stripe_event(event_id):
     if row is None or row.processed_at is not None:
         return "skipped"
     row.outcome = apply_event(row.payload)
-    row.processed_at = utcnow()
+    if row.outcome != WAITING:  # an invoice whose agency is not known yet stays pending (events.py)
+        row.processed_at = utcnow()
     return row.outcome
