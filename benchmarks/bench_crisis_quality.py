@@ -5,7 +5,8 @@ daily and weekly rhythms, a weekly TV show, ramps, spikes, sentiment surges, a h
 client...) with its events labelled: what should alert (a crisis or a buzz) and when, and what
 may alert without counting against the detector (the first occurrences of a weekly event). The
 detector is replayed every 15 minutes as live, at medium sensitivity and the default minimum
-volume: a rule stays silent while its episode lasts and for its cooldown after an alert.
+volume: a rule stays silent while its episode lasts and for its cooldown after an alert (each kind
+its own; a buzz at most once a day).
 
 Reports, over several seeds: recall (events caught), the median delay (event buckets seen when
 the alert fires), the share caught within 2 buckets, false alarms per client-month (alerts
@@ -210,7 +211,7 @@ def replay(p, seed):
     for index in range(at(p.start_day) + 1, BUCKETS + 1):
         t = ORIGIN + index * STEP
         kind = decide(counts, t, series_start, fresh)
-        quiet = episode == kind or (kind in last and t - last[kind] < COOLDOWN)  # each kind its own cooldown
+        quiet = episode == kind or (kind in last and t - last[kind] < detector.cooldown_seconds(kind, COOLDOWN // 60))
         if kind and not quiet:
             alerts.append((index, kind))
             last[kind] = t

@@ -67,7 +67,7 @@ def backtest_rule(rule, sensitivity=None, min_volume=None, cooldown_minutes=None
         judged = _assess(rule, counts, t, series_start, result, audit=audits < MAX_AUDITS)
         kind = judged.kind if judged.kind != "buzz" or rule.notify_buzz else None
         quiet = kind is not None and (episode == kind or (
-            kind in last_fire and t - last_fire[kind] < result.cooldown_minutes * 60))
+            kind in last_fire and t - last_fire[kind] < detector.cooldown_seconds(kind, result.cooldown_minutes)))
         audits += len(judged.parts) > len(detector.CHEAP_PARTS)
         firing = Firing(t, kind or "", judged.score, judged.measure.count, round(judged.measure.median, 1),
                         judged.parts)

@@ -70,6 +70,8 @@ PRIOR_STRENGTH = 20  # the prior share weighs as much as 20 mentions
 MAX_SHARE_STRENGTH = 200  # the usual share never weighs more than 200 mentions (it wanders from hour to hour)
 MAX_DISPERSION = 10.0
 OVERDISPERSION = 30.0  # an hour's variance is at least mean + mean²/30 (gamma-Poisson)
+ELEVATED = 2.0  # -log10(0.01): a surge whose negatives are above the usual share by this much is a crisis
+BUZZ_COOLDOWN = 24 * 3600  # a buzz is news, not an emergency: once a day at most per rule
 FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
 
 
@@ -212,7 +214,10 @@ def measure(counts, t, series_start, prior=None):
         samples = [sum(m for m, _ in sums[i:i + len(WEEK_OFFSETS)]) / len(WEEK_OFFSETS)
                    for i in range(0, size, len(WEEK_OFFSETS))]
         recent = [m for m, _ in sums[size:]]
-        mid = max(float(median(samples)), float(median(recent)) if recent else 0.0)
+        # a level that moved up (a ramp, a campaign) shows both last week and on the last days: the lower of
+        # the two raises the weeks' median (either alone is too noisy, or a one-off)
+        moved = min(samples[0], float(median(recent))) if recent else 0.0
+        mid = max(float(median(samples)), moved)
     elif plan.mode == "recent":
         samples = [m for m, _ in sums]
         mid = _quantile(samples, 0.75)  # a short history: the busier hours, not the night, are usual
@@ -318,10 +323,14 @@ def decide(m, tests, sensitivity):
     surge = m.mode != "learning" and tests.volume >= z and m.count >= tests.min_volume
     if negative or tests.absolute:
         return "crisis"
-    if surge:
-        elevated = m.negative >= rule.min_negative and m.share >= m.base_share + SHARE_MARGIN / 2
-        return "crisis" if elevated or tests.negative >= rule.negative / 2 else "buzz"
+    if surge:  # more negatives than usual (by the test, at p < 0.01): a crisis; else a buzz
+        return "crisis" if tests.negative >= ELEVATED else "buzz"
     return None
+
+
+def cooldown_seconds(kind, cooldown_minutes):
+    """How long a rule stays quiet after an alert of this kind: its cooldown, and a day at least for a buzz."""
+    return max(cooldown_minutes * 60, BUZZ_COOLDOWN if kind == "buzz" else 0)
 
 
 def _part(name, value, level, **facts):

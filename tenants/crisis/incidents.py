@@ -15,7 +15,7 @@ from tenants.crisis.alerts import alert_link, plan_deliveries, recipients_of
 from tenants.crisis.buckets import from_epoch
 from tenants.crisis.crisis_card import card_of, close_card, open_card, skip_board_emails, update_card
 from tenants.crisis.deliveries import queue_delivery
-from tenants.crisis.detector import WINDOW
+from tenants.crisis.detector import WINDOW, cooldown_seconds
 from tenants.crisis.evidence import build_evidence, sample_mentions
 from tenants.crisis.models import AlertRule, Crisis, CrisisAlert
 
@@ -30,7 +30,7 @@ def in_cooldown(rule, t, kind="crisis"):
     last = db.session.scalar(select(func.max(CrisisAlert.window_start)).where(CrisisAlert.rule_id == rule.id,
                                                                               CrisisAlert.kind == kind))
     return last is not None and from_epoch(t) - (last + timedelta(seconds=WINDOW)) < timedelta(
-        minutes=rule.cooldown_minutes)
+        seconds=cooldown_seconds(kind, rule.cooldown_minutes))
 
 
 def rule_alerted(rule, crisis):
