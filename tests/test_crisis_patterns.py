@@ -11,7 +11,7 @@ from sqlalchemy import select
 from saas import db, tenancy
 from saas.db import utcnow
 from tenants.crisis import explain
-from tenants.crisis.models import AlertDelivery, Crisis, CrisisAlert, CrisisCard
+from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert, CrisisCard
 from tests.conftest import login
 from tests.test_crisis import T, WEEKS, add_mentions, count, detect, history, spike_rows, steady, stream
 from tests.test_crisis import agency, watched  # noqa: F401  (fixtures)
@@ -168,3 +168,26 @@ def test_numbers_in_explanations_follow_the_reader_s_locale(app):
             english = explain.part_sentence("volume", part)
     assert "1\u202f234" in french and "2,5×" in french
     assert "1,234" in english and "2.5×" in english
+
+
+def test_a_buzz_goes_to_the_rule_s_webhook_as_its_own_event_and_never_by_email(app, watched):
+    import json
+
+    from tenants.crisis.alerts import webhook_body
+
+    agency_id, client_id, keyword_id, _medium = watched
+    with app.app_context(), tenancy.agency_scope(agency_id):
+        rule = db.session.get(AlertRule, _medium)
+        rule.webhook_url = "https://hooks.example/relais"
+        db.commit()
+    history(app, watched, steady(6), seed=39)
+    add_mentions(app, agency_id, client_id, keyword_id,
+                 [dict(row, sentiment="positive") for row in spike_rows(per_hour=50, negative=0.0, seed=40)])
+    detect(app, agency_id)
+    with app.app_context(), tenancy.agency_scope(agency_id):
+        deliveries = db.session.scalars(select(AlertDelivery)).all()
+        assert [d.channel for d in deliveries] == ["webhook"]
+        alert = db.session.get(CrisisAlert, deliveries[0].alert_id)
+        payload = json.loads(webhook_body(deliveries[0], alert, None, alert.rule, "https://relais.test/a"))
+        assert payload["event"] == "crisis.buzz" and payload["kind"] == "buzz" and payload["crisis"] is None
+        assert payload["client"]["name"] == "Danone"

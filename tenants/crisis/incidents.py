@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from saas import db, tenancy
 from saas.auth.models import Agency
 from saas.db import utcnow
-from tenants.crisis.alerts import alert_link, plan_deliveries, recipients_of
+from tenants.crisis.alerts import alert_link, plan_buzz_deliveries, plan_deliveries, recipients_of
 from tenants.crisis.buckets import from_epoch
 from tenants.crisis.crisis_card import card_of, close_card, open_card, skip_board_emails, update_card
 from tenants.crisis.deliveries import queue_delivery
@@ -75,7 +75,8 @@ def handle_firing(rule, m, parts, score, mentions, t, now):
 
 
 def handle_buzz(rule, m, parts, score, mentions, t, now):
-    """Record a buzz (a positive or neutral surge): an alert of its own kind, on no crisis, with no card."""
+    """Record a buzz (a positive or neutral surge): an alert of its own kind, on no crisis, with no card and no
+    email; the rule's webhook hears of it (event crisis.buzz) and its daily digest lists it."""
     if in_cooldown(rule, t, "buzz"):
         return None
     evidence = build_evidence(rule, m, parts, score, mentions, t, "buzz")
@@ -87,6 +88,8 @@ def handle_buzz(rule, m, parts, score, mentions, t, now):
             db.session.flush()
     except IntegrityError:  # another pass recorded it first, or the window already alerted as a crisis
         return None
+    for delivery in plan_buzz_deliveries(rule, alert):  # its own channels: the webhook (and the daily digest)
+        queue_delivery(delivery)
     return alert
 
 
