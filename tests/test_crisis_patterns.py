@@ -152,6 +152,7 @@ def test_a_buzz_page_says_buzz_in_its_own_colour_without_a_crisis(app, client, a
     page = client.get(f"/a/{agency.slug}/crisis/alerts/{alert.id}", headers=EN).get_data(as_text=True)
     assert "alert-kind-buzz" in page and "Buzz score" in page and "it opens no crisis card" in page
     assert "Open the crisis card" not in page and "Crisis of" not in page
+    assert "Fired by a volume surge, without more negative mentions than usual." in page
     listing = client.get(f"/a/{agency.slug}/crisis/", headers=EN).get_data(as_text=True)
     assert f"/crisis/alerts/{alert.id}" in listing and "No open crisis" in listing
     french = client.get(f"/a/{agency.slug}/crisis/alerts/{alert.id}",

@@ -12,6 +12,8 @@ PART_LABELS = {"volume": _l("Volume above usual"), "growth": _l("Speed of growth
                "negative": _l("Negative share"), "reach": _l("Reach of the sources"),
                "new_authors": _l("New authors")}
 SENSITIVITY_LABELS = {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")}
+SENSITIVITY_HINTS = {"low": _l("only large shifts alert"), "medium": _l("clear shifts alert"),
+                     "high": _l("smaller shifts alert too")}
 MODE_LABELS = {"weekly": _l("same hour of the week, past weeks"), "daily": _l("same hour, previous days"),
                "recent": _l("previous hours and the agency's usual levels (short history)"),
                "learning": _l("the agency's usual levels (still learning this client)")}
@@ -72,6 +74,19 @@ def window_words(window_start):
     """The hour an alert scored, in the agency's zone: "12 déc., 07:00–08:00"."""
     return _("Hour scored: %(start)s–%(end)s", start=format_datetime(window_start, "d MMM, HH:mm"),
              end=format_time(window_end(window_start), "HH:mm"))
+
+
+def trigger_sentence(evidence):
+    """Which test made an alert fire, in words: the negative-share test, the absolute rule or a volume surge."""
+    negative = evidence.get("parts", {}).get("negative", {}).get("facts", {})
+    rule = SENSITIVITY.get(evidence.get("sensitivity"), SENSITIVITY["medium"])
+    if negative.get("absolute"):
+        return _("Fired by the absolute rule: a few negative mentions making half of the hour.")
+    if (negative.get("evidence") or 0) >= rule.negative:
+        return _("Fired by the negative-share test: far more negative mentions than this client's usual share.")
+    if evidence.get("kind") == "buzz":
+        return _("Fired by a volume surge, without more negative mentions than usual.")
+    return _("Fired by a volume surge with more negative mentions than usual.")
 
 
 def threshold_of(sensitivity):

@@ -28,6 +28,7 @@ def rule_form_context(client, values, errors):
     keywords = db.session.scalars(select(Keyword).where(Keyword.client_id == client.id).order_by(Keyword.id)).all()
     return {"client": client, "values": values, "errors": errors, "keywords": keywords,
             "members": service.staff_members(), "sensitivities": explain.SENSITIVITY_LABELS,
+            "sensitivity_hints": explain.SENSITIVITY_HINTS,
             "thresholds": detector.SENSITIVITY}
 
 
@@ -71,6 +72,7 @@ def alert_page(alert):
     top_count = max([n for _, _, n in evidence.get("top_sources", [])] or [1])
     return {"alert": alert, "rule": alert.rule, "crisis": crisis, "client": alert.rule.client, "chart": chart,
             "kind_label": explain.KIND_LABELS[alert.kind], "kind_sentence": explain.kind_sentence(alert.kind),
+            "trigger": explain.trigger_sentence(evidence),
             "ring": charts.score_ring(alert.score), "threshold": explain.threshold_of(evidence["sensitivity"]),
             "mode_label": explain.MODE_LABELS.get(evidence.get("mode"), ""), "top_count": top_count,
             "samples": sample_mentions_of(alert), "card": card_of(crisis) if crisis else None,
