@@ -145,6 +145,9 @@ def test_citus_keys_migration_keeps_every_row_and_goes_back(database_url):
             assert conn.exec_driver_sql("SELECT count(*) FROM boards").scalar() == 50
     finally:
         engine.dispose()
+    # create_database names the database after the process, as the session's `database_url` is: put it back
+    # at the head for the tests that run after this one
+    upgrade_database(url)
 
 
 def test_sqlite_tenant_tables_number_their_rows_and_keep_composite_targets(tmp_path):
