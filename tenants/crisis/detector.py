@@ -71,6 +71,7 @@ MAX_SHARE_STRENGTH = 200  # the usual share never weighs more than 200 mentions 
 MAX_DISPERSION = 10.0
 OVERDISPERSION = 30.0  # an hour's variance is at least mean + mean²/30 (gamma-Poisson)
 ELEVATED = 2.0  # -log10(0.01): a surge whose negatives are above the usual share by this much is a crisis
+BUZZ_EXTRA = 0.5  # a buzz needs a volume z this much above the sensitivity's
 BUZZ_COOLDOWN = 24 * 3600  # a buzz is news, not an emergency: once a day at most per rule
 FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
 
@@ -323,8 +324,10 @@ def decide(m, tests, sensitivity):
     surge = m.mode != "learning" and tests.volume >= z and m.count >= tests.min_volume
     if negative or tests.absolute:
         return "crisis"
-    if surge:  # more negatives than usual (by the test, at p < 0.01): a crisis; else a buzz
-        return "crisis" if tests.negative >= ELEVATED else "buzz"
+    if surge and tests.negative >= ELEVATED:  # more negatives than usual (by the test, at p < 0.01): a crisis
+        return "crisis"
+    if surge and tests.volume >= z + BUZZ_EXTRA:  # a buzz is no emergency: it asks for a clearer surge
+        return "buzz"
     return None
 
 
