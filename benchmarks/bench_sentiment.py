@@ -71,6 +71,16 @@ def print_accuracy_table(brands):
     print("('raw' = brand names left in the text; the others blank them, as the pipeline does)")
 
 
+def print_crisis_slice(brands):
+    """Print our accuracy on the crisis headlines and press sentences (tests/data/sentiment_crisis_*)."""
+    print("\nCrisis headlines and press sentences (issue #16), three-class accuracy, brand names blanked")
+    for language in LANGUAGES:
+        for half in HALVES:
+            posts = read_labelled(f"sentiment_crisis_{language}_{half}.tsv")
+            pairs = [(gold, score_sentiment(text, language, ignore=brands).label) for gold, text in posts]
+            print(f"{language:<9}{half:<6}{len(posts):>6}{accuracy(pairs):>8.1%}")
+
+
 def print_confusion(brands):
     """Print our confusion matrix on each held-out half (rows: truth, columns: ours)."""
     for language in LANGUAGES:
@@ -126,6 +136,7 @@ def main():
     print(f"Lexicons loaded in {time.perf_counter() - started:.2f} s")
     brands = read_brands()
     print_accuracy_table(brands)
+    print_crisis_slice(brands)
     print_confusion(brands)
     print_language_accuracy()
     print_throughput()

@@ -84,9 +84,12 @@ def test_backtest_lists_when_the_rule_would_have_fired(app, owner, agency, crisi
     _client_id, rule_id = crisis
     fragment = owner.get(f"/a/{agency.slug}/crisis/rules/{rule_id}/backtest").get_data(as_text=True)
     assert "Would have fired 2 times." in fragment and fragment.count("<tr><td>") == 2
+    assert "2 crisis alerts, 0 buzz." in fragment and 'data-testid="backtest-diff"' not in fragment
     assert "<polyline class=\"chart-volume\"" in fragment
+    # a minimum volume caps what a surge needs; a negative shift alerts whatever the volume
     tuned = owner.get(f"/a/{agency.slug}/crisis/rules/{rule_id}/backtest?min_volume=500").get_data(as_text=True)
-    assert "It would not have fired over this period." in tuned and "≥ 500/hour" in tuned
+    assert "≥ 500/hour" in tuned and 'data-testid="backtest-diff"' in tuned
+    assert "The same alerts as the saved settings." in tuned
 
 
 def test_why_this_alert_shows_each_part_the_chart_terms_sources_and_mentions(app, owner, agency, crisis):

@@ -168,6 +168,27 @@ def test_held_out_accuracy_meets_target(language):
     assert correct / len(posts) >= TARGET_ACCURACY[language]
 
 
+@pytest.mark.parametrize(("text", "language"), [  # the headlines issue #16 found read as neutral, and their register
+    ("Cafés Ardent s'excuse mais la polémique enfle", "fr"), ("Chronologie d'un bad buzz", "fr"),
+    ("La grande distribution retire tous les produits Velocia, un désastre commercial", "fr"),
+    ("Retrait du marché des trottinettes", "fr"), ("La DGCCRF ouvre une enquête", "fr"),
+    ("Plainte contre l'opérateur", "fr"), ("Cas d'intoxication après le repas", "fr"),
+    ("Lumio recalls 40,000 pots", "en"), ("The backlash grows", "en"), ("Prosecutors open an investigation", "en"),
+    ("Retailers pull the products from shelves", "en"),
+])
+def test_the_press_register_of_a_crisis_is_negative(text, language):
+    assert label(text, language) == NEGATIVE
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_crisis_headlines_held_out_accuracy_is_at_least_90_percent(language):
+    brands = read_brands()
+    dev, posts = (read_labelled(f"sentiment_crisis_{language}_{half}.tsv") for half in ("dev", "test"))
+    assert len(posts) >= 20 and not {text for _, text in dev} & {text for _, text in posts}
+    correct = sum(score_sentiment(text, language, ignore=brands).label == gold for gold, text in posts)
+    assert correct / len(posts) >= 0.9
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("Franchement le SAV de @Kraftel est au top 👍 #merci", "fr"),
     ("j'ai hâte 🔥🔥🔥", "fr"),

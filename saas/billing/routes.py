@@ -22,6 +22,7 @@ from saas.billing.plans import INTERVALS, PLANS, TRIAL_DAYS, get_plan
 from saas.billing.stripe_api import hosted_page_origins
 from saas.extensions import csrf
 from saas.forms import read
+from saas.pagecache import cached_page
 from saas.jobs import enqueue
 from saas.views import require_role
 from saas.web import content_security_policy, layout_count
@@ -34,6 +35,7 @@ STRIPE_DOWN = _l("Stripe could not be reached. Nothing has changed; please try a
 
 @bp.get(f"{WORKSPACE}/")
 @require_role("owner", "admin")
+@cached_page
 def index():
     """The plan, usage against each limit, trial days left, subscription and invoice status."""
     state = g.billing

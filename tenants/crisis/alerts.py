@@ -42,6 +42,17 @@ def plan_deliveries(rule, alert, recipients):
     return deliveries
 
 
+def plan_buzz_deliveries(rule, alert):
+    """Create the delivery rows of a buzz: the rule's webhook call only (a buzz sends no email at once)."""
+    if not rule.webhook_url:
+        return []
+    delivery = AlertDelivery(rule_id=rule.id, alert_id=alert.id, channel="webhook", target=rule.webhook_url,
+                             key=f"alert:{alert.id}:webhook", details={"format": rule.webhook_format})
+    db.session.add(delivery)
+    db.session.flush()
+    return [delivery]
+
+
 def list_deliveries(rule, limit=50):
     """The delivery log of a rule, newest first."""
     return db.session.scalars(select(AlertDelivery).where(AlertDelivery.rule_id == rule.id)
@@ -65,13 +76,16 @@ def json_payload(alert, crisis, rule, link):
     evidence = alert.evidence
     parts = {name: {"value": part["value"], "level": part["level"], "points": part["points"], **part["facts"]}
              for name, part in evidence.get("parts", {}).items()}
+    client = rule.client
     return {
-        "event": "crisis.alert", "alert_id": alert.id, "score": alert.score,
+        "event": "crisis.buzz" if alert.kind == "buzz" else "crisis.alert", "kind": alert.kind,
+        "alert_id": alert.id, "score": alert.score,
         "threshold": threshold_of(rule.sensitivity), "sensitivity": rule.sensitivity,
         "window": {"start": alert.window_start.isoformat(), "end": window_end(alert.window_start).isoformat()},
-        "client": {"id": crisis.client.id, "name": crisis.client.name},
+        "client": {"id": client.id, "name": client.name},
         "rule": {"id": rule.id, "name": rule.name, "keyword_id": rule.keyword_id},
-        "crisis": {"id": crisis.id, "status": crisis.status, "opened_at": crisis.opened_at.isoformat()},
+        "crisis": None if crisis is None else {"id": crisis.id, "status": crisis.status,
+                                               "opened_at": crisis.opened_at.isoformat()},
         "parts": parts, "top_terms": evidence.get("top_terms", []),
         "top_sources": [{"name": n, "kind": k, "mentions": c} for n, k, c in evidence.get("top_sources", [])],
         "url": link,
@@ -81,7 +95,7 @@ def json_payload(alert, crisis, rule, link):
 def slack_payload(alert, crisis, rule, link):
     """A Slack-compatible payload: a text fallback and Block Kit blocks (in the app's language)."""
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = headline(crisis.client.name, alert.score)
+        title = headline(rule.client.name, alert.score, alert.kind)
         fields = [{"type": "mrkdwn", "text": f"*{label}* · {number(part['points'])}/{weight}\n{sentence}"}
                   for _name, label, part, weight, sentence in explained_parts(alert.evidence)]
         blocks = [{"type": "header", "text": {"type": "plain_text", "text": title[:150]}},

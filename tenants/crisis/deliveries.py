@@ -56,7 +56,7 @@ def record_failure(delivery, exc, final):
 
 def _context(alert_id):
     alert = db.session.get(CrisisAlert, alert_id)
-    crisis = db.session.get(Crisis, alert.crisis_id)
+    crisis = db.session.get(Crisis, alert.crisis_id) if alert.crisis_id is not None else None  # None: a buzz
     agency = db.session.get(Agency, alert.agency_id)
     return alert, crisis, alert.rule, alert_link(agency.slug, alert.id)
 
@@ -67,7 +67,7 @@ def send_alert_email(delivery):
     membership = db.session.get(Membership, delivery.details.get("membership_id"))
     locale = membership.user.locale if membership else None
     subject, body, html = render_mail("crisis_alert", locale, alert=alert, crisis=crisis, rule=rule,
-                                      client=crisis.client, link=link, samples=sample_mentions_of(alert))
+                                      client=rule.client, link=link, samples=sample_mentions_of(alert))
     send_mail(delivery.target, subject, body, html)
 
 

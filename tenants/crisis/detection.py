@@ -14,7 +14,7 @@ from tenants.clients.models import Client
 from tenants.crisis import buckets, detector
 from tenants.crisis.deliveries import sweep_deliveries
 from tenants.crisis.evidence import audience_of, window_mentions
-from tenants.crisis.incidents import handle_firing
+from tenants.crisis.incidents import handle_buzz, handle_firing
 from tenants.crisis.models import AlertRule, DetectorState
 
 
@@ -27,16 +27,6 @@ class PassReport:
     rules: int = 0
     audited: int = 0
     alerts: list = field(default_factory=list)
-
-
-@dataclass
-class Evaluation:
-    """A rule's window, scored."""
-
-    measure: detector.Measure
-    parts: dict
-    score: float
-    mentions: list
 
 
 def lock_state():
@@ -70,16 +60,24 @@ def series_start_of(rule):
     return buckets.to_epoch(rule.series_start) if rule.series_start else None
 
 
-def evaluate(rule, counts, t):
-    """Score a rule's last hour: the bucket parts first, the audience parts only if it could fire."""
-    m = detector.measure(counts, t, series_start_of(rule))
-    parts = detector.cheap_parts(m)
-    score, mentions = detector.total(parts), []
-    if detector.worth_auditing(m, score, rule.sensitivity, rule.min_volume):
-        mentions = window_mentions(rule.client_id, rule.keyword_id, t)
-        parts.update(detector.audience_parts(audience_of(mentions, rule.client_id, t)))
-        score = detector.total(parts)
-    return Evaluation(m, parts, score, mentions)
+def evaluate(rule, counts, t, prior=None):
+    """Judge a rule's last hour; the audience parts (and the window's mentions) are read only if it alerts."""
+    mentions = []
+
+    def audience():
+        mentions.extend(window_mentions(rule.client_id, rule.keyword_id, t))
+        return audience_of(mentions, rule.client_id, t)
+
+    result = detector.assess(counts, t, series_start_of(rule), rule.sensitivity, rule.min_volume,
+                             audience=audience, prior=prior)
+    return result, mentions
+
+
+def agency_prior(results):
+    """The agency's typical hour: the median usual level of its clients past their learning (None if none)."""
+    levels = sorted(result.measure.median for result, _mentions in results.values()
+                    if result.measure.mode not in detector.COLD_MODES)
+    return levels[len(levels) // 2] if levels else None
 
 
 def watched_counts(rule, series, totals):
@@ -90,18 +88,29 @@ def watched_counts(rule, series, totals):
 
 
 def score_rules(rules, t, now, report):
-    """Score every rule's hour before t, raise the alerts that fire, and record each rule's last score."""
+    """Judge every rule's hour before t, raise the alerts that fire, and record each rule's last score.
+
+    A client still learning its usual levels is judged against the agency's typical hour (the
+    platform's while the agency has none), so it is covered from its first hour.
+    """
     starts = set().union(*(detector.starts_needed(t, series_start_of(rule)) for rule in rules))
     series = buckets.load_counts({rule.client_id for rule in rules}, starts)
     totals = buckets.client_totals(series)
+    results = {rule.id: evaluate(rule, watched_counts(rule, series, totals), t) for rule in rules}
+    prior = agency_prior(results)
     scores = []
     for rule in rules:
-        result = evaluate(rule, watched_counts(rule, series, totals), t)
-        report.audited += bool(result.mentions)
+        result, mentions = results[rule.id]
+        if result.measure.mode in detector.COLD_MODES and prior is not None:
+            result, mentions = evaluate(rule, watched_counts(rule, series, totals), t, prior)
+        report.audited += bool(mentions)
         scores.append({"agency_id": rule.agency_id, "id": rule.id, "last_score": result.score, "last_evaluated_at": now})
-        if detector.fires(result.measure, result.score, rule.sensitivity, rule.min_volume):
-            alert = handle_firing(rule, result.measure, result.parts, result.score, result.mentions, t, now)
-            report.alerts += [alert.id] if alert is not None else []
+        alert = None
+        if result.kind == "crisis":
+            alert = handle_firing(rule, result.measure, result.parts, result.score, mentions, t, now)
+        elif result.kind == "buzz" and rule.notify_buzz:
+            alert = handle_buzz(rule, result.measure, result.parts, result.score, mentions, t, now)
+        report.alerts += [alert.id] if alert is not None else []
     db.session.execute(update(AlertRule), scores)  # one batched UPDATE by primary key (agency_id, id)
 
 

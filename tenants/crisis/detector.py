@@ -1,23 +1,34 @@
-"""The explainable crisis score: a robust baseline of the usual rhythm and five named parts.
+"""The crisis detector: a robust baseline of the usual rhythm, three tests, two kinds of alert, five named parts.
 
 Pure functions over bucket counts ({bucket start in epoch seconds: (mentions, negative)}),
-no database, so the live detector, the backtest and the tests score exactly the same way.
+no database, so the live detector, the backtest, the quality benchmark and the tests judge
+exactly the same way.
 
-The scored window is the last hour (four 15-minute buckets) before time t. Its baseline is
-the same hour of the week over the previous four weeks (and the half-hours and hours on each
-side) with the same hour of the last six days (so it follows a level that drifts), else the
-same hour of the previous days, else the previous hours while history is short; the median
-and the MAD of those sample windows make it robust to past spikes.
+The judged window is the last hour (four 15-minute buckets) before time t, and its last 15
+and 30 minutes. Its baseline knows the week: the same hour of the week over up to four past
+weeks (median over weeks, so an event seen on two weeks out of three is usual; a holiday week
+is outvoted), raised to the same hour of the last three days of the same kind (weekdays or weekend days)
+when the level has moved up; with under two weeks,
+the same hour of the previous days; with under two days, the busier previous hours and a
+platform prior. Three tests then decide (`assess`):
+  - volume: the count against the usual level on a variance-stabilised scale, with the
+    minimum volume adapted to a small brand's usual hour;
+  - negative share: a beta-binomial test of the negatives against the client's usual share,
+    with a minimum count: it alerts on its own, even at constant volume;
+  - absolute: a few negative mentions (plus three times the usual hour's negatives) making half
+    the hour is a crisis whatever the history: a small brand, a new client.
+A negative shift, the absolute rule, or a surge with more negatives than usual is a crisis;
+a surge with the usual share or fewer negatives is a buzz.
 """
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from statistics import median
 
 STEP = 900
+HOUR, DAY, WEEK = 3600, 86400, 7 * 86400
 WINDOW = 3600
 GROWTH_BUCKETS = 6  # the slope reads the last 90 minutes, so a burst that began an hour ago still shows
-HOUR, DAY, WEEK = 3600, 86400, 7 * 86400
-WEIGHTS = {"volume": 35, "growth": 20, "negative": 20, "reach": 10, "new_authors": 15}
+WEIGHTS = {"volume": 30, "growth": 15, "negative": 30, "reach": 10, "new_authors": 15}
 CHEAP_PARTS = ("volume", "growth", "negative")
 AUDIENCE_POINTS = WEIGHTS["reach"] + WEIGHTS["new_authors"]
 HIGH_REACH_KINDS = ("rss", "reddit", "hackernews")  # news feeds and large forums, versus single social posts
@@ -26,13 +37,43 @@ MAD_TO_SIGMA = 1.4826
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """What a rule needs to fire: a total score and a volume clearly above its usual level."""
+    """What a rule needs to fire, per sensitivity.
+
+    score: the total the first detector fired at (kept as the reading scale of the score);
+    z: the band drawn on charts; volume: the variance-stabilised volume z of a surge;
+    negative: -log10 of the negative-share test's tail probability; min_negative: negatives a
+    negative shift needs; absolute: negatives in an hour, at half or more of the mentions, that
+    are a crisis whatever the history; floor: the smallest minimum volume of a small brand.
+    """
 
     score: float
     z: float
+    volume: float = 2.5
+    negative: float = 4.0
+    min_negative: int = 4
+    absolute: int = 5
+    floor: int = 6
 
 
-SENSITIVITY = {"high": Sensitivity(40, 2.0), "medium": Sensitivity(55, 2.5), "low": Sensitivity(75, 3.0)}
+SENSITIVITY = {"high": Sensitivity(40, 2.0, 3.5, 3.5, 3, 3, 4),
+               "medium": Sensitivity(55, 2.5, 4.0, 4.5, 4, 4, 6),
+               "low": Sensitivity(75, 3.0, 5.0, 5.5, 6, 6, 10)}
+WEEK_OFFSETS = (-HOUR // 2, 0, HOUR // 2)
+SHORT_WINDOWS = (1, 2)  # buckets: a burst is tested on its first 15 and 30 minutes too
+SHORT_PENALTY = {1: 1.0, 2: 0.5}  # more windows tested, more evidence asked of the short ones
+SHARE_MARGIN = 0.2  # a negative shift is at least 20 points above the usual share
+COLD_MODES = ("recent", "learning")
+COLD_EXTRA = 3.0  # with under two days of history, volume alone alerts only when far above the prior
+PRIOR_HOURLY = 5.0  # the platform's typical hour for a client, until the agency's is known
+PRIOR_SHARE = 0.15  # the platform's typical share of negative mentions
+PRIOR_STRENGTH = 20  # the prior share weighs as much as 20 mentions
+MAX_SHARE_STRENGTH = 200  # the usual share never weighs more than 200 mentions (it wanders from hour to hour)
+MAX_DISPERSION = 10.0
+OVERDISPERSION = 30.0  # an hour's variance is at least mean + mean²/30 (gamma-Poisson)
+ELEVATED = 2.0  # -log10(0.01): a surge whose negatives are above the usual share by this much is a crisis
+BUZZ_EXTRA = 0.5  # a buzz needs a volume z this much above the sensitivity's
+BUZZ_COOLDOWN = 24 * 3600  # a buzz is news, not an emergency: once a day at most per rule
+FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
 
 
 @dataclass(frozen=True)
@@ -41,6 +82,7 @@ class Plan:
 
     mode: str  # weekly | daily | recent | learning
     ends: tuple
+    weekly: int = 0  # in weekly mode, the first `weekly` ends are the past weeks' (the rest: the last days)
 
 
 @dataclass
@@ -59,6 +101,9 @@ class Measure:
     share: float
     base_share: float
     samples: int
+    dispersion: float = 1.0  # variance over mean of the samples (1: Poisson)
+    strength: float = 0.0  # how many mentions the usual negative share rests on (the prior's included)
+    recent: list = field(default_factory=list)  # (mentions, negative) of the last 1 and 2 buckets
 
 
 @dataclass
@@ -93,21 +138,44 @@ def floor_step(epoch):
 
 
 def baseline_plan(t, series_start):
-    """Choose the sample windows of the baseline at time t from how much history the series has."""
+    """Choose the sample windows of the baseline at time t from how much history the series has.
+
+    weekly: the same hour of the week (and the half-hours on each side) over up to four past weeks,
+    once two weeks are there, next to the same hour of the last seven days (the floor of a level
+    that drifts up); daily: the same hour (and the half-hours on each side) of the previous days, once
+    two days are there; recent: the previous hours, after six; learning before that.
+    """
     if series_start is None:
         return Plan("learning", ())
 
     def usable(ends):
         return tuple(end for end in ends if end - WINDOW >= series_start)
 
-    weekly = usable(t - k * WEEK + s for k in (1, 2, 3, 4) for s in (-HOUR, -HOUR // 2, 0, HOUR // 2, HOUR))
-    daily = usable(t - d * DAY + s for d in range(1, 8) for s in (-HOUR, 0, HOUR))
-    if len(weekly) >= 10:  # the last six days too, so that the baseline follows a level that drifts
-        return Plan("weekly", weekly + tuple(end for end in daily if end > t - 6.5 * DAY))
+    weekly = usable(t - k * WEEK + s for k in (1, 2, 3, 4) for s in WEEK_OFFSETS)
+    if len(weekly) >= 2 * len(WEEK_OFFSETS):
+        return Plan("weekly", weekly + usable(recent_days(t)), len(weekly))
+    daily = usable(t - d * DAY + s for d in range(1, 8) for s in WEEK_OFFSETS)
     if len(daily) >= 6:
         return Plan("daily", daily)
     recent = usable(t - j * HOUR for j in range(1, 25))
     return Plan("recent", recent) if len(recent) >= 6 else Plan("learning", ())
+
+
+def _weekend(epoch):
+    return (epoch // DAY + 3) % 7 >= 5  # 1 January 1970 was a Thursday
+
+
+def recent_days(t):
+    """The same hour on the last three days of the same kind (weekdays, or weekend days) within a week."""
+    ends = [t - d * DAY for d in range(1, 8) if _weekend(t - d * DAY - 1) == _weekend(t - 1)]
+    return ends[:3]
+
+
+def learning_hours(t, series_start):
+    """(hours of history, hours a full baseline needs): the learning state a page shows."""
+    if series_start is None:
+        return 0, FULL_HISTORY_HOURS
+    return max(0, min(FULL_HISTORY_HOURS, (t - series_start) // HOUR)), FULL_HISTORY_HOURS
 
 
 def starts_needed(t, series_start):
@@ -118,33 +186,154 @@ def starts_needed(t, series_start):
     return starts
 
 
-def window_sum(counts, end):
-    """(mentions, negative) in the hour before `end`."""
+def window_sum(counts, end, width=WINDOW):
+    """(mentions, negative) in the `width` seconds before `end`."""
     total = negative = 0
-    for start in range(end - WINDOW, end, STEP):
+    for start in range(end - width, end, STEP):
         m, n = counts.get(start, (0, 0))
         total, negative = total + m, negative + n
     return total, negative
 
 
-def measure(counts, t, series_start):
+def _quantile(values, q):
+    values = sorted(values)
+    if not values:
+        return 0.0
+    position = q * (len(values) - 1)
+    low = int(position)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+def measure(counts, t, series_start, prior=None):
     """Measure the hour before t against its baseline (median, robust scale, negative share)."""
     plan = baseline_plan(t, series_start)
     count, negative = window_sum(counts, t)
     sums = [window_sum(counts, end) for end in plan.ends]
-    samples = [m for m, _ in sums]
-    mid = float(median(samples)) if samples else 0.0
-    mad = float(median(abs(x - mid) for x in samples)) if samples else 0.0
-    scale = max(MAD_TO_SIGMA * mad, math.sqrt(mid), 1.0)  # never below Poisson noise
+    if plan.mode == "weekly":
+        size = plan.weekly
+        samples = [sum(m for m, _ in sums[i:i + len(WEEK_OFFSETS)]) / len(WEEK_OFFSETS)
+                   for i in range(0, size, len(WEEK_OFFSETS))]
+        recent = [m for m, _ in sums[size:]]
+        # a level that moved up (a ramp, a campaign) shows both last week and on the last days: the lower of
+        # the two raises the weeks' median (either alone is too noisy, or a one-off)
+        moved = min(samples[0], float(median(recent))) if recent else 0.0
+        mid = max(float(median(samples)), moved)
+    elif plan.mode == "recent":
+        samples = [m for m, _ in sums]
+        mid = _quantile(samples, 0.75)  # a short history: the busier hours, not the night, are usual
+    else:
+        samples = [m for m, _ in sums]
+        mid = float(median(samples)) if samples else 0.0
+    if samples and plan.mode != "recent":
+        cut = max(1, len(samples) // 5) if len(samples) >= 3 else 0
+        trimmed = sorted(samples)[cut:len(samples) - cut]
+        mid = max(mid, sum(trimmed) / len(trimmed))  # a low series' median is often 0: its trimmed mean is not
+    if plan.mode in COLD_MODES:
+        mid = max(mid, PRIOR_HOURLY if prior is None else prior)
+    centre = float(median(samples)) if samples else 0.0
+    mad = float(median(abs(x - centre) for x in samples)) if samples else 0.0
+    scale = max(MAD_TO_SIGMA * mad, math.sqrt(mid + mid * mid / OVERDISPERSION), 1.0)  # never below the noise
     buckets = [counts.get(start, (0, 0))[0] for start in range(t - GROWTH_BUCKETS * STEP, t, STEP)]
     middle = (GROWTH_BUCKETS - 1) / 2
     spread = sum((i - middle) ** 2 for i in range(GROWTH_BUCKETS))
     slope = sum((i - middle) * b for i, b in enumerate(buckets)) / spread  # least squares, mentions per 15 min
     base_total, base_negative = sum(m for m, _ in sums), sum(n for _, n in sums)
+    strength = min(base_total, MAX_SHARE_STRENGTH)
+    base_share = (base_negative / base_total if base_total else PRIOR_SHARE)
+    base_share = (base_share * strength + PRIOR_SHARE * PRIOR_STRENGTH) / (strength + PRIOR_STRENGTH)
+    # counts vary more than a Poisson's, the more so the busier the client: never assume less than
+    # OVERDISPERSION says (a few samples' MAD is often small by chance)
+    dispersion = min(MAX_DISPERSION, max(1.0 + mid / OVERDISPERSION, (MAD_TO_SIGMA * mad) ** 2 / max(mid, 1.0)))
     return Measure(t=t, mode=plan.mode, count=count, negative=negative, median=mid, scale=scale,
                    z=(count - mid) / scale, buckets=buckets, slope=slope,
-                   share=negative / count if count else 0.0,
-                   base_share=(base_negative + 1) / (base_total + 5), samples=len(samples))
+                   share=negative / count if count else 0.0, base_share=base_share, samples=len(samples),
+                   dispersion=dispersion, strength=strength + PRIOR_STRENGTH,
+                   recent=[window_sum(counts, t, w * STEP) for w in SHORT_WINDOWS])
+
+
+def volume_z(count, expected, dispersion=1.0):
+    """How far a count is above its expected value, on a variance-stabilised (Anscombe) scale."""
+    return 2 * (math.sqrt(count + 0.375) - math.sqrt(max(expected, 0.0) + 0.375)) / math.sqrt(dispersion)
+
+
+def negative_tail(k, n, share, strength):
+    """The chance of k or more negatives among n mentions when the usual share is `share`.
+
+    Beta-binomial with the baseline's weight (`strength` mentions), so that a short history or a
+    share that wanders from hour to hour asks for more evidence; exact up to 80 mentions, a
+    normal approximation beyond.
+    """
+    if k <= 0 or n <= 0:
+        return 1.0
+    a, b = share * strength, (1 - share) * strength
+    if n > 80:
+        rho = 1 / (strength + 1)
+        sd = math.sqrt(n * share * (1 - share) * (1 + (n - 1) * rho))
+        return 0.5 * math.erfc((k - 0.5 - n * share) / (sd * math.sqrt(2))) if sd > 0 else 0.0
+    lbeta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
+    choose = math.lgamma(n + 1)
+    tail = 0.0
+    for j in range(k, n + 1):
+        tail += math.exp(choose - math.lgamma(j + 1) - math.lgamma(n - j + 1) + math.lgamma(j + a)
+                         + math.lgamma(n - j + b) - math.lgamma(n + a + b) - lbeta)
+    return min(1.0, tail)
+
+
+@dataclass
+class Tests:
+    """The detector's three tests on one window: volume, negative share, the absolute rule."""
+
+    volume: float  # best volume z over the short windows and the hour, less each window's penalty
+    negative: float  # -log10 of the best negative-share tail probability
+    negative_window: int  # buckets of the window the negative test found
+    absolute: bool
+    min_volume: int
+
+
+def effective_min_volume(usual, min_volume, sensitivity):
+    """The minimum volume of a window: the rule's, lowered for a small brand to a few times its usual hour."""
+    floor = SENSITIVITY[sensitivity].floor
+    return int(min(min_volume, max(floor, math.ceil(3 * usual))))
+
+
+def run_tests(m, sensitivity, min_volume):
+    """Run the volume, negative-share and absolute tests on a measure."""
+    rule = SENSITIVITY[sensitivity]
+    windows = [(w, c, n) for w, (c, n) in zip(SHORT_WINDOWS, m.recent)] + [(4, m.count, m.negative)]
+    volume = max(volume_z(c, m.median * w / 4, m.dispersion) - SHORT_PENALTY.get(w, 0.0) for w, c, _n in windows)
+    best, where = 0.0, 4
+    for w, c, n in windows:
+        if n < rule.min_negative or n / c < m.base_share + SHARE_MARGIN:
+            continue
+        level = -math.log10(max(negative_tail(n, c, m.base_share, m.strength), 1e-300)) - SHORT_PENALTY.get(w, 0.0)
+        if level > best:
+            best, where = level, w
+    expected = m.median * m.base_share  # negatives in a usual hour
+    absolute = m.negative >= rule.absolute + 3 * expected and m.share >= max(0.5, m.base_share + SHARE_MARGIN)
+    return Tests(volume=round(volume, 2), negative=round(best, 2), negative_window=where, absolute=absolute,
+                 min_volume=effective_min_volume(m.median, min_volume, sensitivity))
+
+
+def decide(m, tests, sensitivity):
+    """crisis, buzz or None: a negative shift (or the absolute rule) is a crisis on its own; a volume
+    surge is a crisis when its share of negatives is above usual, else a buzz."""
+    rule = SENSITIVITY[sensitivity]
+    negative = tests.negative >= rule.negative
+    z = rule.volume + (COLD_EXTRA if m.mode in COLD_MODES else 0.0)
+    surge = m.mode != "learning" and tests.volume >= z and m.count >= tests.min_volume
+    if negative or tests.absolute:
+        return "crisis"
+    if surge and tests.negative >= ELEVATED:  # more negatives than usual (by the test, at p < 0.01): a crisis
+        return "crisis"
+    if surge and tests.volume >= z + BUZZ_EXTRA:  # a buzz is no emergency: it asks for a clearer surge
+        return "buzz"
+    return None
+
+
+def cooldown_seconds(kind, cooldown_minutes):
+    """How long a rule stays quiet after an alert of this kind: its cooldown, and a day at least for a buzz."""
+    return max(cooldown_minutes * 60, BUZZ_COOLDOWN if kind == "buzz" else 0)
 
 
 def _part(name, value, level, **facts):
@@ -152,16 +341,18 @@ def _part(name, value, level, **facts):
     return Part(name, round(value, 3), round(level, 3), round(level * WEIGHTS[name], 1), facts)
 
 
-def cheap_parts(m):
-    """Volume, growth and negative share: read from buckets alone."""
+def cheap_parts(m, tests=None):
+    """Volume, growth and negative share: read from buckets alone (the tests at medium unless given)."""
+    tests = tests or run_tests(m, "medium", 10)
     per_bucket = max(m.median / 4, 1.0)
     return {
-        "volume": _part("volume", m.z, (m.z - 1) / 5, count=m.count, median=round(m.median, 1),
+        "volume": _part("volume", tests.volume, (tests.volume - 1) / 5, count=m.count, median=round(m.median, 1),
                         ratio=round(m.count / max(m.median, 1.0), 1), mode=m.mode),
         "growth": _part("growth", m.slope / per_bucket, m.slope / per_bucket / 1.5, buckets=m.buckets,
                         slope=round(m.slope, 1), usual=round(m.median / 4, 1)),
-        "negative": _part("negative", m.share, (m.share - m.base_share) / 0.3, negative=m.negative,
-                          base_share=round(m.base_share, 3)),
+        "negative": _part("negative", m.share, tests.negative / 6, negative=m.negative,
+                          base_share=round(m.base_share, 3), evidence=tests.negative,
+                          minutes=tests.negative_window * STEP // 60, absolute=tests.absolute),
     }
 
 
@@ -182,17 +373,26 @@ def total(parts):
     return round(sum(part.points for part in parts.values()), 1)
 
 
-def worth_auditing(m, cheap_points, sensitivity, min_volume):
-    """Tell whether the audience parts could still make this window fire (they cost a query)."""
-    rule = SENSITIVITY[sensitivity]
-    return (m.mode != "learning" and m.count >= min_volume and m.z >= rule.z
-            and cheap_points + AUDIENCE_POINTS >= rule.score)
+@dataclass
+class Assessment:
+    """A window judged: its measure, its tests, its kind of alert (crisis, buzz or None), its parts and score."""
+
+    measure: Measure
+    tests: Tests
+    kind: str | None
+    parts: dict
+    score: float
 
 
-def fires(m, score, sensitivity, min_volume):
-    """Tell whether a window with this measure and score raises an alert."""
-    rule = SENSITIVITY[sensitivity]
-    return m.mode != "learning" and m.count >= min_volume and m.z >= rule.z and score >= rule.score
+def assess(counts, t, series_start, sensitivity, min_volume, audience=None, prior=None):
+    """Judge the hour before t; `audience` (a callable, it costs a query) is read only when an alert fires."""
+    m = measure(counts, t, series_start, prior)
+    tests = run_tests(m, sensitivity, min_volume)
+    kind = decide(m, tests, sensitivity)
+    parts = cheap_parts(m, tests)
+    if kind is not None and audience is not None:
+        parts.update(audience_parts(audience()))
+    return Assessment(m, tests, kind, parts, total(parts))
 
 
 def history_points(counts, series_start, ends, sensitivity="medium"):
@@ -201,7 +401,7 @@ def history_points(counts, series_start, ends, sensitivity="medium"):
     points = []
     for end in ends:
         m = measure(counts, end, series_start)
-        learning = m.mode == "learning"
+        learning = m.mode in COLD_MODES
         points.append([end, m.count, m.negative, None if learning else round(m.median, 2),
                        None if learning else round(m.median + z * m.scale, 2)])
     return points

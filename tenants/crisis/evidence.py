@@ -122,11 +122,11 @@ def chart_points(client_id, keyword_id, series_start, t, sensitivity):
     return history_points(counts, series_start, ends, sensitivity)
 
 
-def build_evidence(rule, m, parts, score, mentions, t):
+def build_evidence(rule, m, parts, score, mentions, t, kind="crisis"):
     """Everything an alert shows to explain itself, as JSON."""
     series_start = to_epoch(rule.series_start) if rule.series_start else None
     return {
-        "t": t, "window": [t - WINDOW, t], "mode": m.mode, "samples": m.samples, "score": score,
+        "kind": kind, "t": t, "window": [t - WINDOW, t], "mode": m.mode, "samples": m.samples, "score": score,
         "sensitivity": rule.sensitivity, "min_volume": rule.min_volume,
         "parts": {name: part.as_dict() for name, part in parts.items()},
         "top_terms": top_terms(mentions, background_texts(rule.client_id, rule.keyword_id, t),

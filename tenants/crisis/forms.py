@@ -60,6 +60,7 @@ class RuleForm(Form):
     notify_in_app = StringField(filters=[_ticked])
     notify_email = StringField(filters=[_ticked])
     notify_digest = StringField(filters=[_ticked])
+    notify_buzz = StringField(filters=[_ticked])
     webhook_url = StringField(filters=[strip, lambda value: value or None], validators=[_webhook])
     webhook_format = StringField(filters=[lambda value: "json" if value is None else value],  # only a missing format
                                  validators=[one_of(WEBHOOK_FORMATS, _l("Choose a webhook format: JSON or Slack."))])

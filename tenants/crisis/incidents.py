@@ -11,13 +11,13 @@ from sqlalchemy.exc import IntegrityError
 from saas import db, tenancy
 from saas.auth.models import Agency
 from saas.db import utcnow
-from tenants.crisis.alerts import alert_link, plan_deliveries, recipients_of
+from tenants.crisis.alerts import alert_link, plan_buzz_deliveries, plan_deliveries, recipients_of
 from tenants.crisis.buckets import from_epoch
 from tenants.crisis.crisis_card import card_of, close_card, open_card, skip_board_emails, update_card
 from tenants.crisis.deliveries import queue_delivery
-from tenants.crisis.detector import WINDOW
+from tenants.crisis.detector import WINDOW, cooldown_seconds
 from tenants.crisis.evidence import build_evidence, sample_mentions
-from tenants.crisis.models import Crisis, CrisisAlert
+from tenants.crisis.models import AlertRule, Crisis, CrisisAlert
 
 
 def open_crisis_of(client_id):
@@ -25,11 +25,12 @@ def open_crisis_of(client_id):
     return db.session.scalar(select(Crisis).where(Crisis.client_id == client_id, Crisis.status == "open"))
 
 
-def in_cooldown(rule, t):
-    """Tell whether the rule alerted less than its cooldown before the window ending at t."""
-    last = db.session.scalar(select(func.max(CrisisAlert.window_start)).where(CrisisAlert.rule_id == rule.id))
+def in_cooldown(rule, t, kind="crisis"):
+    """Tell whether the rule raised this kind of alert less than its cooldown before the window ending at t."""
+    last = db.session.scalar(select(func.max(CrisisAlert.window_start)).where(CrisisAlert.rule_id == rule.id,
+                                                                              CrisisAlert.kind == kind))
     return last is not None and from_epoch(t) - (last + timedelta(seconds=WINDOW)) < timedelta(
-        minutes=rule.cooldown_minutes)
+        seconds=cooldown_seconds(kind, rule.cooldown_minutes))
 
 
 def rule_alerted(rule, crisis):
@@ -71,6 +72,33 @@ def handle_firing(rule, m, parts, score, mentions, t, now):
     touch_crisis(crisis, score, now)
     announce(rule, crisis, alert, recipients, samples)
     return alert
+
+
+def handle_buzz(rule, m, parts, score, mentions, t, now):
+    """Record a buzz (a positive or neutral surge): an alert of its own kind, on no crisis, with no card and no
+    email; the rule's webhook hears of it (event crisis.buzz) and its daily digest lists it."""
+    if in_cooldown(rule, t, "buzz"):
+        return None
+    evidence = build_evidence(rule, m, parts, score, mentions, t, "buzz")
+    try:
+        with db.session.begin_nested():
+            alert = CrisisAlert(rule_id=rule.id, kind="buzz", crisis_id=None, window_start=from_epoch(t - WINDOW),
+                                score=score, evidence=evidence, created_at=now)
+            db.session.add(alert)
+            db.session.flush()
+    except IntegrityError:  # another pass recorded it first, or the window already alerted as a crisis
+        return None
+    for delivery in plan_buzz_deliveries(rule, alert):  # its own channels: the webhook (and the daily digest)
+        queue_delivery(delivery)
+    return alert
+
+
+def recent_buzz(client_id=None, limit=20):
+    """The latest buzz alerts (of one client), newest first."""
+    query = select(CrisisAlert).where(CrisisAlert.kind == "buzz").order_by(CrisisAlert.id.desc()).limit(limit)
+    if client_id is not None:
+        query = query.join(AlertRule, AlertRule.id == CrisisAlert.rule_id).where(AlertRule.client_id == client_id)
+    return db.session.scalars(query).all()
 
 
 def announce(rule, crisis, alert, recipients, samples):

@@ -19,6 +19,7 @@ WEBHOOK_FORMATS = ("json", "slack")
 CHANNELS = ("email", "webhook", "digest")
 DELIVERY_STATUSES = ("pending", "retrying", "sent", "failed")
 BUCKET_WIDTHS = (15, 60)  # minutes
+ALERT_KINDS = ("crisis", "buzz")  # a negative crisis, or a positive or neutral surge (never a crisis card)
 
 
 class MentionBucket(TenantScoped, Base):
@@ -74,6 +75,7 @@ class AlertRule(TenantScoped, Base):
     notify_in_app: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_email: Mapped[bool] = mapped_column(Boolean, default=True)
     notify_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_buzz: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))  # record buzz alerts
     webhook_url: Mapped[str | None] = mapped_column(String(1000))
     webhook_format: Mapped[str] = mapped_column(String(5), default="json")
     secret: Mapped[str] = mapped_column(String(64))
@@ -130,17 +132,19 @@ class CrisisCard(TenantScoped, Base):
 
 
 class CrisisAlert(TenantScoped, Base):
-    """One rule firing: its score, each named part and the evidence that explains it."""
+    """One rule firing, a crisis (on a crisis) or a buzz (on none): its score, each named part, its evidence."""
 
     __tablename__ = "crisis_alerts"
     __tenant_args__ = (
         UniqueConstraint("agency_id", "rule_id", "window_start"),  # one alert per (rule, crisis window)
         tenant_fk("rule_id", "alert_rules"), tenant_fk("crisis_id", "crises"),
+        CheckConstraint("kind IN ('crisis','buzz')", name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(Integer)
-    crisis_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(6), default="crisis", server_default="crisis")
+    crisis_id: Mapped[int | None] = mapped_column(Integer, index=True)  # None for a buzz
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     score: Mapped[float] = mapped_column(Float)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -14,7 +14,8 @@ from tenants.crisis.webhooks import check_webhook_url
 from tenants.monitoring.models import Keyword
 
 RULE_DEFAULTS = {"sensitivity": "medium", "min_volume": "10", "cooldown_minutes": "180", "recipient_pole": "both",
-                 "notify_in_app": "1", "notify_email": "1", "webhook_format": "json", "active": "1"}
+                 "notify_in_app": "1", "notify_email": "1", "notify_buzz": "1", "webhook_format": "json",
+                 "active": "1"}
 OVERVIEW_DAYS = 7
 
 
@@ -81,7 +82,8 @@ def rule_form_values(rule):
             "min_volume": str(rule.min_volume), "cooldown_minutes": str(rule.cooldown_minutes),
             "recipient_pole": rule.recipient_pole or "", "recipient_ids": [str(i) for i in rule.recipient_ids or []],
             "notify_in_app": "1" if rule.notify_in_app else "", "notify_email": "1" if rule.notify_email else "",
-            "notify_digest": "1" if rule.notify_digest else "", "webhook_url": rule.webhook_url or "",
+            "notify_digest": "1" if rule.notify_digest else "", "notify_buzz": "1" if rule.notify_buzz else "",
+            "webhook_url": rule.webhook_url or "",
             "webhook_format": rule.webhook_format, "active": "1" if rule.active else ""}
 
 
