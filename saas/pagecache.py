@@ -283,6 +283,18 @@ def _usable():
             and current_user.is_authenticated and "_flashes" not in session)
 
 
+def _layout_tables():
+    """The tables the session's query read before the view: the person, their agencies, memberships and the
+    agency's subscription (saas.web.load_user). A page shows them, so their changes count too; the session
+    record itself (its last-seen time) does not show."""
+    from saas.auth.models import Agency, Membership, User
+    from saas.web import AGENCY_ROWS
+
+    extra = AGENCY_ROWS.get("model")
+    return [User.__tablename__, Agency.__tablename__, Membership.__tablename__] + (
+        [] if extra is None else [extra.__tablename__])
+
+
 def _session_state():
     """The Flask session but for the CSRF token (generated on a first page, masked in kept pages)."""
     return {k: v for k, v in session.items() if k != "csrf_token"}
@@ -307,6 +319,7 @@ def cached_page(view):
             if page_epoch == epoch and now < until and seen == _versions_of(tables, mine, platform):
                 return _answer(body, headers)
         reading, before = _Reading(), _session_state()
+        reading.tables.update(_layout_tables())  # read with the session, before the view (saas/web.py)
         token = _reading.set(reading)
         try:
             response = current_app.make_response(view(*args, **kwargs))
