@@ -192,3 +192,55 @@ def test_a_buzz_goes_to_the_rule_s_webhook_as_its_own_event_and_never_by_email(a
         payload = json.loads(webhook_body(deliveries[0], alert, None, alert.rule, "https://relais.test/a"))
         assert payload["event"] == "crisis.buzz" and payload["kind"] == "buzz" and payload["crisis"] is None
         assert payload["client"]["name"] == "Danone"
+
+
+def test_a_new_client_that_runs_at_a_high_negative_share_does_not_alert_at_its_third_hour(app, watched):
+    """While learning, the whole hours already seen set the client's usual share and level, next to the prior."""
+    agency_id, client_id, keyword_id, _rule = watched
+    add_mentions(app, agency_id, client_id, keyword_id,
+                 stream(steady(40), T - timedelta(hours=3), T - timedelta(hours=1), seed=40, negative=0.35))
+    add_mentions(app, agency_id, client_id, keyword_id,  # an unlucky hour: half of 40 mentions negative
+                 stream(steady(40), T - timedelta(hours=1), T, seed=41, negative=0.5))
+    assert detect(app, agency_id).alerts == []
+
+
+def test_a_new_client_arriving_in_a_crisis_still_alerts_from_its_first_hours(app, watched):
+    agency_id, client_id, keyword_id, _rule = watched
+    add_mentions(app, agency_id, client_id, keyword_id,
+                 stream(steady(3), T - timedelta(hours=3), T - timedelta(hours=1), seed=42))
+    add_mentions(app, agency_id, client_id, keyword_id, spike_rows(minutes=30, per_hour=40, negative=0.85, seed=43))
+    assert len(detect(app, agency_id).alerts) == 1
+    assert alerts_of(app, agency_id)[0].kind == "crisis"
+
+
+def test_a_surge_while_learning_is_no_buzz(app, watched):
+    """A new client's first busy morning cannot be told from its usual mornings yet: no buzz while learning."""
+    agency_id, client_id, keyword_id, _rule = watched
+    add_mentions(app, agency_id, client_id, keyword_id,
+                 stream(steady(1), T - timedelta(hours=10), T - timedelta(hours=1), seed=44, negative=0.05))
+    add_mentions(app, agency_id, client_id, keyword_id,
+                 stream(steady(60), T - timedelta(hours=1), T, seed=45, negative=0.05))
+    assert detect(app, agency_id).alerts == []
+
+
+def test_scores_sit_above_the_threshold_mark_exactly_when_an_alert_fires(app, client, agency, watched):
+    """The meters' mark is the rule's threshold: an alert scores at least that, a quiet hour less, and the alert
+    page says how many points a test that fired on its own added to the parts."""
+    agency_id, client_id, keyword_id, rule_id = watched
+    history(app, watched, steady(20), seed=46)
+    add_mentions(app, agency_id, client_id, keyword_id,  # the same people, turning: volume as usual
+                 stream(steady(20), T - timedelta(hours=1), T, seed=47, negative=0.9))
+    assert len(detect(app, agency_id).alerts) == 1
+    alert = alerts_of(app, agency_id)[0]
+    threshold = explain.threshold_of(alert.evidence["sensitivity"])
+    assert alert.score >= threshold
+    raised = explain.raised_points(alert.evidence)
+    assert raised == round(alert.score - sum(p["points"] for p in alert.evidence["parts"].values()), 1)
+    login(client, agency.owner_email)
+    page = client.get(f"/a/{agency.slug}/crisis/alerts/{alert.id}", headers=EN).get_data(as_text=True)
+    if raised:
+        assert 'data-testid="raised-points"' in page and "a test fired on its own, so the score is raised" in page
+    quiet = detect(app, agency_id, T + timedelta(hours=6))
+    assert quiet.alerts == []
+    with app.app_context(), tenancy.agency_scope(agency_id):
+        assert db.session.get(AlertRule, rule_id).last_score < threshold

@@ -39,7 +39,8 @@ MAD_TO_SIGMA = 1.4826
 class Sensitivity:
     """What a rule needs to fire, per sensitivity.
 
-    score: the total the first detector fired at (kept as the reading scale of the score);
+    score: the score shown at the alert (`calibrated`: a window that alerts scores at least this much,
+    one that does not scores less);
     z: the band drawn on charts; volume: the variance-stabilised volume z of a surge;
     negative: -log10 of the negative-share test's tail probability; min_negative: negatives a
     negative shift needs; absolute: negatives in an hour, at half or more of the mentions, that
@@ -74,6 +75,7 @@ ELEVATED = 2.0  # -log10(0.01): a surge whose negatives are above the usual shar
 BUZZ_EXTRA = 0.5  # a buzz needs a volume z this much above the sensitivity's
 BUZZ_COOLDOWN = 24 * 3600  # a buzz is news, not an emergency: once a day at most per rule
 FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
+MIN_MAD_SAMPLES = 4
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def baseline_plan(t, series_start):
     weekly: the same hour of the week (and the half-hours on each side) over up to four past weeks,
     once two weeks are there, next to the same hour of the last seven days (the floor of a level
     that drifts up); daily: the same hour (and the half-hours on each side) of the previous days, once
-    two days are there; recent: the previous hours, after six; learning before that.
+    two days are there; recent: the previous hours, after six; learning before that (its few whole
+    hours, next to the prior).
     """
     if series_start is None:
         return Plan("learning", ())
@@ -158,7 +161,9 @@ def baseline_plan(t, series_start):
     if len(daily) >= 6:
         return Plan("daily", daily)
     recent = usable(t - j * HOUR for j in range(1, 25))
-    return Plan("recent", recent) if len(recent) >= 6 else Plan("learning", ())
+    # while learning, the few whole hours already seen still tell the client's level and share (a client
+    # that runs at 35% negatives from its first hour is not in crisis at its third)
+    return Plan("recent", recent) if len(recent) >= 6 else Plan("learning", recent)
 
 
 def _weekend(epoch):
@@ -232,7 +237,8 @@ def measure(counts, t, series_start, prior=None):
     if plan.mode in COLD_MODES:
         mid = max(mid, PRIOR_HOURLY if prior is None else prior)
     centre = float(median(samples)) if samples else 0.0
-    mad = float(median(abs(x - centre) for x in samples)) if samples else 0.0
+    # the MAD of two or three samples is half a difference, noise itself: the model's spread alone then
+    mad = float(median(abs(x - centre) for x in samples)) if len(samples) >= MIN_MAD_SAMPLES else 0.0
     scale = max(MAD_TO_SIGMA * mad, math.sqrt(mid + mid * mid / OVERDISPERSION), 1.0)  # never below the noise
     buckets = [counts.get(start, (0, 0))[0] for start in range(t - GROWTH_BUCKETS * STEP, t, STEP)]
     middle = (GROWTH_BUCKETS - 1) / 2
@@ -326,7 +332,9 @@ def decide(m, tests, sensitivity):
         return "crisis"
     if surge and tests.negative >= ELEVATED:  # more negatives than usual (by the test, at p < 0.01): a crisis
         return "crisis"
-    if surge and tests.volume >= z + BUZZ_EXTRA:  # a buzz is no emergency: it asks for a clearer surge
+    # a buzz is no emergency: it asks for a clearer surge, and a known rhythm (while learning, a surge
+    # cannot be told from the client's usual mornings)
+    if surge and m.mode not in COLD_MODES and tests.volume >= z + BUZZ_EXTRA:
         return "buzz"
     return None
 
@@ -392,7 +400,16 @@ def assess(counts, t, series_start, sensitivity, min_volume, audience=None, prio
     parts = cheap_parts(m, tests)
     if kind is not None and audience is not None:
         parts.update(audience_parts(audience()))
-    return Assessment(m, tests, kind, parts, total(parts))
+    return Assessment(m, tests, kind, parts, calibrated(total(parts), kind, sensitivity))
+
+
+def calibrated(points, kind, sensitivity):
+    """The score a page shows: the parts' points, at the rule's threshold or above when a test fires and
+    below it when none does, so that the threshold mark on every meter means "alerts from here"."""
+    threshold = SENSITIVITY[sensitivity].score
+    if kind is not None:
+        return max(points, threshold)
+    return min(points, threshold - 1)
 
 
 def history_points(counts, series_start, ends, sensitivity="medium"):

@@ -58,6 +58,12 @@ def negative_sentence(part, facts):
     return words
 
 
+def raised_points(evidence):
+    """The points a firing test added to the parts' sum to bring the score to the rule's threshold (0 if none)."""
+    points = sum(part.get("points", 0) for part in evidence.get("parts", {}).values())
+    return max(0.0, round((evidence.get("score") or 0) - points, 1))
+
+
 def explained_parts(evidence):
     """The parts of an alert in display order: (name, label, part, weight, sentence)."""
     parts = evidence.get("parts", {})
@@ -90,8 +96,8 @@ def trigger_sentence(evidence):
 
 
 def threshold_of(sensitivity):
-    """The score a rule of this sensitivity fires at."""
-    return SENSITIVITY[sensitivity].score
+    """The score a rule of this sensitivity fires at (medium's for an unknown one)."""
+    return SENSITIVITY.get(sensitivity, SENSITIVITY["medium"]).score
 
 
 def headline(client_name, score, kind="crisis"):

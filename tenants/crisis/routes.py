@@ -13,6 +13,8 @@ from tenants.crisis.forms import CloseCrisisForm, clean_rule_form
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert
 
 bp.add_app_template_global(explain.explained_parts, "crisis_parts")
+bp.add_app_template_global(explain.raised_points, "crisis_raised_points")
+bp.add_app_template_filter(explain.threshold_of, "crisis_threshold")
 bp.add_app_template_filter(from_epoch, "crisis_moment")
 bp.add_app_template_filter(charts.score_ring, "crisis_ring")
 bp.add_app_template_filter(explain.window_end, "crisis_window_end")
