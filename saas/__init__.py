@@ -14,6 +14,7 @@ from saas.config import INSTANCE, ROOT, Config
 
 def import_models():
     """Import every model module, so the metadata (and Alembic) sees every table."""
+    import saas.audit.models  # noqa: F401
     import saas.auth.models  # noqa: F401
     import saas.billing.models  # noqa: F401
     import tenants.boards.models  # noqa: F401
@@ -70,9 +71,10 @@ def create_app(config=None):
     assets.init_app(app)
     errors.init_app(app)
 
-    from saas import auth, billing, health
+    from saas import audit, auth, billing, health
 
     auth.init_app(app)
+    audit.init_app(app)
     for blueprint in (health.bp, i18n.bp):
         app.register_blueprint(blueprint)
     billing.init_app(app)

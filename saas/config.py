@@ -76,6 +76,8 @@ class Config:
     MONITORING_DEFAULT_CONNECTORS = ("hackernews", "bluesky", "reddit")
     TOKEN_MAX_AGE = int(os.environ.get("TOKEN_MAX_AGE", "3600"))
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
+    # Days the audit log keeps its entries (30 at least; a daily job purges older ones).
+    AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
     CONFIRMATION_MAX_AGE = int(os.environ.get("CONFIRMATION_MAX_AGE", str(2 * 24 * 3600)))
 
     # Billing through Stripe: with no secret key, billing is off and no plan limit applies.

@@ -7,6 +7,7 @@ from flask_login import current_user
 from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
+from saas.audit import service as audit_trail
 from saas.auth import service
 from saas.auth.jobs import send_invitation_email
 from saas.auth.models import POLES, Invitation, Membership
@@ -76,6 +77,7 @@ def invite():
         return _page(errors, request.form, 422)
     seat_requested.send(g.membership)  # billing refuses when the plan's seats are all taken
     invitation = service.create_invitation(email, role, pole, current_user)
+    audit_trail.record("member_invited", email, {"role": role, "pole": pole})
     enqueue_after_commit(send_invitation_email, invitation.id, agency_id=g.agency.id, locale=str(get_locale()))
     flash(_("Invitation sent to %(email)s.", email=email), "success")
     return redirect(url_for("members.index"))
@@ -93,9 +95,13 @@ def change_role(membership_id):
     if errors:
         flash(_("Choose a valid role and pole."), "error")
         return _page(status=422)
+    before = f"{membership.role}/{membership.pole or 'both'}"
     if not service.change_role(membership, values["role"], values["pole"] or "both"):
         flash(_("The agency must keep at least one owner."), "error")
         return _page(status=409)
+    after = f"{membership.role}/{membership.pole or 'both'}"
+    if after != before:
+        audit_trail.record("role_changed", membership.user.email, {"from": before, "to": after})
     flash(_("Role updated."), "success")
     return redirect(url_for("members.index"))
 
@@ -105,9 +111,11 @@ def change_role(membership_id):
 def remove(membership_id):
     """Remove someone from the agency (owners only; never the last owner)."""
     membership = get_or_404(Membership, membership_id)
+    email = membership.user.email
     if not service.remove_member(membership, removed_by=current_user):
         flash(_("The agency must keep at least one owner."), "error")
         return _page(status=409)
+    audit_trail.record("member_removed", email, {"role": membership.role})
     flash(_("Member removed."), "success")
     if membership.user_id == current_user.id:
         return redirect(url_for("auth.agencies"))
@@ -123,6 +131,7 @@ def agency_settings():
         return _page(errors, request.form, 422)
     zone = values["timezone"]
     if zone != g.agency.timezone:
+        audit_trail.record("agency_settings_changed", g.agency.name, {"timezone": f"{g.agency.timezone} -> {zone}"})
         g.agency.timezone = zone
         forget_agency_zone()
         agency_timezone_changed.send(g.agency)
@@ -135,6 +144,8 @@ def agency_settings():
 def revoke_invitation(invitation_id):
     """Cancel a pending invitation; its link stops working."""
     invitation = get_or_404(Invitation, invitation_id)
+    if invitation.revoked_at is None:
+        audit_trail.record("invitation_revoked", invitation.email)
     invitation.revoked_at = invitation.revoked_at or utcnow()
     flash(_("Invitation cancelled."), "success")
     return redirect(url_for("members.index"))

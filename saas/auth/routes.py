@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from saas import ratelimit
+from saas.audit import service as audit_trail
 from saas.auth import bp, service, sessions
 from saas.auth.jobs import (  # noqa: F401
     send_invitation_email,
@@ -78,6 +79,11 @@ def end_session():
         sessions.revoke(current_user.current_session)
     session.clear()
     logout_user()  # after clear(): it leaves the flag that deletes the remember-me cookie
+
+
+def _agency_ids(user):
+    """The agencies whose audit log shows this person's sign-ins and account changes."""
+    return [agency.id for _membership, agency in service.memberships_of(user)]
 
 
 def home_for(user):
@@ -180,11 +186,15 @@ def login():
     values, _errors = read(forms.LoginForm, request.form)
     user = service.authenticate(values["email"], values["password"])
     if user is None:
+        known = service.find_user_by_email(values["email"])
+        if known is not None:  # written apart: the refusal rolls the request back
+            audit_trail.record_apart(_agency_ids(known), "sign_in_failed", actor=known)
         return _login_form({"form": _l("Wrong email or password.")}, 401)
     if user.email_confirmed_at is None:
         return _login_form({"form": UNCONFIRMED}, 403, resend_token=service.resend_token(user))
     ratelimit.forget("login-account")
     start_session(user, remember=values["remember"])
+    audit_trail.record_in(_agency_ids(user), "sign_in", actor=user)
     return redirect(safe_next(values["next"]) or home_for(user))
 
 
@@ -226,13 +236,14 @@ def reset_password(token):
     service.set_password(user, values["password"])
     service.confirm_email(user)  # the link reached this address
     start_session(user)
+    audit_trail.record_in(_agency_ids(user), "password_reset", actor=user)
     flash(_("Your password has been changed. Other sessions have been signed out."), "success")
     return redirect(home_for(user))
 
 
 def account_sessions():
     """The account page's list of the person's live sessions, each described in words."""
-    from saas.auth.devices import describe
+    from saas.devices import describe
 
     rows = [(record, *describe(record.user_agent)) for record in sessions.active_sessions(current_user)]
     return {"sessions": rows, "this_session": current_user.current_session}
@@ -251,6 +262,7 @@ def account():
         remember = current_user.current_session.remember
         service.set_password(current_user, values["new_password"])
         start_session(current_user, remember=remember)
+        audit_trail.record_in(_agency_ids(current_user), "password_changed", actor=current_user)
         flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
         return redirect(url_for("auth.account"))
     values, errors = read(forms.ProfileForm, request.form)
@@ -291,6 +303,7 @@ def accept_invitation(token):
         user = service.register_user(invitation.email, values["name"], values["password"], locale=str(get_locale()))
         start_session(user)
     service.accept_invitation(invitation, user)
+    audit_trail.record_in([agency.id], "member_joined", user.email, {"role": invitation.role}, actor=user)
     flash(_("You have joined %(agency)s.", agency=agency.name), "success")
     if invitation.role == "guest":
         return redirect(url_for("portal.home", agency_slug=agency.slug))

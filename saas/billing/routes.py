@@ -26,6 +26,7 @@ from saas.pagecache import cached_page
 from saas.jobs import enqueue
 from saas.views import require_role
 from saas.web import content_security_policy, layout_count
+from saas.audit import service as audit_trail
 
 log = logging.getLogger("relais.billing")
 WORKSPACE = "/a/<agency_slug>/billing"
@@ -100,6 +101,7 @@ def checkout():
         log.exception("Stripe Checkout session failed")
         flash(STRIPE_DOWN, "error")
         return redirect(url_for("billing.index"))
+    audit_trail.record("billing_changed", plan.name, {"step": "checkout", "interval": interval})
     return redirect(url, code=303)
 
 
@@ -156,6 +158,7 @@ def change():
         return redirect(url_for("billing.index"))
     subscription = service.current_subscription(for_update=True)
     copy_subscription(subscription, remote)
+    audit_trail.record("billing_changed", plan.name, {"step": "plan change", "interval": interval})
     if remote.get("pending_update"):
         flash(_("The payment for the change needs your confirmation: your plan changes once it is paid."), "info")
     else:

@@ -11,6 +11,7 @@ from saas.forms import read
 from saas.htmx import header, is_htmx
 from saas.views import get_or_404, require_role
 from saas.web import page_extras
+from saas.audit import service as audit_trail
 from tenants.clients import bp, forms, service
 from tenants.clients.models import SOCIAL_NETWORKS, Client
 
@@ -126,5 +127,6 @@ def delete(client_id):
         return render_template("clients/delete.html", client=client, errors=errors), 422
     name = client.name
     service.delete_client(client)
+    audit_trail.record("client_deleted", name)
     flash(_("Client %(name)s deleted.", name=name), "success")
     return redirect(url_for("clients.index"))

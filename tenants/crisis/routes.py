@@ -1,4 +1,5 @@
 """Crisis views: the crises, why an alert fired, a client's rules, a rule's log and backtest."""
+from urllib.parse import urlsplit
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -6,6 +7,7 @@ from flask_login import current_user
 from saas.pagecache import cached_page
 from saas.forms import read
 from saas.views import get_or_404
+from saas.audit import service as audit_trail
 from tenants.clients.models import Client
 from tenants.crisis import badge, bp, charts, deliveries, explain, incidents, pages, service
 from tenants.crisis.buckets import from_epoch
@@ -59,6 +61,13 @@ def client_alerts(client_id):
     return render_template("crisis/client.html", **pages.client_page(get_or_404(Client, client_id)))
 
 
+def _audit_webhook(rule_name, before, after):
+    """Log a change of a rule's webhook: its host only (a webhook's path often holds a secret)."""
+    if (before or None) != (after or None):
+        host = lambda url: urlsplit(url).hostname if url else "—"  # noqa: E731
+        audit_trail.record("webhook_changed", rule_name, {"from": host(before), "to": host(after)})
+
+
 @bp.post("/clients/<int:client_id>/rules")
 def create_rule(client_id):
     """Add an alert rule to a client; the form comes back filled in when something is wrong."""
@@ -67,6 +76,7 @@ def create_rule(client_id):
     if errors:
         return render_template("crisis/client.html", **pages.client_page(client, request.form, errors)), 422
     rule = service.create_rule(client, values)
+    _audit_webhook(rule.name, None, rule.webhook_url)
     flash(_("Alert rule “%(name)s” created.", name=rule.name), "success")
     return redirect(url_for("crisis.show_rule", rule_id=rule.id))
 
@@ -84,7 +94,9 @@ def update_rule(rule_id):
     values, errors = clean_rule_form(request.form, rule.client)
     if errors:
         return render_template("crisis/rule.html", **pages.rule_page(rule, request.form, errors)), 422
+    before = rule.webhook_url
     service.update_rule(rule, values)
+    _audit_webhook(rule.name, before, rule.webhook_url)
     flash(_("Alert rule saved."), "success")
     return redirect(url_for("crisis.show_rule", rule_id=rule.id))
 
@@ -94,6 +106,7 @@ def delete_rule(rule_id):
     """Delete a rule with its alerts and delivery log."""
     rule = get_or_404(AlertRule, rule_id)
     client_id = rule.client_id
+    _audit_webhook(rule.name, rule.webhook_url, None)
     service.delete_rule(rule)
     flash(_("Alert rule deleted."), "success")
     return redirect(url_for("crisis.client_alerts", client_id=client_id))

@@ -8,6 +8,7 @@ from saas.pagecache import cached_page
 from saas.jobs import enqueue_after_commit
 from saas.urls import safe_next
 from saas.views import get_all_or_404
+from saas.audit import service as audit_trail
 from tenants.clients.models import Client
 from tenants.clients.service import list_clients
 from tenants.guests import bp, forms, service
@@ -40,6 +41,7 @@ def invite():
     if errors:
         return _page(errors, forms.typed_invitation(request.form), 422)
     invitation = service.invite_guest(values["email"], clients, current_user)
+    audit_trail.record("guest_invited", values["email"], {"clients": ", ".join(c.name for c in clients)})
     enqueue_after_commit(send_guest_invitation_email, invitation.id, agency_id=g.agency.id, locale=values["locale"])
     flash(_("Invitation sent to %(email)s.", email=values["email"]), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("guests.index"))
@@ -64,6 +66,7 @@ def revoke(guest_id):
     """Revoke a guest: their access ends at once, open sessions included."""
     membership = service.find_guest(guest_id)
     name = membership.user.name
+    audit_trail.record("guest_removed", membership.user.email)
     service.revoke_guest(membership)
     flash(_("%(name)s no longer has access to the portal.", name=name), "success")
     return redirect(safe_next(request.form.get("next")) or url_for("guests.index"))

@@ -18,6 +18,7 @@ from saas.htmx import announce, is_htmx
 from saas.i18n import agency_zone, local_today
 from saas.views import get_or_404
 from saas.web import page_extra
+from saas.audit import service as audit_trail
 from tenants.clients.models import Client
 from tenants.monitoring import bp, mention_cards
 from tenants.monitoring.web import export, inbox
@@ -179,6 +180,7 @@ def export_csv():
     if refusal is not None:
         return refusal
     agency_id = g.agency.id
+    audit_trail.record("mentions_exported", "CSV", dict(request.args.items()))
 
     def chunks():
         # The body is produced after the view returns: the agency is set again for its queries.
@@ -201,4 +203,5 @@ def export_xlsx():
         workbook = exports.xlsx_file(setup["header"], rows, setup["layout"], _("Mentions"))
     except exports.TooManyRows:
         return render_error(400, _("Too many mentions for one spreadsheet: narrow the filters, or export as CSV."))
+    audit_trail.record("mentions_exported", "XLSX", dict(request.args.items()))
     return send_file(workbook, mimetype=exports.XLSX_MIMETYPE, as_attachment=True, download_name=_filename("xlsx"))

@@ -7,6 +7,7 @@ from saas.billing.limits import LimitReached, check_limit
 from saas.flashes import flash_undo
 from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404, require_role
+from saas.audit import service as audit_trail
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
 from tenants.monitoring.pipeline.jobs import backfill_keyword
@@ -135,6 +136,7 @@ def delete_keyword(keyword_id):
                                client=get_or_404(Client, keyword.client_id)), status
     client_id, query = keyword.client_id, keyword.query
     service.delete_keyword(keyword)
+    audit_trail.record("keyword_deleted", query, {"mentions": count})
     flash(ngettext("Keyword “%(query)s” deleted, with its %(num)d mention.",
                    "Keyword “%(query)s” deleted, with its %(num)d mentions.", count, query=query), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client_id))
