@@ -74,6 +74,9 @@ def create_app(config=None):
     from saas import audit, auth, billing, health
 
     auth.init_app(app)
+    from saas.auth.two_factor_views import second_factor_required
+
+    web.guard_agency(second_factor_required)
     audit.init_app(app)
     for blueprint in (health.bp, i18n.bp):
         app.register_blueprint(blueprint)

@@ -42,6 +42,10 @@ ACTIONS = {
     "guest_invited": _l("Guest invited"),
     "guest_removed": _l("Guest access removed"),
     "webhook_changed": _l("Alert webhook changed"),
+    "two_factor_enabled": _l("Two-factor sign-in turned on"),
+    "two_factor_disabled": _l("Two-factor sign-in turned off"),
+    "recovery_codes_renewed": _l("New recovery codes"),
+    "two_factor_required": _l("Two-factor sign-in required"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50

@@ -120,3 +120,26 @@ class JoinForm(Form):
 
     def identity(self):
         return self.email, self.name.data
+
+
+def _code(form, field):
+    if not field.data or len(field.data) > 20:
+        raise StopValidation(_l("Type the 6-digit code your app shows, or a recovery code."))
+
+
+class TwoFactorCodeForm(Form):
+    """A code from the authenticator app (or a recovery code, at sign-in)."""
+
+    code = StringField(filters=[strip], validators=[_code])
+
+
+class PasswordConfirmForm(_OfAccount):
+    """The current password, asked again before a change that weakens the account."""
+
+    current_password = StringField(filters=[_typed], validators=[_current_password])
+
+
+class AgencyTwoFactorForm(Form):
+    """Whether every staff member of the agency must sign in with a second factor."""
+
+    require = StringField(filters=[bool])

@@ -2,7 +2,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, UTCDateTime, utcnow
@@ -27,6 +27,12 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # None until the person follows the link mailed at signup (or another link sent to this address).
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor sign-in (saas/auth/two_factor.py): the TOTP secret once confirmed, the last 30-second
+    # step accepted (no code twice), the SHA-256 hashes of the unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(32))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    recovery_codes: Mapped[list | None] = mapped_column(JSON)
 
     # Flask-Login protocol
     is_active = True
@@ -56,6 +62,8 @@ class Agency(Base):
     # a new agency starts in the platform's (saas.auth.service.create_agency).
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The owner asks every staff member to sign in with a second factor (saas/auth/two_factor.py).
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Membership(TenantScoped, Base):
@@ -121,5 +129,6 @@ class UserSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when this browser passed it
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)

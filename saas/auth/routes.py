@@ -1,4 +1,6 @@
 """Views of signup, login, logout, password reset, account and invitations."""
+import time
+
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
@@ -7,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from saas import ratelimit
 from saas.audit import service as audit_trail
-from saas.auth import bp, service, sessions
+from saas.auth import bp, service, sessions, two_factor
 from saas.auth.jobs import (  # noqa: F401
     send_invitation_email,
     send_password_reset_email,
@@ -84,6 +86,19 @@ def end_session():
 def _agency_ids(user):
     """The agencies whose audit log shows this person's sign-ins and account changes."""
     return [agency.id for _membership, agency in service.memberships_of(user)]
+
+
+def _ask_second_factor(user, remember, next_url):
+    """After a right password, for a person with two-factor sign-in: remember who it is, ask for the code."""
+    if current_user.is_authenticated:
+        end_session()
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session[two_factor.PENDING] = {"user": user.id, "remember": bool(remember), "next": next_url or "",
+                                   "at": int(time.time())}
+    return redirect(url_for("auth.login_code"))
 
 
 def home_for(user):
@@ -193,6 +208,8 @@ def login():
     if user.email_confirmed_at is None:
         return _login_form({"form": UNCONFIRMED}, 403, resend_token=service.resend_token(user))
     ratelimit.forget("login-account")
+    if two_factor.is_enabled(user):
+        return _ask_second_factor(user, values["remember"], safe_next(values["next"]))
     start_session(user, remember=values["remember"])
     audit_trail.record_in(_agency_ids(user), "sign_in", actor=user)
     return redirect(safe_next(values["next"]) or home_for(user))

@@ -26,6 +26,11 @@ def _serializer(purpose):
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"relais-{purpose}")
 
 
+def find_user_by_id(user_id):
+    """Return the user with this id, or None (None and non-numbers too)."""
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
 def find_user_by_email(email):
     """Return the user with this (normalised) email, or None."""
     return db.session.scalar(select(User).where(User.email == email))
