@@ -121,7 +121,9 @@ def mentions_for(source, items, followers):
     by_agency = defaultdict(list)
     for item in items:
         text = item_text(item)
-        details = match_details(index, text, item.language)
+        fields = {"title": item.title, "author": item.author, "url": item.url, "language": item.language,
+                  "source": source.kind}
+        details = match_details(index, text, item.language, fields)
         seen_clients = set()
         for keyword_id, spans in details.items():
             follower = followers[keyword_id]

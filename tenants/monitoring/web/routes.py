@@ -10,7 +10,9 @@ from saas.views import get_or_404, require_role
 from tenants.clients.models import Client
 from tenants.monitoring import bp, service
 from tenants.monitoring.pipeline.jobs import backfill_keyword
+from tenants.monitoring.language.explain import describe_query, sample_hits
 from tenants.monitoring.language.matcher import build_index, match_details
+from tenants.monitoring.language.query import parse_query
 from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword
 from tenants.monitoring.web import forms
 from tenants.monitoring.web.preview import preview_mentions, segments
@@ -59,8 +61,11 @@ def preview_keyword(client_id):
     sample = values["sample"]
     context = {"client": client, "error": error, "sample_segments": None, "matches": []}
     if not error:
-        index = build_index([(0, values["query"], values["language"])])
+        query = parse_query(values["query"])
+        index = build_index([(0, query, values["language"])])
         spans = match_details(index, sample).get(0) if sample else None
+        context["explanation"] = describe_query(query)
+        context["sample_hits"] = sample_hits(query, sample) if spans else []
         context["sample_segments"] = segments(sample, spans or []) if spans else None
         context["sample_matched"] = bool(spans)
         context["matches"] = preview_mentions(client.id, index)

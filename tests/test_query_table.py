@@ -1,0 +1,170 @@
+"""Queries as agencies paste them from Talkwalker, Brand24 or Mention: each one matches as expected or is refused.
+
+Never a silent zero: an operator from another tool is either understood or refused with a message that
+names the Relais way to write it. Rows: (query, text, fields of the item or None, expected), where
+expected is True / False, or the start of the refusal message.
+"""
+import pytest
+from flask_babel import force_locale
+
+from tenants.monitoring.language.query import QueryError, parse_query
+
+LEMONDE = {"title": "Renault rappelle 300 000 véhicules", "author": "Jean Dupont",
+           "url": "https://www.lemonde.fr/economie/article/2026/11/28/renault.html", "language": "fr", "source": "rss"}
+BLUESKY = {"title": "", "author": "@marie.bsky.social", "url": "https://bsky.app/profile/marie/post/1",
+           "language": "en", "source": "bluesky"}
+
+TABLE = [
+    # Proximity: NEAR/n, for words and phrases, in any order; ONEAR/n in order.
+    ("Renault NEAR/5 rappel", "Renault annonce un vaste rappel de véhicules", None, True),
+    ("Renault NEAR/5 rappel", "Le rappel touche aussi Renault", None, True),
+    ("Renault NEAR/2 rappel", "Renault annonce aujourd'hui un très vaste rappel", None, False),
+    ("Renault ONEAR/5 rappel", "Le rappel touche aussi Renault", None, False),
+    ('"crédit agricole" NEAR/3 amende', "Le Crédit Agricole écope d'une lourde amende", None, True),
+    ("(Renault OR Dacia) NEAR/4 (rappel OR recall)", "Dacia issues a recall of the Sandero", None, True),
+    ("renault near/5 rappel", "Renault et son rappel", None, True),
+    ("Renault NEAR rappel", "", None, "“NEAR” at position 9: write NEAR/5"),
+    ("Renault NEAR/0 rappel", "", None, "NEAR/0 at position 9: the distance must be a number"),
+    ("Renault W/5 rappel", "", None, "“W/5” at position 9: write NEAR/5"),
+    ('"Renault rappel"~5', "", None, "“~” at position 17 is not understood: to find words close"),
+    ("Renault NEAR/5 -Dacia", "", None, "NEAR at position 9 joins two words or phrases"),
+    # Wildcards: trailing and inner.
+    ("Carrefour AND gr?ve", "Grève chez Carrefour Market", None, True),
+    ("Carrefour AND gr?ve", "Carrefour: le grand ménage", None, False),
+    ("rappel*", "Rappels de produits Lactalis", None, True),
+    ("rappel*", "Les rappeler au téléphone", None, True),
+    ("r*ppel", "", None, "Put at least 2 letters before the wildcard at position 2"),
+    ("*phone", "", None, "A word cannot start with *"),
+    ("ra*", "", None, "Put at least 3 letters before the *"),
+    # French and English operators.
+    ("Renault OU Peugeot", "Peugeot 208 élue voiture de l'année", None, True),
+    ("Renault ET Peugeot", "Renault dépasse Peugeot", None, True),
+    ("Renault ET Peugeot", "Renault seul", None, False),
+    ("Renault SAUF Dacia", "Renault et Dacia au salon", None, False),
+    ("Renault SAUF Dacia", "Renault au salon", None, True),
+    ("Renault AND NOT Dacia", "Renault et Dacia", None, False),
+    ("Renault && Peugeot", "Renault et Peugeot", None, True),
+    ("Renault || Peugeot", "Peugeot", None, True),
+    ("Danone -recrutement", "Danone: recrutement ouvert", None, False),
+    ("+Renault", "Renault", None, True),
+    ("Renault & Peugeot", "", None, "“&” at position 9 is not an operator"),
+    ("!Dacia Renault", "", None, "“!” at position 1 is not an operator here"),
+    ("[Renault OR Dacia]", "", None, "“[” at position 1 is not understood: group words with parentheses"),
+    ("Renault OR", "", None, "OR at position 9 needs a word on each side"),
+    ("ET Renault", "", None, "ET at position 1 needs a word on each side"),
+    ("Renault SAUF", "", None, "SAUF at position 9 must be followed by the word to exclude"),
+    # Fields.
+    ("title:Renault", "un article", LEMONDE, True),
+    ("title:Dacia", "Dacia dans le corps du texte", LEMONDE, False),
+    ('title:"Renault rappelle"', "", LEMONDE, True),
+    ("title:(Dacia OR Renault)", "", LEMONDE, True),
+    ("title:rappel*", "", LEMONDE, True),
+    ('author:"Jean Dupont"', "", LEMONDE, True),
+    ("author:Dupont Renault", "Renault", LEMONDE, True),
+    ("site:lemonde.fr Renault", "Renault rappelle", LEMONDE, True),
+    ("site:www.lemonde.fr", "", LEMONDE, True),
+    ("site:lefigaro.fr Renault", "Renault rappelle", LEMONDE, False),
+    ("Renault -site:lemonde.fr", "Renault", LEMONDE, False),
+    ("Renault lang:fr", "Renault", LEMONDE, True),
+    ("Renault lang:en", "Renault", LEMONDE, False),
+    ("Renault source:bluesky", "Renault", BLUESKY, True),
+    ("Renault source:reddit", "Renault", BLUESKY, False),
+    ("domain:lemonde.fr", "", LEMONDE, True),
+    ("country:fr Renault", "", None, "country: at position 1 is not a field Relais knows: use title:"),
+    ("https://renault.fr", "", None, "https: at position 1: to follow a site write site:lemonde.fr"),
+    ("source:twitter Renault", "", None, "source: at position 1: “twitter” is not a source Relais follows"),
+    ("lang:français", "", None, "lang: at position 1 needs a two-letter language code"),
+    ("site:le monde", "", None, "site: at position 1 needs a domain name"),
+    ('"Renault:" Dacia', "Renault: Dacia", None, True),
+    # Inflections: lower-case words bring plurals; names and + or quoted words stay as written.
+    ("rappel", "Trois rappels de produits", None, True),
+    ("recall", "Two recalls this week", None, True),
+    ("journal", "Les journaux du matin", None, True),
+    ("companies", "The company said", None, True),
+    ('"rappel"', "Trois rappels de produits", None, False),
+    ("+rappel", "Trois rappels de produits", None, False),
+    ("Orange", "Des oranges au marché", None, False),
+    # Brand spellings.
+    ("L'Oréal", "Loreal lance un sérum", None, True),
+    ("L'Oréal", "L’ORÉAL Paris", None, True),
+    ("L'Oréal", "Bravo #LOreal", None, True),
+    ("Coca-Cola", "Un Coca Cola bien frais", None, True),
+    ("Coca-Cola", "CocaCola zéro", None, True),
+    ("Coca-Cola", "#CocaCola", None, True),
+    ('"Société Générale"', "Grève à la #SocieteGenerale", None, True),
+    ("McDonald's", "McDonalds ouvre à Lyon", None, True),
+    ("Renault", "Re\u00adnault annonce", None, True),
+    ("Coca-Cola", "Coca\u200b-Cola", None, True),
+    ("Danone", "Da\u200bnone et Bléd\u00adina", None, True),
+    ('"Crédit Agricole"', "#CreditAgricole", None, True),
+    # Hashtags and accounts.
+    ("#LOreal", "J'adore L'Oréal", None, False),
+    ("#LOreal", "Campagne #LOréal", None, True),
+    ("#LOreal", "Campagne #L’Oréal", None, True),
+    ("@Renault", "Renault annonce", None, False),
+    ("@Renault", "Merci @Renault pour la réponse", None, True),
+    ("@Renault", "cc @renault@mastodon.social", None, True),
+    ("@Renault", "écrivez à contact@renault.fr", None, False),
+    ("#", "", None, "“#” at position 1 has no letters or digits"),
+]
+
+
+@pytest.mark.parametrize("query, text, fields, expected", TABLE, ids=[f"{row[0]} | {row[1][:20]}" for row in TABLE])
+def test_agency_query(app, query, text, fields, expected):
+    with app.test_request_context(), force_locale("en"):
+        if isinstance(expected, str):
+            with pytest.raises(QueryError) as caught:
+                parse_query(query)
+            assert str(caught.value).startswith(expected), str(caught.value)
+        else:
+            assert parse_query(query).matches(text, fields) is expected
+
+
+def test_table_is_large_enough():
+    assert len(TABLE) >= 60
+
+
+@pytest.mark.parametrize("query, french", [
+    ("Renault NEAR rappel", "écrivez NEAR/5"),
+    ("country:fr Renault", "n'est pas un champ que Relais connaît"),
+    ("Renault & Peugeot", "écrivez AND (ou ET)"),
+])
+def test_refusals_speak_the_users_language(app, query, french):
+    with app.test_request_context(), force_locale("fr"):
+        with pytest.raises(QueryError) as caught:
+            parse_query(query)
+        assert french in str(caught.value)
+
+
+def test_preview_says_which_term_matched_where_and_why(app, client, make_agency):
+    from tests.conftest import login
+    from tests.test_monitoring import HX, add_client
+
+    agency = make_agency()
+    login(client, agency.owner_email)
+    client_id = add_client(app, client, agency, "L'Oréal")
+    response = client.post(f"/a/{agency.slug}/clients/{client_id}/keywords/preview",
+                           data={"query": "L'Oréal rappel #Serum", "sample": "Loreal: deux rappels du #Sérum"},
+                           headers=HX)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "also loreal" in body and "only the hashtag #serum, not the bare word" in body
+    assert "also rappels (plurals and inflections included" in body
+    assert "“rappels” (character 14) matched rappel: plural or singular form" in body
+    assert "“#Sérum” (character 25) matched #Serum: the hashtag" in body
+    assert "<mark>Loreal</mark>" in body and "<mark>#Sérum</mark>" in body
+
+
+def test_fields_hashtags_and_patterns_in_the_matcher(app):
+    from tenants.monitoring.language.matcher import build_index, match_details, match_text
+
+    index = build_index([(1, "title:Renault", None), (2, "Carrefour gr?ve", None), (3, "#LOreal", None),
+                         (4, "Renault NEAR/3 rappel", None), (5, "site:lemonde.fr", None)])
+    assert match_text(index, "Renault rappelle", fields=LEMONDE) == [1, 5]
+    assert match_text(index, "Renault rappelle") == []
+    text = "Grève chez Carrefour, #LOréal et Renault: rappel"
+    assert match_text(index, text) == [2, 3, 4]
+    details = match_details(index, text)
+    assert [text[a:b] for a, b in details[2]] == ["Grève", "Carrefour"]
+    assert [text[a:b] for a, b in details[3]] == ["#LOréal"]
+    assert [text[a:b] for a, b in details[4]] == ["Renault", "rappel"]
