@@ -8,6 +8,7 @@ import pytest
 from flask_babel import force_locale
 
 from tenants.monitoring.language.query import QueryError, parse_query
+from tests.local_server import allow_local, local_server  # noqa: F401
 
 LEMONDE = {"title": "Renault rappelle 300 000 véhicules", "author": "Jean Dupont",
            "url": "https://www.lemonde.fr/economie/article/2026/11/28/renault.html", "language": "fr", "source": "rss"}
@@ -168,3 +169,77 @@ def test_fields_hashtags_and_patterns_in_the_matcher(app):
     assert [text[a:b] for a, b in details[2]] == ["Grève", "Carrefour"]
     assert [text[a:b] for a, b in details[3]] == ["#LOréal"]
     assert [text[a:b] for a, b in details[4]] == ["Renault", "rappel"]
+
+
+def test_inflections_are_an_option_per_keyword():
+    from tenants.monitoring.language.matcher import build_index, match_text
+
+    assert parse_query("rappel").matches("deux rappels") and not parse_query("rappel", inflect=False).matches(
+        "deux rappels")
+    index = build_index([(1, "rappel", None), (2, "rappel", None, False), (3, "rappel", None, True)])
+    assert match_text(index, "trois rappels") == [1, 3] and match_text(index, "un rappel") == [1, 2, 3]
+
+
+def test_the_keyword_form_keeps_the_word_forms_choice(app, client, make_agency):
+    from sqlalchemy import select
+
+    from saas import db, tenancy
+    from tenants.monitoring.models import Keyword
+    from tests.conftest import login
+    from tests.test_monitoring import HX, add_client
+
+    agency = make_agency()
+    login(client, agency.owner_email)
+    client_id = add_client(app, client, agency, "Lactalis")
+    url = f"/a/{agency.slug}/clients/{client_id}/keywords"
+    assert client.post(url, data={"query": "rappel", "forms": "exact"}).status_code == 302
+    assert client.post(url, data={"query": "lait"}).status_code == 302
+    assert client.post(url, data={"query": "yaourt", "forms": "sometimes"}, headers=HX).status_code == 422
+    preview = client.post(f"{url}/preview", data={"query": "rappel", "forms": "exact", "sample": "deux rappels"},
+                          headers=HX).get_data(as_text=True)
+    assert "does not match" in preview and "this exact form only" in preview
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        kept = dict(db.session.execute(select(Keyword.query, Keyword.inflect)).all())
+    assert kept == {"rappel": False, "lait": True}
+
+
+def test_source_health_fetch_now_and_failing_searches(app, client, make_agency, local_server, allow_local):  # noqa: F811
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from saas import db, tenancy
+    from saas.db import utcnow
+    from tenants.monitoring.models import ClientSource, Keyword, Source
+    from tests.conftest import login
+    from tests.test_monitoring import HX, add_client
+
+    local_server.reply("/down", b"busy", status=503)
+    agency = make_agency()
+    login(client, agency.owner_email)
+    client_id = add_client(app, client, agency, "Lactalis")
+    client.post(f"/a/{agency.slug}/clients/{client_id}/feeds", data={"url": local_server.url_for("/down")})
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        source = db.session.scalars(select(Source)).one()
+        source.failures, source.last_error_code, source.last_fetched_at = 2, "feed_empty", utcnow()
+        keyword = Keyword(client_id=client_id, query="Lactalis", active=True, backfill_state="done")
+        db.session.add(keyword)
+        db.session.flush()
+        db.session.add(ClientSource(client_id=client_id, source_id=source.id, keyword_id=keyword.id))
+        db.session.commit()
+        source_id, keyword_id = source.id, keyword.id
+    page = client.get(f"/a/{agency.slug}/clients/{client_id}/monitoring", headers={"Accept-Language": "fr"})
+    body = page.get_data(as_text=True)
+    assert "Recherches en échec" in body and "0,0 éléments par jour" in body and "Récupérer maintenant" in body
+    assert "Le flux est vide." in body  # the last error, in the reader's language
+    fetch = f"/a/{agency.slug}/clients/{client_id}/sources/{source_id}/fetch"
+    assert client.post(fetch, headers=HX).status_code == 409  # fetched a moment ago: rate-limited
+    with app.app_context():
+        db.session.get(Source, source_id).last_fetched_at = utcnow() - timedelta(minutes=5)
+        db.session.commit()
+    assert client.post(fetch).status_code == 302
+    with app.app_context():
+        assert db.session.get(Source, source_id).next_fetch_at <= utcnow()
+    progress = client.get(f"/a/{agency.slug}/keywords/{keyword_id}/progress", headers={"Accept-Language": "en"})
+    assert "Searches failing" in progress.get_data(as_text=True)
+    assert client.post(f"/a/{agency.slug}/clients/{client_id}/sources/999999/fetch").status_code == 404

@@ -23,7 +23,8 @@ from tenants.monitoring.language.query import (
 log = logging.getLogger(__name__)
 
 KeywordId = Hashable
-KeywordSpec = tuple[KeywordId, Query | str, str | None]
+# (id, query, language filter), optionally followed by the keyword's inflect option (default True)
+KeywordSpec = tuple[KeywordId, Query | str, str | None] | tuple[KeywordId, Query | str, str | None, bool]
 Span = tuple[int, int]
 Clause = tuple[frozenset[str], frozenset[str]]  # (keys that must be found, keys that must not)
 # Past this many clauses, rewriting a query as an OR of clauses costs more than walking its tree.
@@ -82,9 +83,9 @@ def build_index(keywords: Iterable[KeywordSpec]) -> MatchIndex:
     bad keyword does not stop the monitoring of all the others.
     """
     indexed, invalid = [], {}
-    for keyword_id, query, language in keywords:
+    for keyword_id, query, language, *option in keywords:
         try:
-            parsed = parse_query(query) if isinstance(query, str) else query
+            parsed = parse_query(query, *option) if isinstance(query, str) else query
         except QueryError as error:
             log.warning("keyword %r left out of the index: %s", keyword_id, error)
             invalid[keyword_id] = error

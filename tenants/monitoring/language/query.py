@@ -205,12 +205,15 @@ class Query:
         return sorted(_leaves(self.expression), key=lambda leaf: leaf.position)
 
 
-def parse_query(source: str) -> Query:
-    """Parse a query typed by a user, or raise QueryError saying what to fix and where."""
+def parse_query(source: str, inflect: bool = True) -> Query:
+    """Parse a query typed by a user, or raise QueryError saying what to fix and where.
+
+    inflect: lower-case words also find their plurals (the keyword's option); False: exact forms only.
+    """
     if len(source) > MAX_QUERY_LENGTH:
         raise QueryError(_l("The query is too long: keep it to %(max)d characters or fewer.", max=MAX_QUERY_LENGTH),
                          MAX_QUERY_LENGTH)
-    expression = _Parser(source).parse()
+    expression = _Parser(source, inflect).parse()
     positive_keys = frozenset(_keys(expression, excluded=False))
     trigger_keys = _trigger_keys(expression)
     if trigger_keys is None and not positive_keys:
@@ -369,8 +372,9 @@ def _lex_word(word: str, index: int) -> _Token:
 class _Parser:
     """Recursive descent: OR binds loosest, then AND (implicit), then NEAR, then NOT / - / fields."""
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, inflect: bool = True):
         self.source = source
+        self.inflect = inflect
         self.tokens = _lex(source)
         self.index = 0
         self.term_count = 0
@@ -565,7 +569,7 @@ class _Parser:
         if joined != words and len(words.split()) <= MAX_JOINED_WORDS:
             variants.append(f" {mark}{joined} ")
             notes.append("joined")
-        if not self.exact and token.kind == "word" and " " not in words and stem == stem.lower():
+        if self.inflect and not self.exact and token.kind == "word" and " " not in words and stem == stem.lower():
             for form in inflections(words):
                 variants.append(f" {mark}{form} ")
                 notes.append("inflected")
