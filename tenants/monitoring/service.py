@@ -1,4 +1,7 @@
 """Monitoring operations inside one agency: keywords, a client's sources, subscriptions."""
+import re
+from urllib.parse import urlencode
+
 from flask import current_app
 from sqlalchemy import delete, func, select
 
@@ -124,9 +127,35 @@ def update_connectors(client_id, connectors, instances):
         subscribe_searches(keyword, settings)
 
 
-def follow_feed(client_id, url):
+GOOGLE_NEWS = "https://news.google.com/rss/search"
+GOOGLE_NEWS_EDITIONS = {"fr": {"hl": "fr", "gl": "FR", "ceid": "FR:fr"}, "en": {"hl": "en-GB", "gl": "GB", "ceid": "GB:en"}}
+_YOUTUBE_CHANNEL = re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/channel/(UC[\w-]{10,40})/?(?:[?#].*)?$")
+_YOUTUBE_PLAYLIST = re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/playlist\?(?:.*&)?list=([\w-]{10,64})")
+
+
+def feed_address(url):
+    """Return the feed of a page that has a known one: a YouTube channel or playlist gives its videos feed."""
+    if match := _YOUTUBE_CHANNEL.match(url):
+        return f"https://www.youtube.com/feeds/videos.xml?channel_id={match.group(1)}"
+    if match := _YOUTUBE_PLAYLIST.match(url):
+        return f"https://www.youtube.com/feeds/videos.xml?playlist_id={match.group(1)}"
+    return url
+
+
+def follow_google_news(keyword, limit=3):
+    """Follow the Google News search feed of each search of a keyword (in its language, French by default)."""
+    edition = GOOGLE_NEWS_EDITIONS.get(keyword.language or "fr")
+    followed = []
+    for term in search_terms(keyword.query, limit=limit):
+        url = f"{GOOGLE_NEWS}?{urlencode({'q': term, **edition})}"
+        followed.append(follow_feed(keyword.client_id, url, title=f"Google News: {term}"))
+    return followed
+
+
+def follow_feed(client_id, url, title=""):
     """Subscribe a client to a feed (the feed is registered once for the whole platform)."""
-    source = register_source("rss", url, url)
+    url = feed_address(url)
+    source = register_source("rss", url, url, title)
     _subscribe(client_id, source.id)
     return source
 

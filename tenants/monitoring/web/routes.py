@@ -8,7 +8,7 @@ from saas.flashes import flash_undo
 from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404, require_role
 from tenants.clients.models import Client
-from tenants.monitoring import bp, service
+from tenants.monitoring import bp, catalogue, service
 from tenants.monitoring.pipeline.jobs import backfill_keyword, refresh_source
 from tenants.monitoring.language.explain import describe_query, sample_hits
 from tenants.monitoring.language.matcher import build_index, match_details
@@ -25,7 +25,8 @@ def _page(client, errors=None, form=None, status=200):
         archived_keywords=service.keywords_of(client.id, archived=True),
         settings=service.settings_of(client.id), sources=sources,
         items_per_day=service.items_per_day([source.id for source in sources]),
-        failing_keywords=service.failing_keywords(client.id),
+        failing_keywords=service.failing_keywords(client.id), press=catalogue.by_type(),
+        followed_urls={source.url for source in sources},
         connectors=SEARCH_CONNECTORS, errors=errors or {}, form=form or {},
     ), status
 
@@ -82,6 +83,16 @@ def keyword_progress(keyword_id):
     body = render_template("monitoring/_progress.html", keyword=keyword,
                            failing_keywords=service.failing_keywords(keyword.client_id))
     return body, (286 if keyword.backfill_state in ("done", "failed") else 200)
+
+
+@bp.post("/keywords/<int:keyword_id>/google-news")
+def follow_google_news(keyword_id):
+    """Follow the Google News search feeds of a keyword, as feeds of its client."""
+    keyword = get_or_404(Keyword, keyword_id)
+    followed = service.follow_google_news(keyword)
+    flash(ngettext("%(num)d Google News search followed for this keyword.",
+                   "%(num)d Google News searches followed for this keyword.", len(followed)), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
 
 
 @bp.post("/keywords/<int:keyword_id>/pause")
@@ -159,6 +170,17 @@ def follow_feed(client_id):
     service.follow_feed(client.id, values["url"])
     flash(_("Feed followed again, with its history.") if values["again"] else
           _("Feed added. It is fetched within a few minutes; its status shows below."), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
+
+
+@bp.post("/clients/<int:client_id>/catalogue")
+def follow_catalogue(client_id):
+    """Follow one outlet of the press catalogue (`outlet`), or a whole group of it (`group`)."""
+    client = get_or_404(Client, client_id)
+    chosen = catalogue.follow(client.id, request.form.get("outlet") or None, request.form.get("group") or None)
+    flash(ngettext("%(num)d press outlet followed: its feeds are fetched within a few minutes.",
+                   "%(num)d press outlets followed: their feeds are fetched within a few minutes.", len(chosen)),
+          "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 
 
