@@ -243,3 +243,12 @@ def test_source_health_fetch_now_and_failing_searches(app, client, make_agency, 
     progress = client.get(f"/a/{agency.slug}/keywords/{keyword_id}/progress", headers={"Accept-Language": "en"})
     assert "Searches failing" in progress.get_data(as_text=True)
     assert client.post(f"/a/{agency.slug}/clients/{client_id}/sources/999999/fetch").status_code == 404
+
+
+def test_site_written_as_an_address_and_lower_case_operators_in_the_preview(app):
+    from tenants.monitoring.language.explain import describe_query
+
+    assert parse_query("site:https://www.lemonde.fr/").matches("", LEMONDE)
+    with app.test_request_context(), force_locale("en"):
+        lines = [str(line) for line in describe_query(parse_query("Renault ou Peugeot"))]
+    assert "“ou” in lower case is a word to find; write OU in capitals for the operator." in lines

@@ -58,9 +58,16 @@ def describe_term(term) -> str:
     return _l("“%(text)s”: %(why)s.", text=text, why=name)
 
 
+LOWER_CASE_OPERATORS = {"or": "OR", "ou": "OU", "and": "AND", "et": "ET", "not": "NOT", "sauf": "SAUF"}
+
+
 def describe_query(query: Query) -> list[str]:
     """Return the sentences that explain a query, one per term, then one per NEAR."""
     lines = [describe_term(term) for term in query.terms()]
+    for term in query.terms():
+        if term.text in LOWER_CASE_OPERATORS:  # "Renault ou Peugeot" needs the word "ou": say so
+            lines.append(_l("“%(word)s” in lower case is a word to find; write %(operator)s in capitals for the "
+                            "operator.", word=term.text, operator=LOWER_CASE_OPERATORS[term.text]))
     stack = [query.expression]
     while stack:
         node = stack.pop()

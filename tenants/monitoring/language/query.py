@@ -345,6 +345,9 @@ def _lex(source: str) -> list[_Token]:
                     end < len(source) and source[end] in "(\"“«")):
                 tokens.append(_Token("field", field_match.group(1), index))
                 index += len(field_match.group())
+                if FIELD_NAMES.get(field_match.group(1).lower()) == "site" and index < end:
+                    tokens.append(_Token("word", source[index:end], index))  # a domain, even written as a URL
+                    index = end
                 continue
             tokens.append(_lex_word(word, index))
             index = end
