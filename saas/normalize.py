@@ -37,6 +37,8 @@ def _fold_character(character: str) -> str:
     """Fold one character to lower-case unaccented letters, an apostrophe, or a space."""
     if character in APOSTROPHES:
         return "'"
+    if unicodedata.category(character) == "Cf":
+        return ""  # soft hyphens, zero-width spaces and joiners sit inside words: they must not split them
     pieces = []
     for part in unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", character).casefold()):
         category = unicodedata.category(part)
@@ -88,6 +90,24 @@ def tokenize(text: str) -> list[str]:
     return normalize(text).split()
 
 
+HASHTAG_MARK = "\x02"  # control characters: normalize never outputs them, so no word can look like these keys
+ACCOUNT_MARK = "\x03"
+TAGS = re.compile(r"(?<![\w@#＃])([#＃@])(\w[\w'’‘ʼ\u00ad\u200b-\u200d\u2060\ufeff-]*)")
+
+
+def tag_key(mark: str, tag: str) -> str:
+    """Return the key of a hashtag or account: "#L'Oréal" and "#LOreal" both give " \\x02loreal "."""
+    return f" {mark}{normalize(''.join(c for c in tag if c not in APOSTROPHES)).replace(' ', '')} "
+
+
+def tags_form(text: str) -> str:
+    """Return the keys of the hashtags and @accounts of a text, one after the other."""
+    if "#" not in text and "@" not in text and "＃" not in text:
+        return ""
+    return "".join(tag_key(HASHTAG_MARK if mark != "@" else ACCOUNT_MARK, tag)[1:]
+                   for mark, tag in TAGS.findall(text))
+
+
 def searchable_form(text: str) -> str:
-    """Return the normalised text between two spaces, as term keys are looked for in it."""
-    return f" {normalize(text)} "
+    """Return the normalised text between two spaces, then its hashtag and account keys, as keys are looked for."""
+    return f" {normalize(text)} {tags_form(text)}"

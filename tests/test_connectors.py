@@ -114,11 +114,13 @@ def test_hacker_news_hits_become_items():
     assert comment.external_id == "hn:40312399"
     assert comment.url == "https://news.ycombinator.com/item?id=40312399"
     assert comment.title == "Maison Lumière recalls its Aurore lamp"
-    assert comment.text == "Maison Lumi'ere handled it well: source\nSecond paragraph"
+    # The story's URL follows the text: a brand named only in the link still counts (issue 17).
+    assert comment.text == "Maison Lumi'ere handled it well: source\nSecond paragraph\nhttps://presse.maison-lumiere.fr/rappel"
     assert (comment.author, comment.source) == ("jdoe", "Hacker News")
     assert comment.published == datetime(2024, 5, 14, 7, 41, 12, tzinfo=timezone.utc)
     assert (story.title, story.text, story.url) == (
-        "Maison Lumière recalls its Aurore lamp", "", "https://news.ycombinator.com/item?id=40312345")
+        "Maison Lumière recalls its Aurore lamp", "https://presse.maison-lumiere.fr/rappel",
+        "https://news.ycombinator.com/item?id=40312345")
 
 
 def test_bluesky_posts_become_items_with_their_web_link():

@@ -4,6 +4,7 @@ from datetime import datetime
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
 from sqlalchemy import false
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, UTCDateTime, utcnow
@@ -105,6 +106,8 @@ class Keyword(TenantScoped, Base):
     client_id: Mapped[int] = mapped_column(Integer, index=True)
     query: Mapped[str] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(2))
+    # Lower-case words also find their plurals and inflections (language/query.py); False: exact forms only.
+    inflect: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sql_text("true"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Archived: no longer matched nor counted in the plan, its mentions kept; restorable.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,7 @@
 """Monitoring operations inside one agency: keywords, a client's sources, subscriptions."""
+import re
+from urllib.parse import urlencode
+
 from flask import current_app
 from sqlalchemy import delete, func, select
 
@@ -49,9 +52,9 @@ def settings_of(client_id):
     return settings
 
 
-def create_keyword(client_id, query, language):
+def create_keyword(client_id, query, language, inflect=True):
     """Add a keyword to a client and subscribe it to the client's search connectors."""
-    keyword = Keyword(client_id=client_id, query=query, language=language or None, active=True,
+    keyword = Keyword(client_id=client_id, query=query, language=language or None, inflect=inflect, active=True,
                       backfill_state="pending")
     db.session.add(keyword)
     db.session.flush()
@@ -124,9 +127,35 @@ def update_connectors(client_id, connectors, instances):
         subscribe_searches(keyword, settings)
 
 
-def follow_feed(client_id, url):
+GOOGLE_NEWS = "https://news.google.com/rss/search"
+GOOGLE_NEWS_EDITIONS = {"fr": {"hl": "fr", "gl": "FR", "ceid": "FR:fr"}, "en": {"hl": "en-GB", "gl": "GB", "ceid": "GB:en"}}
+_YOUTUBE_CHANNEL = re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/channel/(UC[\w-]{10,40})/?(?:[?#].*)?$")
+_YOUTUBE_PLAYLIST = re.compile(r"^https?://(?:www\.|m\.)?youtube\.com/playlist\?(?:.*&)?list=([\w-]{10,64})")
+
+
+def feed_address(url):
+    """Return the feed of a page that has a known one: a YouTube channel or playlist gives its videos feed."""
+    if match := _YOUTUBE_CHANNEL.match(url):
+        return f"https://www.youtube.com/feeds/videos.xml?channel_id={match.group(1)}"
+    if match := _YOUTUBE_PLAYLIST.match(url):
+        return f"https://www.youtube.com/feeds/videos.xml?playlist_id={match.group(1)}"
+    return url
+
+
+def follow_google_news(keyword, limit=3):
+    """Follow the Google News search feed of each search of a keyword (in its language, French by default)."""
+    edition = GOOGLE_NEWS_EDITIONS.get(keyword.language or "fr")
+    followed = []
+    for term in search_terms(keyword.query, limit=limit):
+        url = f"{GOOGLE_NEWS}?{urlencode({'q': term, **edition})}"
+        followed.append(follow_feed(keyword.client_id, url, title=f"Google News: {term}"))
+    return followed
+
+
+def follow_feed(client_id, url, title=""):
     """Subscribe a client to a feed (the feed is registered once for the whole platform)."""
-    source = register_source("rss", url, url)
+    url = feed_address(url)
+    source = register_source("rss", url, url, title)
     _subscribe(client_id, source.id)
     return source
 
@@ -146,3 +175,51 @@ def sources_of(client_id):
     """The sources a client follows (feeds and searches), with their status."""
     source_ids = select(ClientSource.source_id).where(ClientSource.client_id == client_id)
     return db.session.scalars(select(Source).where(Source.id.in_(source_ids)).order_by(Source.kind, Source.key)).all()
+
+
+FETCH_NOW_SECONDS = 60  # "Fetch now" at most once a minute per source: it is shared by every agency
+HEALTH_DAYS = 7
+
+
+def fetch_now(client_id, source_id):
+    """Make a source the client follows due at once; return it, or raise Conflict if fetched a moment ago."""
+    from datetime import timedelta
+
+    from saas.domain import Conflict, NotFound
+    from flask_babel import lazy_gettext as _l
+
+    followed = select(ClientSource.source_id).where(ClientSource.client_id == client_id,
+                                                    ClientSource.source_id == source_id)
+    source = db.session.scalars(select(Source).where(Source.id.in_(followed))).first()
+    if source is None:
+        raise NotFound()
+    now = utcnow()
+    if source.last_fetched_at and now - source.last_fetched_at < timedelta(seconds=FETCH_NOW_SECONDS):
+        raise Conflict(_l("This source was fetched less than a minute ago: try again in a moment."))
+    source.next_fetch_at = now
+    return source
+
+
+def items_per_day(source_ids):
+    """Items each source brought per day over the last week (platform-wide counts, no tenant data)."""
+    from datetime import timedelta
+
+    from tenants.monitoring.models import SourceItem
+
+    if not source_ids:
+        return {}
+    since = utcnow() - timedelta(days=HEALTH_DAYS)
+    rows = db.session.execute(select(SourceItem.source_id, func.count()).where(
+        SourceItem.source_id.in_(source_ids), SourceItem.fetched_at >= since).group_by(SourceItem.source_id)).all()
+    return {source_id: count / HEALTH_DAYS for source_id, count in rows}
+
+
+def failing_keywords(client_id):
+    """Ids of the client's keywords that have searches and whose searches all fail."""
+    rows = db.session.execute(select(ClientSource.keyword_id, Source.failures).join(
+        Source, Source.id == ClientSource.source_id).where(ClientSource.client_id == client_id,
+                                                           ClientSource.keyword_id.is_not(None))).all()
+    health = {}
+    for keyword_id, failures in rows:
+        health[keyword_id] = health.get(keyword_id, True) and bool(failures)
+    return {keyword_id for keyword_id, all_failing in health.items() if all_failing}

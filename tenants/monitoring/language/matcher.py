@@ -15,13 +15,16 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from saas.normalize import normalize_with_offsets, searchable_form
-from tenants.monitoring.language.query import Node, Not, Or, Query, QueryError, Term, parse_query
+from saas.normalize import ACCOUNT_MARK, HASHTAG_MARK, TAGS, normalize_with_offsets, searchable_form, tag_key
+from tenants.monitoring.language.query import (
+    Near, Node, Not, Or, Pattern, Query, QueryError, Term, fields_form, parse_query,
+)
 
 log = logging.getLogger(__name__)
 
 KeywordId = Hashable
-KeywordSpec = tuple[KeywordId, Query | str, str | None]
+# (id, query, language filter), optionally followed by the keyword's inflect option (default True)
+KeywordSpec = tuple[KeywordId, Query | str, str | None] | tuple[KeywordId, Query | str, str | None, bool]
 Span = tuple[int, int]
 Clause = tuple[frozenset[str], frozenset[str]]  # (keys that must be found, keys that must not)
 # Past this many clauses, rewriting a query as an OR of clauses costs more than walking its tree.
@@ -36,7 +39,7 @@ class WakeUp(NamedTuple):
 
     position: int  # in index.keywords
     clauses: tuple[Clause, ...] | None
-    evaluate: Callable[[Set[str]], bool] | None
+    evaluate: Callable[[Set[str], str], bool] | None  # (found keys, searchable text)
 
 
 class LanguageView(NamedTuple):
@@ -80,9 +83,9 @@ def build_index(keywords: Iterable[KeywordSpec]) -> MatchIndex:
     bad keyword does not stop the monitoring of all the others.
     """
     indexed, invalid = [], {}
-    for keyword_id, query, language in keywords:
+    for keyword_id, query, language, *option in keywords:
         try:
-            parsed = parse_query(query) if isinstance(query, str) else query
+            parsed = parse_query(query, *option) if isinstance(query, str) else query
         except QueryError as error:
             log.warning("keyword %r left out of the index: %s", keyword_id, error)
             invalid[keyword_id] = error
@@ -129,8 +132,11 @@ def _view(indexed: list[IndexedKeyword], wake_ups: list[WakeUp],
 def _clauses(node: Node, negated: bool = False) -> list[Clause] | None:
     """Rewrite an expression as an OR of clauses (two set checks each), or None past MAX_CLAUSES."""
     if isinstance(node, Term):
-        key = frozenset((node.key,))
-        return [(frozenset(), key)] if negated else [(key, frozenset())]
+        if negated:
+            return [(frozenset(), frozenset(node.keys))]
+        return [(frozenset((key,)), frozenset()) for key in node.keys]
+    if isinstance(node, (Pattern, Near)):
+        return None  # these read the text itself: the tree is walked
     if isinstance(node, Not):
         return _clauses(node.operand, not negated)
     parts = [_clauses(operand, negated) for operand in node.operands]
@@ -200,11 +206,11 @@ def match_searchables(pairs: Iterable[tuple[str, str | None]], index: MatchIndex
         elif len(woken) == 1 and (ids := sure_ids.get(next(iter(woken)))) is not None:
             append(ids)
         else:
-            append(tuple(map(keyword_id, _confirm(wake_ups, hits, woken))))
+            append(tuple(map(keyword_id, _confirm(wake_ups, hits, woken, searchable))))
     return results
 
 
-def _confirm(wake_ups: dict[str, tuple[WakeUp, ...]], hits: Set[str], woken: Set[str]) -> list[int]:
+def _confirm(wake_ups: dict[str, tuple[WakeUp, ...]], hits: Set[str], woken: Set[str], searchable: str) -> list[int]:
     """Return the positions of the woken keywords that the found keys satisfy, in index order."""
     confirmed = []
     for key in woken:
@@ -215,7 +221,7 @@ def _confirm(wake_ups: dict[str, tuple[WakeUp, ...]], hits: Set[str], woken: Set
                         break
                 else:  # no clause holds
                     continue
-            elif evaluate is not None and not evaluate(hits):
+            elif evaluate is not None and not evaluate(hits, searchable):
                 continue
             confirmed.append(position)
     # Two trigger keys may wake the same keyword.
@@ -227,33 +233,47 @@ def match_items(items: Iterable[tuple[str, str | None]], index: MatchIndex) -> l
     return match_searchables(((searchable_form(text), language) for text, language in items), index)
 
 
-def match_text(index: MatchIndex, text: str, language: str | None = None) -> list[KeywordId]:
-    """Return the ids of the keywords a text matches, in the order they were indexed."""
-    return list(match_searchables([(searchable_form(text), language)], index)[0])
+def match_text(index: MatchIndex, text: str, language: str | None = None,
+               fields: dict | None = None) -> list[KeywordId]:
+    """Return the ids of the keywords a text matches, in the order they were indexed.
+
+    fields: the item's title, author, url, language and source kind, for title:, site:... (query.fields_form).
+    """
+    return list(match_searchables([(searchable_form(text) + fields_form(fields), language)], index)[0])
 
 
-def match_details(index: MatchIndex, text: str, language: str | None = None) -> dict[KeywordId, list[Span]]:
+def match_details(index: MatchIndex, text: str, language: str | None = None,
+                  fields: dict | None = None) -> dict[KeywordId, list[Span]]:
     """Return, for each keyword the text matches, the (start, end) spans in `text` of its terms found.
 
     Spans index the original text as given (accents, ligatures, elisions and all), so that
     an excerpt can highlight `text[start:end]`. Excluded terms are never spans.
     """
-    searchable = searchable_form(text)
+    searchable = searchable_form(text) + fields_form(fields)
     hits = find_keys(index, searchable)
     trigger_keys, wake_ups, _ = language_view(index, language)
     woken = trigger_keys & hits
-    if not woken or not (confirmed := _confirm(wake_ups, hits, woken)):
+    if not woken or not (confirmed := _confirm(wake_ups, hits, woken, searchable)):
         return {}
     # Only now, for a text that matched, pay for mapping each normalised character back.
     normalized, origin = normalize_with_offsets(text)
     spans_by_key: dict[str, set[Span]] = {}
     for end, key in index.automaton.iter(searchable):
-        spans_by_key.setdefault(key, set()).add(_original_span(normalized, origin, end, key))
+        if end <= len(normalized) + 1:  # keys of hashtags, accounts and fields have no place in the words
+            spans_by_key.setdefault(key, set()).add(_original_span(normalized, origin, end, key))
+    for match in TAGS.finditer(text):  # a hashtag or account keyword highlights the #tag or @name itself
+        key = tag_key(HASHTAG_MARK if match.group(1) != "@" else ACCOUNT_MARK, match.group(2))
+        spans_by_key.setdefault(key, set()).add((match.start(), match.end()))
     details = {}
     for position in confirmed:
-        keyword = index.keywords[position]
-        details[keyword.keyword_id] = sorted({span for key in keyword.query.positive_keys
-                                              for span in spans_by_key.get(key, ())})
+        query = index.keywords[position].query
+        patterns = [leaf for leaf in query.terms() if isinstance(leaf, Pattern) and leaf.key in query.positive_keys]
+        skipped = {leaf.key for leaf in patterns}  # a pattern's literal start alone is no match
+        spans = {span for key in query.positive_keys - skipped for span in spans_by_key.get(key, ())}
+        for leaf in patterns:
+            for found in leaf.regex.finditer(searchable, 0, len(normalized) + 2):
+                spans.add(_original_span(normalized, origin, found.end() - 1, found.group()))
+        details[index.keywords[position].keyword_id] = sorted(spans)
     return details
 
 

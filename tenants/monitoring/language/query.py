@@ -7,13 +7,14 @@ A term is looked for as a *key* in the searchable form of a text (the normalised
 between two spaces): " danone " for a whole word or phrase, " danon" for `danon*`.
 The spaces make the word boundaries part of the pattern itself.
 """
+import re
 from collections.abc import Set
 from dataclasses import dataclass, field
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from saas.normalize import normalize, searchable_form
+from saas.normalize import ACCOUNT_MARK, APOSTROPHES, HASHTAG_MARK, normalize, searchable_form, tag_key
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 50
@@ -36,16 +37,52 @@ class QueryError(ValueError):
 
 
 # Expression nodes; `position` is where the node starts in the query text (0-based).
+# `evaluate(hits, searchable)`: hits are the keys found in the searchable text; only NEAR and
+# wildcards read the searchable text itself, to check word distances or letters.
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A word, phrase or prefix to look for, as its key in a searchable text."""
+    """A word, phrase or prefix to look for, as its key in a searchable text, with its other spellings.
+
+    keys: the main key and its variants (joined spelling, plurals...), any of which counts;
+    notes: why each variant is there, for the preview; text: the term as the user wrote it.
+    """
 
     key: str
     position: int = field(default=0, compare=False)
+    keys: tuple[str, ...] = field(default=(), compare=False)
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    text: str = field(default="", compare=False)
+    kind: str = field(default="word", compare=False)  # word, phrase, prefix, hashtag, account or a field name
 
-    def evaluate(self, hits: Set[str]) -> bool:
-        """Tell whether this term was found."""
-        return self.key in hits
+    def __post_init__(self):
+        if not self.keys:
+            object.__setattr__(self, "keys", (self.key,))
+
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
+        """Tell whether this term was found, in any of its spellings."""
+        if len(self.keys) == 1:
+            return self.key in hits
+        return not hits.isdisjoint(self.keys)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A word with wildcards inside (`gr?ve`, `r*ppel`): woken by its literal start, confirmed by a regex."""
+
+    key: str
+    regex: re.Pattern
+    position: int = field(default=0, compare=False)
+    text: str = field(default="", compare=False)
+    kind: str = field(default="pattern", compare=False)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The trigger key, the only one the automaton knows."""
+        return (self.key,)
+
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
+        """Tell whether a word of the text fits the pattern."""
+        return self.key in hits and self.regex.search(searchable) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +92,9 @@ class Not:
     operand: "Node"
     position: int = field(default=0, compare=False)
 
-    def evaluate(self, hits: Set[str]) -> bool:
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
         """Tell whether the operand does not hold."""
-        return not self.operand.evaluate(hits)
+        return not self.operand.evaluate(hits, searchable)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +104,9 @@ class And:
     operands: tuple["Node", ...]
     position: int = field(default=0, compare=False)
 
-    def evaluate(self, hits: Set[str]) -> bool:
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
         """Tell whether every operand holds."""
-        return all(operand.evaluate(hits) for operand in self.operands)
+        return all(operand.evaluate(hits, searchable) for operand in self.operands)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,19 +116,69 @@ class Or:
     operands: tuple["Node", ...]
     position: int = field(default=0, compare=False)
 
-    def evaluate(self, hits: Set[str]) -> bool:
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
         """Tell whether any operand holds."""
-        return any(operand.evaluate(hits) for operand in self.operands)
+        return any(operand.evaluate(hits, searchable) for operand in self.operands)
 
 
-Node = Term | Not | And | Or
+@dataclass(frozen=True, slots=True)
+class Near:
+    """Two terms (or alternatives of terms) at most `distance` words apart; in this order when `ordered`."""
+
+    operands: tuple["Node", "Node"]
+    distance: int
+    ordered: bool = False
+    position: int = field(default=0, compare=False)
+
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
+        """Tell whether an occurrence of each side lies close enough to one of the other."""
+        left, right = (_word_spans(operand, hits, searchable) for operand in self.operands)
+        for left_start, left_end in left:
+            for right_start, right_end in right:
+                if right_start > left_end:
+                    gap = right_start - left_end - 1
+                elif left_start > right_end and not self.ordered:
+                    gap = left_start - right_end - 1
+                else:
+                    continue
+                if gap <= self.distance:
+                    return True
+        return False
+
+
+Node = Term | Pattern | Not | And | Or | Near
+
+
+def _leaves(node: "Node") -> list:
+    """Return the terms and patterns of an expression."""
+    if isinstance(node, (Term, Pattern)):
+        return [node]
+    return [leaf for child in _children(node) for leaf in _leaves(child)]
+
+
+def _word_spans(node: "Node", hits: Set[str], searchable: str) -> list[tuple[int, int]]:
+    """Return (first word, last word) indexes of each occurrence of the node's found keys in the main text."""
+    mark = _FIELD_MARKS.search(searchable)
+    end_of_text = mark.start() if mark else len(searchable)
+    spans = []
+    for leaf in _leaves(node):
+        for key in leaf.keys:
+            if key not in hits:
+                continue
+            width = key.strip().count(" ")
+            start = searchable.find(key, 0, end_of_text + 1)
+            while start >= 0:
+                first = searchable.count(" ", 0, start)
+                spans.append((first, first + width))
+                start = searchable.find(key, start + 1, end_of_text + 1)
+    return spans
 
 
 @dataclass(frozen=True)
 class Query:
     """A parsed query and the keys a matcher needs.
 
-    keys: every term's key. positive_keys: the keys of terms that are not excluded
+    keys: every term's keys. positive_keys: the keys of terms that are not excluded
     (what to highlight). trigger_keys: a small set of keys one of which every matching
     text holds, so a matcher evaluates the query only when one of them is found.
     any_trigger_suffices: finding one trigger key is enough, nothing to evaluate.
@@ -104,22 +191,29 @@ class Query:
     trigger_keys: frozenset[str]
     any_trigger_suffices: bool
 
-    def evaluate(self, hits: Set[str]) -> bool:
-        """Tell whether the query holds, given the keys found in a text."""
-        return self.expression.evaluate(hits)
+    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
+        """Tell whether the query holds, given the keys found in a searchable text (and that text)."""
+        return self.expression.evaluate(hits, searchable)
 
-    def matches(self, text: str) -> bool:
+    def matches(self, text: str, fields: dict | None = None) -> bool:
         """Tell whether one text matches this query (for many queries, see matcher.py)."""
-        searchable = searchable_form(text)
-        return self.evaluate({key for key in self.keys if key in searchable})
+        searchable = searchable_form(text) + fields_form(fields)
+        return self.evaluate({key for key in self.keys if key in searchable}, searchable)
+
+    def terms(self) -> list:
+        """Return the terms and patterns of the query, in the order they were written."""
+        return sorted(_leaves(self.expression), key=lambda leaf: leaf.position)
 
 
-def parse_query(source: str) -> Query:
-    """Parse a query typed by a user, or raise QueryError saying what to fix and where."""
+def parse_query(source: str, inflect: bool = True) -> Query:
+    """Parse a query typed by a user, or raise QueryError saying what to fix and where.
+
+    inflect: lower-case words also find their plurals (the keyword's option); False: exact forms only.
+    """
     if len(source) > MAX_QUERY_LENGTH:
         raise QueryError(_l("The query is too long: keep it to %(max)d characters or fewer.", max=MAX_QUERY_LENGTH),
                          MAX_QUERY_LENGTH)
-    expression = _Parser(source).parse()
+    expression = _Parser(source, inflect).parse()
     positive_keys = frozenset(_keys(expression, excluded=False))
     trigger_keys = _trigger_keys(expression)
     if trigger_keys is None and not positive_keys:
@@ -129,31 +223,94 @@ def parse_query(source: str) -> Query:
         position = _missing_trigger(expression)
         raise QueryError(_l("The part at position %(pos)d only excludes words: each side of OR needs a word "
                             "to look for.", pos=position + 1), position)
-    simple = isinstance(expression, Term) or (
-        isinstance(expression, Or) and all(isinstance(operand, Term) for operand in expression.operands))
-    return Query(source, expression, frozenset(_keys(expression, excluded=True)), positive_keys, trigger_keys, simple)
+    return Query(source, expression, frozenset(_keys(expression, excluded=True)), positive_keys, trigger_keys,
+                 _only_terms(expression))
 
 
-QUOTES = {'"': '"', "“": "”", "«": "»"}
+def _only_terms(node: Node) -> bool:
+    """Tell whether an expression is terms joined by OR only: finding any of their keys is enough."""
+    if isinstance(node, Term):
+        return True
+    return isinstance(node, Or) and all(_only_terms(operand) for operand in node.operands)
+
+
+# Fields: the key marks of the segments that searchable texts carry after their words (see fields_form).
+FIELD_MARKS = {"title": "\x01", "author": "\x04", "site": "\x05", "lang": "\x06", "source": "\x07"}
+_FIELD_MARKS = re.compile("[\x01-\x07]")
+FIELD_NAMES = {"title": "title", "titre": "title", "intitle": "title", "author": "author", "auteur": "author",
+               "from": "author", "site": "site", "domain": "site", "domaine": "site", "lang": "lang",
+               "language": "lang", "langue": "lang", "source": "source", "sourcetype": "source"}
+SOURCE_NAMES = {"rss": "rss", "feed": "rss", "press": "rss", "news": "rss", "presse": "rss", "blog": "rss",
+                "bluesky": "bluesky", "bsky": "bluesky", "mastodon": "mastodon", "reddit": "reddit",
+                "hackernews": "hackernews", "hn": "hackernews"}
+SUPPORTED_FIELDS = "title:, author:, site:, lang:, source:"
+_DOMAIN = re.compile(r"^(?:https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?/?$")
+_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://([^/:?#]+)", re.IGNORECASE)
+
+
+def domain_of(url: str | None) -> str:
+    """Return the host of a URL, lower case, without "www."."""
+    match = _URL_HOST.match(url or "")
+    host = match.group(1).lower().rstrip(".") if match else ""
+    return host[4:] if host.startswith("www.") else host
+
+
+def fields_form(fields: dict | None) -> str:
+    """Return the field segment of a searchable text: its title, author, site, language and source as keys.
+
+    Each title or author word gets its field's mark (" \x01renault \x01rappel "), so that `title:renault`
+    is the key " \x01renault " and a title phrase stays a run of marked words; the site holds each of
+    its domain suffixes (www.lemonde.fr: lemonde.fr and fr too).
+    """
+    if not fields:
+        return ""
+    pieces = []
+    for name in ("title", "author"):
+        if value := fields.get(name):
+            mark = FIELD_MARKS[name]
+            pieces.extend(mark + word for word in normalize(value).split())
+    if host := domain_of(fields.get("url")) or (fields.get("site") or "").lower():
+        labels = host.split(".")
+        pieces.extend(FIELD_MARKS["site"] + ".".join(labels[i:]) for i in range(len(labels)))
+    if language := (fields.get("language") or "")[:2].lower():
+        pieces.append(FIELD_MARKS["lang"] + language)
+    if source := fields.get("source"):
+        pieces.append(FIELD_MARKS["source"] + source)
+    return " ".join(pieces) + " " if pieces else ""
+
+
+QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“"}
 WORD_STOPS = frozenset("()|") | frozenset(QUOTES)
-OPERATOR_WORDS = {"OR": "or", "AND": "and", "NOT": "not"}
+OPERATOR_WORDS = {"OR": "or", "AND": "and", "NOT": "not", "OU": "or", "ET": "and", "SAUF": "not",
+                  "&&": "and", "||": "or"}
+NEAR_RE = re.compile(r"^(O?NEAR)/(\d+)$", re.IGNORECASE)
+FIELD_RE = re.compile(r"^([A-Za-z]{2,15}):")
+MAX_NEAR = 30
+# A word written with a capital is a name: plurals and inflections are only added to lower-case words.
+MIN_INFLECTED_LENGTH = 3
+MIN_PATTERN_START = 2
+MAX_JOINED_WORDS = 4
 
 
 @dataclass(frozen=True, slots=True)
 class _Token:
-    kind: str  # "word", "phrase", "or", "and", "not", "(" or ")"
+    kind: str  # "word", "phrase", "or", "and", "not", "near", "field", "exact", "(" or ")"
     text: str
     position: int
 
 
 def _lex(source: str) -> list[_Token]:
-    """Cut a query into words, phrases, operators and parentheses."""
+    """Cut a query into words, phrases, operators, fields and parentheses."""
     tokens, index = [], 0
     while index < len(source):
         char = source[index]
         if char.isspace():
             index += 1
         elif char in "()|":
+            if source.startswith("||", index):
+                tokens.append(_Token("or", "||", index))
+                index += 2
+                continue
             tokens.append(_Token("or" if char == "|" else char, char, index))
             index += 1
         elif char in QUOTES:
@@ -163,28 +320,69 @@ def _lex(source: str) -> list[_Token]:
                                     "after the phrase.", pos=index + 1), index)
             tokens.append(_Token("phrase", source[index + 1:closing], index))
             index = closing + 1
+            if index < len(source) and source[index] == "~":
+                raise _tilde(index)
         elif char == "-":
             if index + 1 == len(source) or source[index + 1].isspace():
                 raise _dangling_minus(index)
             tokens.append(_Token("not", char, index))
             index += 1
+        elif char == "+" and index + 1 < len(source) and not source[index + 1].isspace():
+            tokens.append(_Token("exact", char, index))
+            index += 1
+        elif char == "!" and index + 1 < len(source) and not source[index + 1].isspace():
+            raise QueryError(_l("“!” at position %(pos)d is not an operator here: to exclude a word, write -word "
+                                "or NOT word.", pos=index + 1), index)
+        elif char in "[]{}":
+            raise QueryError(_l("“%(char)s” at position %(pos)d is not understood: group words with parentheses "
+                                "( ).", char=char, pos=index + 1), index)
         else:
             end = index
             while end < len(source) and not source[end].isspace() and source[end] not in WORD_STOPS:
                 end += 1
             word = source[index:end]
-            tokens.append(_Token(OPERATOR_WORDS.get(word, "word"), word, index))
+            if (field_match := FIELD_RE.match(word)) and (len(word) > len(field_match.group()) or (
+                    end < len(source) and source[end] in "(\"“«")):
+                tokens.append(_Token("field", field_match.group(1), index))
+                index += len(field_match.group())
+                if FIELD_NAMES.get(field_match.group(1).lower()) == "site" and index < end:
+                    tokens.append(_Token("word", source[index:end], index))  # a domain, even written as a URL
+                    index = end
+                continue
+            tokens.append(_lex_word(word, index))
             index = end
     return tokens
 
 
-class _Parser:
-    """Recursive descent: OR binds loosest, then AND (implicit), then NOT / -."""
+def _lex_word(word: str, index: int) -> _Token:
+    """Classify one bare word: an operator, a proximity operator, or a word to look for."""
+    if word in OPERATOR_WORDS:
+        return _Token(OPERATOR_WORDS[word], word, index)
+    if NEAR_RE.match(word):
+        return _Token("near", word, index)
+    if word in ("NEAR", "ONEAR") or re.match(r"^(?:O?NEAR|W|PRE|ADJ)/\S*$", word, re.IGNORECASE):
+        raise QueryError(_l("“%(word)s” at position %(pos)d: write NEAR/5 between two words to find them at most "
+                            "5 words apart (any number from 1 to %(max)d).", word=word, pos=index + 1,
+                            max=MAX_NEAR), index)
+    if word in ("&", "&&&"):
+        raise QueryError(_l("“&” at position %(pos)d is not an operator: write AND (or ET) between words, or put "
+                            "a name such as \"Procter & Gamble\" in quotes.", pos=index + 1), index)
+    if "~" in word:
+        raise _tilde(index + word.index("~"))
+    return _Token("word", word, index)
 
-    def __init__(self, source: str):
+
+class _Parser:
+    """Recursive descent: OR binds loosest, then AND (implicit), then NEAR, then NOT / - / fields."""
+
+    def __init__(self, source: str, inflect: bool = True):
+        self.source = source
+        self.inflect = inflect
         self.tokens = _lex(source)
         self.index = 0
         self.term_count = 0
+        self.field: str | None = None
+        self.exact = False
 
     def peek(self) -> _Token | None:
         """Return the next token without taking it."""
@@ -198,7 +396,7 @@ class _Parser:
     def next_is_operand(self) -> bool:
         """Tell whether the next token can start something to look for."""
         token = self.peek()
-        return token is not None and token.kind not in ("or", "and", ")")
+        return token is not None and token.kind not in ("or", "and", ")", "near")
 
     def parse(self) -> Node:
         """Parse the whole query."""
@@ -210,7 +408,7 @@ class _Parser:
         return expression
 
     def parse_or(self) -> Node:
-        """Parse alternatives separated by OR or |."""
+        """Parse alternatives separated by OR, OU or |."""
         branches = [self.parse_and()]
         while (token := self.peek()) is not None and token.kind == "or":
             self.take()
@@ -220,31 +418,64 @@ class _Parser:
         return branches[0] if len(branches) == 1 else Or(tuple(branches), branches[0].position)
 
     def parse_and(self) -> Node:
-        """Parse operands written side by side (an optional AND between them)."""
+        """Parse operands written side by side (an optional AND / ET between them)."""
         operands = []
         while (token := self.peek()) is not None and token.kind not in ("or", ")"):
-            if token.kind == "and":
+            if token.kind in ("and", "near"):
                 self.take()
                 if not operands or not self.next_is_operand():
                     raise _operator_needs_sides(token)
                 continue
-            operands.append(self.parse_unary())
+            operands.append(self.parse_near())
         if not operands:
             if token.kind == "or":
                 raise _operator_needs_sides(token)
             raise _unmatched_closing(token.position)
         return operands[0] if len(operands) == 1 else And(tuple(operands), operands[0].position)
 
+    def parse_near(self) -> Node:
+        """Parse a term, or two terms joined by NEAR/n (ONEAR/n: in that order)."""
+        left = self.parse_unary()
+        while (token := self.peek()) is not None and token.kind == "near":
+            self.take()
+            if not self.next_is_operand():
+                raise _operator_needs_sides(token)
+            right = self.parse_unary()
+            match = NEAR_RE.match(token.text)
+            distance = int(match.group(2))
+            if not 1 <= distance <= MAX_NEAR:
+                raise QueryError(_l("%(word)s at position %(pos)d: the distance must be a number of words from 1 "
+                                    "to %(max)d, as in NEAR/5.", word=token.text, pos=token.position + 1,
+                                    max=MAX_NEAR), token.position)
+            for side in (left, right):
+                if not _nearable(side):
+                    raise QueryError(_l("NEAR at position %(pos)d joins two words or phrases, or alternatives in "
+                                        "parentheses: write (Renault NEAR/5 rappel) OR (Renault NEAR/5 recall), "
+                                        "and exclusions or fields apart.", pos=token.position + 1), token.position)
+            left = Near((left, right), distance, match.group(1).upper() == "ONEAR", left.position)
+        return left
+
     def parse_unary(self) -> Node:
-        """Parse an exclusion, a group in parentheses, a word or a phrase."""
+        """Parse an exclusion, a field, an exact word, a group in parentheses, a word or a phrase."""
         token = self.take()
         if token.kind == "not":
             if not self.next_is_operand():
                 if token.text == "-":
                     raise _dangling_minus(token.position)
-                raise QueryError(_l("NOT at position %(pos)d must be followed by the word to exclude.",
-                                    pos=token.position + 1), token.position)
+                raise QueryError(_l("%(word)s at position %(pos)d must be followed by the word to exclude.",
+                                    word=token.text, pos=token.position + 1), token.position)
             return Not(self.parse_unary(), token.position)
+        if token.kind == "field":
+            return self.parse_field(token)
+        if token.kind == "exact":
+            if self.peek() is None or self.peek().kind not in ("word", "phrase"):
+                raise QueryError(_l("The + at position %(pos)d must be followed directly by the word to find in "
+                                    "exactly this form.", pos=token.position + 1), token.position)
+            self.exact, outer = True, self.exact
+            try:
+                return self.make_term(self.take())
+            finally:
+                self.exact = outer
         if token.kind == "(":
             inner = self.peek()
             if inner is not None and inner.kind == ")":
@@ -258,19 +489,73 @@ class _Parser:
             return expression
         return self.make_term(token)
 
-    def make_term(self, token: _Token) -> Term:
-        """Turn a word or phrase into the term to look for."""
+    def parse_field(self, token: _Token) -> Node:
+        """Parse `title:Renault`, `site:lemonde.fr`, `lang:fr`, `source:bluesky`, `author:"Jean Dupont"`."""
+        name = FIELD_NAMES.get(token.text.lower())
+        if name is None:
+            raise _unknown_field(token)
+        if self.field is not None:
+            raise QueryError(_l("%(field)s: at position %(pos)d is inside another field: write each field once.",
+                                field=token.text, pos=token.position + 1), token.position)
+        value = self.peek()
+        if value is None or value.kind not in ("word", "phrase", "("):
+            raise QueryError(_l("%(field)s: at position %(pos)d must be followed directly by what to look for, "
+                                "as in title:Renault.", field=token.text, pos=token.position + 1), token.position)
+        if name in ("site", "lang", "source"):
+            return self.make_value_term(name, token, self.take())
+        self.field = name
+        try:
+            return self.parse_unary()
+        finally:
+            self.field = None
+
+    def make_value_term(self, name: str, field_token: _Token, token: _Token) -> Term:
+        """Turn the value of a site:, lang: or source: field into its key."""
+        value = token.text.strip().lower()
+        if name == "site":
+            match = _DOMAIN.match(value)
+            if token.kind != "word" or not match:
+                raise QueryError(_l("site: at position %(pos)d needs a domain name, as in site:lemonde.fr.",
+                                    pos=field_token.position + 1), field_token.position)
+            value = match.group(1).removeprefix("www.")
+        elif name == "lang":
+            if not re.fullmatch(r"[a-z]{2}(?:[-_][a-z]{2})?", value):
+                raise QueryError(_l("lang: at position %(pos)d needs a two-letter language code, as in lang:fr or "
+                                    "lang:en.", pos=field_token.position + 1), field_token.position)
+            value = value[:2]
+        else:
+            if value not in SOURCE_NAMES:
+                raise QueryError(_l("source: at position %(pos)d: “%(value)s” is not a source Relais follows; "
+                                    "write one of source:rss (press and blogs), source:bluesky, source:mastodon, "
+                                    "source:reddit, source:hackernews.", pos=field_token.position + 1,
+                                    value=token.text), field_token.position)
+            value = SOURCE_NAMES[value]
+        self.count_term(field_token)
+        return Term(f" {FIELD_MARKS[name]}{value} ", field_token.position, text=f"{name}:{value}", kind=name)
+
+    def count_term(self, token: _Token) -> None:
+        """Count one more term, refusing past MAX_TERMS."""
         self.term_count += 1
         if self.term_count > MAX_TERMS:
             raise QueryError(_l("The query has too many words: keep it to %(max)d words or fewer.", max=MAX_TERMS),
                              token.position)
+
+    def make_term(self, token: _Token) -> Term | Pattern:
+        """Turn a word or phrase into the term to look for, with its other spellings."""
+        if token.kind not in ("word", "phrase"):
+            raise _operator_needs_sides(token)
+        self.count_term(token)
         start = token.position + (token.kind == "phrase")  # a phrase's text starts after its quote
-        stem = token.text.rstrip("*")
-        is_prefix = stem != token.text
-        if "*" in stem:
-            position = start + stem.index("*")
-            raise QueryError(_l("The * at position %(pos)d can only end a word, to find the words that start with "
-                                "it.", pos=position + 1), position)
+        raw = token.text
+        if token.kind == "word" and raw[:1] in "#＃@" and len(raw) > 1:
+            return self.make_tag(token)
+        if raw[:1] in "*?":
+            raise QueryError(_l("A word cannot start with %(char)s (position %(pos)d): write the start of the word, "
+                                "as in rappel* or gr?ve.", char=raw[0], pos=start + 1), start)
+        stem = raw.rstrip("*")
+        is_prefix = stem != raw
+        if "*" in stem or "?" in stem:
+            return self.make_pattern(token, start)
         words = normalize(stem)
         if not words:
             raise QueryError(_l("“%(text)s” at position %(pos)d has no letters or digits to look for.",
@@ -278,7 +563,110 @@ class _Parser:
         if is_prefix and len(words.rsplit(" ", 1)[-1]) < MIN_PREFIX_LENGTH:
             raise QueryError(_l("Put at least %(n)d letters before the * at position %(pos)d.",
                                 n=MIN_PREFIX_LENGTH, pos=start + len(stem) + 1), start + len(stem))
-        return Term(f" {words}" if is_prefix else f" {words} ", token.position)
+        mark = FIELD_MARKS[self.field] if self.field else ""
+        marked = " ".join(mark + word for word in words.split())
+        if is_prefix:
+            return Term(f" {marked}", token.position, text=raw, kind=self.field or "prefix")
+        variants, notes = [f" {marked} "], ["written"]
+        joined = normalize("".join(c for c in stem if c not in APOSTROPHES)).replace(" ", "")
+        if joined != words and len(words.split()) <= MAX_JOINED_WORDS:
+            variants.append(f" {mark}{joined} ")
+            notes.append("joined")
+        if self.inflect and not self.exact and token.kind == "word" and " " not in words and stem == stem.lower():
+            for form in inflections(words):
+                variants.append(f" {mark}{form} ")
+                notes.append("inflected")
+        kind = self.field or ("phrase" if token.kind == "phrase" or " " in words else "word")
+        return Term(variants[0], token.position, tuple(variants), tuple(notes), raw, kind)
+
+    def make_tag(self, token: _Token) -> Term:
+        """Turn #hashtag or @account into the key of that hashtag or account only."""
+        if self.field:
+            raise QueryError(_l("%(text)s at position %(pos)d: a hashtag or an account cannot be inside a field.",
+                                text=token.text, pos=token.position + 1), token.position)
+        is_account = token.text[0] == "@"
+        key = tag_key(ACCOUNT_MARK if is_account else HASHTAG_MARK, token.text[1:])
+        if len(key.strip()) < 2 or "*" in token.text or "?" in token.text:
+            raise QueryError(_l("“%(text)s” at position %(pos)d: write a hashtag as #word and an account as @name, "
+                                "without wildcards.", text=token.text, pos=token.position + 1), token.position)
+        return Term(key, token.position, text=token.text, kind="account" if is_account else "hashtag")
+
+    def make_pattern(self, token: _Token, start: int) -> Pattern:
+        """Turn a word with * or ? inside into a pattern woken by its literal start."""
+        raw = token.text
+        pieces = [piece for piece in re.split(r"([*?])", raw) if piece]
+        first_wildcard = start + len(pieces[0])
+        literal = normalize(pieces[0])
+        if len(literal.rsplit(" ", 1)[-1]) < MIN_PATTERN_START or pieces[0][-1:].isspace():
+            raise QueryError(_l("Put at least %(n)d letters before the wildcard at position %(pos)d (* stands for "
+                                "any letters, ? for one letter).", n=MIN_PATTERN_START, pos=first_wildcard + 1),
+                             first_wildcard)
+        mark = FIELD_MARKS[self.field] if self.field else ""
+        regex = ""
+        for piece in pieces:
+            if piece in "*?":
+                regex += r"[^ ]*" if piece == "*" else r"[^ ]"
+                continue
+            words = normalize(piece).split()
+            # A piece that starts or ends with a space or punctuation ends a word there.
+            opens = not regex or not piece[:1].isalnum()
+            regex += (" " if opens else "") + " ".join(
+                (mark if (index or opens) else "") + re.escape(word) for index, word in enumerate(words))
+            if piece[-1:].isalnum() is False and words:
+                regex += " "
+        regex = regex if raw.endswith("*") or regex.endswith(" ") else regex + " "
+        key = " " + " ".join(mark + word for word in literal.split())
+        return Pattern(key, re.compile(regex), token.position, raw, self.field or "pattern")
+
+
+def inflections(word: str) -> list[str]:
+    """Return the plural and singular forms of a lower-case French or English word (its other forms only)."""
+    if len(word) < MIN_INFLECTED_LENGTH or not word.isalpha():
+        return []
+    forms = []
+    if word.endswith("aux"):
+        forms += [word[:-3] + "al", word[:-3] + "ail"]
+    elif word.endswith("ies"):
+        forms.append(word[:-3] + "y")
+    elif word.endswith(("ses", "xes", "ches", "shes")):
+        forms.append(word[:-2])
+    elif word.endswith(("s", "x")):
+        forms.append(word[:-1])
+    else:
+        forms.append(word + "s")
+        if word.endswith("al"):
+            forms.append(word[:-2] + "aux")
+        elif word.endswith(("eau", "au", "eu")):
+            forms.append(word + "x")
+        elif word.endswith("y") and word[-2] not in "aeiou":
+            forms.append(word[:-1] + "ies")
+        elif word.endswith(("ch", "sh")):
+            forms.append(word + "es")
+    return [form for form in dict.fromkeys(forms) if form != word and len(form) >= MIN_INFLECTED_LENGTH]
+
+
+def _nearable(node: Node) -> bool:
+    """Tell whether NEAR can measure distances around this node: terms in the text, or ORs of them."""
+    if isinstance(node, (Term, Pattern)):
+        return node.kind in ("word", "phrase", "prefix", "pattern")
+    return isinstance(node, Or) and all(_nearable(operand) for operand in node.operands)
+
+
+def _tilde(position: int) -> QueryError:
+    """Build the error of a ~ (Lucene proximity or fuzzy search)."""
+    return QueryError(_l("“~” at position %(pos)d is not understood: to find words close to each other write "
+                         "Renault NEAR/5 rappel; for other spellings write them with OR.", pos=position + 1), position)
+
+
+def _unknown_field(token: _Token) -> QueryError:
+    """Build the error of a field prefix Relais does not know (url:, country:, https:...)."""
+    if token.text.lower() in ("http", "https", "url", "inurl"):
+        return QueryError(_l("%(field)s: at position %(pos)d: to follow a site write site:lemonde.fr; to add a "
+                             "feed, use “Add a feed” on the monitoring page.", field=token.text,
+                             pos=token.position + 1), token.position)
+    return QueryError(_l("%(field)s: at position %(pos)d is not a field Relais knows: use %(fields)s, or put the "
+                         "text in quotes to look for it as written.", field=token.text, pos=token.position + 1,
+                         fields=SUPPORTED_FIELDS), token.position)
 
 
 def _dangling_minus(position: int) -> QueryError:
@@ -293,32 +681,35 @@ def _unmatched_closing(position: int) -> QueryError:
 
 
 def _operator_needs_sides(token: _Token) -> QueryError:
-    """Build the error of an OR / AND with nothing on one side."""
+    """Build the error of an OR / AND / NEAR with nothing on one side."""
     return QueryError(_l("%(operator)s at position %(pos)d needs a word on each side.", operator=token.text,
                          pos=token.position + 1), token.position)
 
 
 def _children(node: Node) -> tuple[Node, ...]:
     """Return the operands of a node."""
-    if isinstance(node, Term):
+    if isinstance(node, (Term, Pattern)):
         return ()
     return (node.operand,) if isinstance(node, Not) else node.operands
 
 
 def _keys(node: Node, negated: bool = False, *, excluded: bool) -> set[str]:
     """Return the keys of the terms of an expression: all of them, or only those not excluded."""
-    if isinstance(node, Term):
-        return {node.key} if excluded or not negated else set()
+    if isinstance(node, (Term, Pattern)):
+        return set(node.keys) if excluded or not negated else set()
     flipped = negated != isinstance(node, Not)
     return set().union(*(_keys(child, flipped, excluded=excluded) for child in _children(node)))
 
 
 def _trigger_keys(node: Node, negated: bool = False) -> frozenset[str] | None:
     """Return keys one of which every text satisfying the expression holds, or None if there are none."""
-    if isinstance(node, Term):
-        return None if negated else frozenset((node.key,))
+    if isinstance(node, (Term, Pattern)):
+        return None if negated else frozenset(node.keys)
     if isinstance(node, Not):
         return _trigger_keys(node.operand, not negated)
+    if isinstance(node, Near):
+        return None if negated else min((_trigger_keys(operand) for operand in node.operands),
+                                        key=lambda keys: (len(keys), -min(map(len, keys))))
     options = [_trigger_keys(operand, negated) for operand in node.operands]
     # An OR holds through any of its operands, and so does a negated AND (De Morgan): each must bring triggers.
     if isinstance(node, Or) != negated:
@@ -330,10 +721,12 @@ def _trigger_keys(node: Node, negated: bool = False) -> frozenset[str] | None:
 
 def _missing_trigger(node: Node, negated: bool = False) -> int | None:
     """Return where a way of satisfying the expression finds no term at all, or None if there is none."""
-    if isinstance(node, Term):
+    if isinstance(node, (Term, Pattern)):
         return node.position if negated else None
     if isinstance(node, Not):
         return _missing_trigger(node.operand, not negated)
+    if isinstance(node, Near):
+        return node.position if negated else None
     positions = [_missing_trigger(operand, negated) for operand in node.operands]
     if isinstance(node, Or) != negated:
         return next((position for position in positions if position is not None), None)

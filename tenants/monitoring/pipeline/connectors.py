@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from saas.http import fetch
 from tenants.monitoring.pipeline.feeds import FeedError, Item, external_id, language_code, safe_link
@@ -72,13 +72,17 @@ def parse_hackernews(body):
         object_id = _text(hit.get("objectID"))
         if not object_id:
             continue
+        story_url = safe_link(_text(hit.get("url")) or _text(hit.get("story_url")))
+        text = html_to_text(_text(hit.get("comment_text")) or _text(hit.get("story_text")))
         items.append(Item(
             external_id=f"hn:{object_id}",
             url=f"https://news.ycombinator.com/item?id={quote(object_id)}",
             title=squeeze_whitespace(_text(hit.get("story_title")) or _text(hit.get("title"))),
-            text=html_to_text(_text(hit.get("comment_text")) or _text(hit.get("story_text"))),
+            text=_joined(text, story_url),
             author=_text(hit.get("author")) or None,
-            published=_from_timestamp(hit.get("created_at_i")) or _from_iso(hit.get("created_at")),
+            # Algolia may leave out created_at_i: the ISO date, then the last update, else the fetch time.
+            published=(_from_timestamp(hit.get("created_at_i")) or _from_iso(hit.get("created_at"))
+                       or _from_iso(hit.get("updated_at"))),
             source="Hacker News",
         ))
     return items
@@ -104,13 +108,52 @@ def parse_bluesky(body):
             external_id=external_id(uri),
             url=_bluesky_post_url(uri, handle),
             title="",
-            text=squeeze_whitespace(_text(record.get("text"))),
+            text=_joined(squeeze_whitespace(_text(record.get("text"))), *_bluesky_links(record),
+                         *_bluesky_embed(_dict(post.get("embed")))),
             author=handle or None,
             published=_from_iso(record.get("createdAt")) or _from_iso(post.get("indexedAt")),
             source="Bluesky",
             language=language_code(_text(languages[0]) if languages else None),
         ))
     return items
+
+
+def _bluesky_links(record):
+    """Return the full targets of the links of a post (its text shows them shortened)."""
+    links = []
+    for facet in record.get("facets") if isinstance(record.get("facets"), list) else []:
+        for feature in _dict(facet).get("features") if isinstance(_dict(facet).get("features"), list) else []:
+            feature = _dict(feature)
+            if feature.get("$type") == "app.bsky.richtext.facet#link" and (link := safe_link(_text(feature.get("uri")))):
+                links.append(link)
+    return links
+
+
+def _bluesky_embed(embed, depth=0):
+    """Return the texts an embed view shows: a quoted post, a link card, image descriptions."""
+    kind, texts = _text(embed.get("$type")), []
+    if kind.startswith("app.bsky.embed.images"):
+        images = embed.get("images") if isinstance(embed.get("images"), list) else []
+        texts += [_text(_dict(image).get("alt")) for image in images]
+    elif kind.startswith("app.bsky.embed.external"):
+        card = _dict(embed.get("external"))
+        texts += [_text(card.get("title")), _text(card.get("description")), safe_link(_text(card.get("uri"))) or ""]
+    elif kind.startswith("app.bsky.embed.recordWithMedia") and depth < 2:
+        texts += _bluesky_embed({"$type": "app.bsky.embed.record#view", "record": _dict(
+            _dict(embed.get("record")).get("record"))}, depth + 1)
+        texts += _bluesky_embed(_dict(embed.get("media")), depth + 1)
+    elif kind.startswith("app.bsky.embed.record") and depth < 2:
+        quoted = _dict(embed.get("record"))
+        value = _dict(quoted.get("value"))
+        texts.append(_text(value.get("text")))
+        for inner in quoted.get("embeds") if isinstance(quoted.get("embeds"), list) else []:
+            texts += _bluesky_embed(_dict(inner), depth + 1)
+    return [squeeze_whitespace(text) for text in texts if text]
+
+
+def _joined(*parts):
+    """Join the non-empty parts of an item's text, one per line."""
+    return "\n".join(part for part in parts if part)
 
 
 def _bluesky_post_url(uri, handle):
@@ -141,7 +184,9 @@ def parse_mastodon(body):
         if account and "@" not in account and host:
             account = f"{account}@{host}"  # local accounts come without their server
         warning = _text(status.get("spoiler_text"))
-        text = html_to_text(_text(status.get("content")))
+        card = _dict(status.get("card"))  # the link preview: a brand named only there counts too
+        text = _joined(html_to_text(_text(status.get("content"))), squeeze_whitespace(_text(card.get("title"))),
+                       squeeze_whitespace(_text(card.get("description"))))
         items.append(Item(
             external_id=external_id(identity),
             url=safe_link(_text(status.get("url")) or identity),
@@ -174,16 +219,29 @@ def parse_reddit(body):
         if not name:
             continue
         subreddit = _text(post.get("subreddit"))
+        linked = None if post.get("is_self") is True else _without_search_ref(safe_link(_text(post.get("url"))))
+        if linked and linked.startswith(REDDIT_WEB + permalink.split("?")[0]):
+            linked = None  # a text post links to itself
         items.append(Item(
             external_id=f"reddit:{name}",
             url=safe_link(REDDIT_WEB + permalink) if permalink.startswith("/") else None,
             title=squeeze_whitespace(_text(post.get("title"))),
-            text=squeeze_whitespace(_text(post.get("selftext"))),
+            text=_joined(squeeze_whitespace(_text(post.get("selftext"))), linked),
             author=_text(post.get("author")) or None,
             published=_from_timestamp(post.get("created_utc")),
             source=f"Reddit r/{subreddit}" if subreddit else "Reddit",
         ))
     return items
+
+
+def _without_search_ref(url):
+    """Drop the ref=search_posts parameter Reddit adds to links found by a search."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+             if not (key == "ref" and value == "search_posts")]
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 CONNECTORS = {

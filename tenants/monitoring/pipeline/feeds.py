@@ -11,6 +11,7 @@ a rare false positive we accept for a check that cannot be fooled by the documen
 import calendar
 import hashlib
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -41,8 +42,8 @@ MAX_TITLE_CHARS = 500
 MAX_TEXT_CHARS = 10_000
 MAX_ID_CHARS = 255
 
-FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, "
-               "*/*;q=0.5")
+FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+               "text/xml;q=0.9, */*;q=0.5")
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/rdf+xml",
               "application/feed+json", "application/xml", "text/xml"}
 _ENTITY_DECLARATION = re.compile(rb"<!\s*entity", re.IGNORECASE)
@@ -106,11 +107,14 @@ def parse_feed(body, *, base_url=None, content_type="application/xml", source_na
     if not isinstance(body, (bytes, bytearray)):
         raise TypeError("parse_feed takes the feed's bytes, never a URL or a path")
     screen_size(body, max_bytes)
+    if _is_json_feed(body, content_type):
+        return parse_json_feed(body, base_url=base_url, source_name=source_name)
     headers = {"content-type": content_type or "application/xml"}
     if base_url:
         headers["content-location"] = base_url
     document = numeric_entities(to_utf8(body, headers))
     screen_entities(document)
+    document = close_last_tag(document)
     if not check_structure(document):
         refuse_broken(document, base_url)
     # A file object, never bytes or str: feedparser would treat those as a URL or a path.
@@ -118,13 +122,83 @@ def parse_feed(body, *, base_url=None, content_type="application/xml", source_na
     result = feedparser.parse(io.BytesIO(document), response_headers=headers,
                               sanitize_html=False, resolve_relative_uris=False)
     check_parsed(result, document, base_url)
-    title = squeeze_whitespace(result.feed.get("title", ""))[:MAX_TITLE_CHARS]
+    title = plain_title(result.feed.get("title", ""))
     link = safe_link(result.feed.get("link"), base_url)
     source = source_name or title or urlsplit(base_url or "").hostname or "Feed"
     language = language_code(result.feed.get("language"))
     items = [entry_to_item(entry, source, base_url or link, language)
              for entry in result.entries[:MAX_ITEMS]]
     return ParsedFeed(title=title, link=link, items=items)
+
+
+def plain_title(title):
+    """Return a feed title as plain text: a title with <b> or <script> is shown on every mention."""
+    title = title or ""
+    return (html_to_text(title) if "<" in title or "&" in title else squeeze_whitespace(title))[:MAX_TITLE_CHARS]
+
+
+_UNCLOSED_LAST_TAG = re.compile(rb"</[A-Za-z_][\w:.-]*\s*$")
+
+
+def close_last_tag(document):
+    """Add the final ">" a feed lost ("...</channel></rss"): the one cut that loses nothing else."""
+    stripped = document.rstrip()
+    return stripped + b">" if _UNCLOSED_LAST_TAG.search(stripped[-300:]) else document
+
+
+def _is_json_feed(body, content_type):
+    """Tell whether a body is a JSON Feed (by its type, or by its first character)."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return kind in ("application/feed+json", "application/json") or bytes(body[:64]).lstrip().startswith(b"{")
+
+
+def parse_json_feed(body, *, base_url=None, source_name=None):
+    """Parse a JSON Feed (1.0 or 1.1, https://jsonfeed.org/version/1.1) into a ParsedFeed."""
+    try:
+        feed = json.loads(bytes(body).decode("utf-8-sig"))
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise FeedError("feed_not_feed") from None
+    if not isinstance(feed, dict) or not str(feed.get("version", "")).startswith("https://jsonfeed.org/version/1") \
+            or not isinstance(feed.get("items"), list):
+        raise FeedError("feed_not_feed")
+    title = plain_title(_json_text(feed.get("title")))
+    link = safe_link(_json_text(feed.get("home_page_url")), base_url)
+    source = source_name or title or urlsplit(base_url or "").hostname or "Feed"
+    language = language_code(_json_text(feed.get("language")))
+    items = []
+    for entry in feed["items"][:MAX_ITEMS]:
+        if not isinstance(entry, dict):
+            continue
+        url = safe_link(_json_text(entry.get("url")) or _json_text(entry.get("external_url")), base_url or link)
+        item_title = plain_title(_json_text(entry.get("title")))
+        html_body = _json_text(entry.get("content_html"))
+        text = (html_to_text(html_body) if html_body else squeeze_whitespace(
+            _json_text(entry.get("content_text")) or _json_text(entry.get("summary"))))[:MAX_TEXT_CHARS]
+        published = _json_date(entry.get("date_published")) or _json_date(entry.get("date_modified"))
+        authors = entry.get("authors") if isinstance(entry.get("authors"), list) else [entry.get("author")]
+        names = [_json_text(author.get("name")) for author in authors if isinstance(author, dict)]
+        items.append(Item(
+            external_id=external_id(_json_text(entry.get("id")) or url, item_title, text, published),
+            url=url, title=item_title, text=text, author=", ".join(name for name in names if name)[:MAX_TITLE_CHARS] or None,
+            published=published, source=source, language=language_code(_json_text(entry.get("language"))) or language,
+        ))
+    return ParsedFeed(title=title, link=link, items=items)
+
+
+def _json_text(value):
+    """Return a JSON value if it is a string (ids may be numbers), else ""."""
+    if isinstance(value, bool):
+        return ""
+    return str(value).strip() if isinstance(value, (str, int)) else ""
+
+
+def _json_date(value):
+    """Turn an RFC 3339 date of a JSON Feed into an aware UTC datetime, or None."""
+    try:
+        moment = datetime.fromisoformat(_json_text(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def screen_size(body, max_bytes=MAX_FEED_BYTES):

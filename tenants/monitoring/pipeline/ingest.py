@@ -33,6 +33,7 @@ class Follower:
     keyword_id: int
     query: str
     language: str | None
+    inflect: bool = True
 
 
 def item_text(item):
@@ -71,7 +72,7 @@ def followers_of(source_ids):
     for source_id, subscribed_keyword, keyword in rows:
         if subscribed_keyword is None or subscribed_keyword == keyword.id:  # feeds: every keyword of the client
             followers[source_id][keyword.id] = Follower(keyword.agency_id, keyword.client_id, keyword.id,
-                                                        keyword.query, keyword.language)
+                                                        keyword.query, keyword.language, keyword.inflect)
     return followers
 
 
@@ -117,11 +118,13 @@ def mentions_for(source, items, followers):
     """Match the items against the followers' keywords; return mention rows per agency."""
     if not followers:
         return {}
-    index = build_index((f.keyword_id, f.query, f.language) for f in followers.values())
+    index = build_index((f.keyword_id, f.query, f.language, f.inflect) for f in followers.values())
     by_agency = defaultdict(list)
     for item in items:
         text = item_text(item)
-        details = match_details(index, text, item.language)
+        fields = {"title": item.title, "author": item.author, "url": item.url, "language": item.language,
+                  "source": source.kind}
+        details = match_details(index, text, item.language, fields)
         seen_clients = set()
         for keyword_id, spans in details.items():
             follower = followers[keyword_id]
@@ -166,7 +169,8 @@ def ingest(source, items):
 
 def backfill(keyword, source_ids):
     """Match one new keyword against the items already stored for its client's sources."""
-    follower = Follower(keyword.agency_id, keyword.client_id, keyword.id, keyword.query, keyword.language)
+    follower = Follower(keyword.agency_id, keyword.client_id, keyword.id, keyword.query, keyword.language,
+                        keyword.inflect)
     total = 0
     for source_id in source_ids:
         source = db.session.get(Source, source_id)

@@ -8,7 +8,7 @@ from saas import db, tenancy
 from saas.db import utcnow
 from saas.http_errors import describe
 from tenants.monitoring.models import Source, ClientSource
-from tenants.monitoring.language.query import Not, Or, Term, parse_query
+from tenants.monitoring.language.query import FIELD_MARKS, Not, Or, Pattern, Term, parse_query
 
 MAX_BACKOFF = timedelta(hours=6)
 
@@ -27,14 +27,17 @@ _WORD_AT = re.compile(r'"[^"]*"?|[^\s()"]+')
 
 def _term_text(query_text, position):
     match = _WORD_AT.match(query_text, position)
-    term = match.group(0).rstrip("*").strip() if match else ""
+    term = match.group(0).rstrip("*").strip().lstrip("+") if match else ""
     return term if term.startswith('"') and term.endswith('"') and len(term) > 2 else term.strip('"')
 
 
 def _searches(node, query_text):
     """What to ask a search service for this part of a query: alternatives of words joined by AND."""
     if isinstance(node, Term):
-        return [_term_text(query_text, node.position)]
+        # A field (title:, site:...) is checked on what comes back, not asked of the service.
+        return [_term_text(query_text, node.position)] if node.kind not in FIELD_MARKS else []
+    if isinstance(node, Pattern):
+        return [node.text.split("*")[0].split("?")[0]]  # services do not know inner wildcards: ask the start
     if isinstance(node, Not):
         return []
     if isinstance(node, Or):

@@ -37,12 +37,25 @@ def _language(form, field):
         raise StopValidation(_l("Choose French, English or any language."))
 
 
+FORMS_OPTIONS = ("plurals", "exact")  # the keyword's inflect option: plurals and inflections, or exact forms
+
+
+def _forms_option(value):
+    return value or "plurals"
+
+
+def _forms(form, field):
+    if field.data not in FORMS_OPTIONS:
+        raise StopValidation(_l("Choose “with plurals and inflections” or “exact forms only”."))
+
+
 class KeywordForm(Form):
     """A keyword of client `client_id` (a keyword argument): its query, once per client, and its language."""
 
     query = StringField(filters=[strip],
                         validators=[_query(_l("Type what to look for, for example: Danone.")), _not_taken])
     language = StringField(filters=[_or_none], validators=[_language])
+    forms = StringField(filters=[_forms_option], validators=[_forms])
 
     def __init__(self, formdata, client_id, **kwargs):
         self.client_id = client_id
@@ -54,6 +67,7 @@ class PreviewForm(Form):
 
     query = StringField(filters=[strip], validators=[_query(_l("Type a query to preview it."))])
     language = StringField(filters=[_or_none])
+    forms = StringField(filters=[_forms_option], validators=[_forms])
     sample = StringField(filters=[lambda value: (value or "")[:MAX_SAMPLE]])
 
 
@@ -97,7 +111,7 @@ def clean_keyword_form(formdata, client_id):
 def clean_preview_form(formdata):
     """Read the preview form: (values, the query's problem or None)."""
     values, errors = read(PreviewForm, formdata)
-    return values, errors.get("query")
+    return values, errors.get("query") or errors.get("forms")
 
 
 def clean_feed_form(formdata):

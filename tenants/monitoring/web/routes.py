@@ -9,19 +9,25 @@ from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404, require_role
 from saas.audit import service as audit_trail
 from tenants.clients.models import Client
-from tenants.monitoring import bp, service
-from tenants.monitoring.pipeline.jobs import backfill_keyword
+from tenants.monitoring import bp, catalogue, service
+from tenants.monitoring.pipeline.jobs import backfill_keyword, refresh_source
+from tenants.monitoring.language.explain import describe_query, sample_hits
 from tenants.monitoring.language.matcher import build_index, match_details
+from tenants.monitoring.language.query import parse_query
 from tenants.monitoring.models import SEARCH_CONNECTORS, Keyword
 from tenants.monitoring.web import forms
 from tenants.monitoring.web.preview import preview_mentions, segments
 
 
 def _page(client, errors=None, form=None, status=200):
+    sources = service.sources_of(client.id)
     return render_template(
         "monitoring/client.html", client=client, keywords=service.keywords_of(client.id),
         archived_keywords=service.keywords_of(client.id, archived=True),
-        settings=service.settings_of(client.id), sources=service.sources_of(client.id),
+        settings=service.settings_of(client.id), sources=sources,
+        items_per_day=service.items_per_day([source.id for source in sources]),
+        failing_keywords=service.failing_keywords(client.id), press=catalogue.by_type(),
+        followed_urls={source.url for source in sources},
         connectors=SEARCH_CONNECTORS, errors=errors or {}, form=form or {},
     ), status
 
@@ -46,7 +52,7 @@ def create_keyword(client_id):
     if errors:
         return _page(client, errors, request.form, status)
     query, language = values["query"], values["language"]
-    keyword = service.create_keyword(client.id, query, language)
+    keyword = service.create_keyword(client.id, query, language, inflect=values["forms"] == "plurals")
     enqueue_after_commit(backfill_keyword, keyword.id, agency_id=g.agency.id, job_id=f"backfill-{keyword.id}")
     flash(_("Keyword added: the first mentions are being fetched."), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
@@ -60,8 +66,11 @@ def preview_keyword(client_id):
     sample = values["sample"]
     context = {"client": client, "error": error, "sample_segments": None, "matches": []}
     if not error:
-        index = build_index([(0, values["query"], values["language"])])
+        query = parse_query(values["query"], inflect=values["forms"] == "plurals")
+        index = build_index([(0, query, values["language"])])
         spans = match_details(index, sample).get(0) if sample else None
+        context["explanation"] = describe_query(query)
+        context["sample_hits"] = sample_hits(query, sample) if spans else []
         context["sample_segments"] = segments(sample, spans or []) if spans else None
         context["sample_matched"] = bool(spans)
         context["matches"] = preview_mentions(client.id, index)
@@ -72,8 +81,19 @@ def preview_keyword(client_id):
 def keyword_progress(keyword_id):
     """The backfill progress of a keyword; answers 286 (stop polling) when done."""
     keyword = get_or_404(Keyword, keyword_id)
-    body = render_template("monitoring/_progress.html", keyword=keyword)
+    body = render_template("monitoring/_progress.html", keyword=keyword,
+                           failing_keywords=service.failing_keywords(keyword.client_id))
     return body, (286 if keyword.backfill_state in ("done", "failed") else 200)
+
+
+@bp.post("/keywords/<int:keyword_id>/google-news")
+def follow_google_news(keyword_id):
+    """Follow the Google News search feeds of a keyword, as feeds of its client."""
+    keyword = get_or_404(Keyword, keyword_id)
+    followed = service.follow_google_news(keyword)
+    flash(ngettext("%(num)d Google News search followed for this keyword.",
+                   "%(num)d Google News searches followed for this keyword.", len(followed)), "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=keyword.client_id))
 
 
 @bp.post("/keywords/<int:keyword_id>/pause")
@@ -155,6 +175,17 @@ def follow_feed(client_id):
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 
 
+@bp.post("/clients/<int:client_id>/catalogue")
+def follow_catalogue(client_id):
+    """Follow one outlet of the press catalogue (`outlet`), or a whole group of it (`group`)."""
+    client = get_or_404(Client, client_id)
+    chosen = catalogue.follow(client.id, request.form.get("outlet") or None, request.form.get("group") or None)
+    flash(ngettext("%(num)d press outlet followed: its feeds are fetched within a few minutes.",
+                   "%(num)d press outlets followed: their feeds are fetched within a few minutes.", len(chosen)),
+          "success")
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
+
+
 @bp.post("/clients/<int:client_id>/feeds/<int:source_id>/remove")
 def unfollow_feed(client_id, source_id):
     """Stop following a feed for this client; its mentions stay, and following it again brings it back whole."""
@@ -163,6 +194,17 @@ def unfollow_feed(client_id, source_id):
     if source is not None:
         flash_undo(_("Feed “%(name)s” removed. Its mentions stay in the inbox.", name=source.title or source.url),
                    url_for("monitoring.follow_feed", client_id=client.id), {"url": source.url, "again": "1"})
+    return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
+
+
+@bp.post("/clients/<int:client_id>/sources/<int:source_id>/fetch")
+def fetch_source_now(client_id, source_id):
+    """Fetch a source the client follows now (at most once a minute per source), for every agency."""
+    client = get_or_404(Client, client_id)
+    source = service.fetch_now(client.id, source_id)
+    enqueue_after_commit(refresh_source, source.id, job_id=f"refresh-source-{source.id}")
+    flash(_("“%(name)s” is being fetched: its status updates in a moment.", name=source.title or source.key),
+          "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
 
 
