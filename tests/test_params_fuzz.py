@@ -41,6 +41,7 @@ QUERY_PARAMETERS = {
     "due": "week", "mode": "week", "date": "2026-05-01", "v": "0", "archived": "1", "checkout": "success",
     "next": "/", "title": "Fuzz", "description": "Fuzz", "source_url": "https://example.com/a",
     "source_excerpt": "Fuzz", "sensitivity": "medium", "min_volume": "5", "cooldown_minutes": "60",
+    "period": "custom", "month": "2026-05",
 }
 # Good values of the form fields that open the way to the fields read after them (others are left out).
 FORM_VALUES = {

@@ -1,0 +1,25 @@
+"""Dashboard views: a client's figures for a chosen period, against the previous one."""
+from babel.dates import format_skeleton
+from flask import render_template
+from flask_babel import get_locale
+
+from saas.pagecache import cached_page
+from saas.views import get_or_404
+from tenants.clients.models import Client
+from tenants.dashboards import bp, figures, periods, svg
+
+
+@bp.get("/<int:client_id>/dashboard")
+@cached_page
+def client_dashboard(client_id):
+    """A client's dashboard: volume, sentiment, sources, authors, mentions to read, alerts, board work."""
+    client = get_or_404(Client, client_id)
+    period = periods.period_from_request()
+    dashboard = figures.client_dashboard(client.id, period)
+    locale = get_locale()
+    label = lambda day: format_skeleton("MMMd", day, locale=locale)  # noqa: E731  ("Nov 3", "3 nov.")
+    charts = {"volume": svg.volume_chart(dashboard.days, label, client.color),
+              "sentiment": svg.sentiment_chart(dashboard.days, label),
+              "split": svg.split_bar(dashboard.current)}
+    return render_template("dashboards/show.html", client=client, d=dashboard, period=period, charts=charts,
+                           choices=periods.CHOICES)
