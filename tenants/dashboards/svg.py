@@ -40,30 +40,29 @@ class BarChart:
     empty: bool = True
 
 
-def nice_ceiling(value):
-    """A round number at or above `value` for the top of an axis (5, 10, 20, 25, 50, 100...)."""
-    if value <= 5:
-        return 5
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return int(10 * magnitude)
+def nice_top(value, steps=4):
+    """A round top for an axis of `steps` whole-number steps at or above `value` (4, 8, 20, 40, 100, 200...)."""
+    raw = max(value, 1) / steps
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    for step in (1, 2, 5, 10):
+        if raw <= step * magnitude:
+            return int(step * magnitude) * steps
+    return int(10 * magnitude) * steps
 
 
 def _frame(count, top, label_of, width, height, ticks=6):
     chart = BarChart(width=width, height=height, baseline=height - PAD_BOTTOM)
     plot_w, plot_h = width - PAD_LEFT - PAD_RIGHT, height - PAD_TOP - PAD_BOTTOM
     slot = plot_w / max(count, 1)
-    chart.y_ticks = [(PAD_TOP + plot_h * (1 - i / 4), top * i / 4) for i in range(5)]
+    chart.y_ticks = [(PAD_TOP + plot_h * (1 - i / 4), top // 4 * i) for i in range(5)]
     every = max(1, math.ceil(count / ticks))
     chart.x_ticks = [(PAD_LEFT + slot * (i + 0.5), label_of(i)) for i in range(0, count, every)]
     return chart, slot, plot_h
 
 
-def volume_chart(days, label_of, colour, width=WIDTH, height=HEIGHT):
+def volume_chart(days, label_of, colour, width=1100, height=260):
     """Mentions per day as bars, the previous period's same days as a dashed line."""
-    top = nice_ceiling(max([d.total for d in days] + [d.previous for d in days] + [1]))
+    top = nice_top(max([d.total for d in days] + [d.previous for d in days] + [1]))
     chart, slot, plot_h = _frame(len(days), top, lambda i: label_of(days[i].day), width, height)
     gap = min(4, slot * 0.2)
     points = []
@@ -78,9 +77,9 @@ def volume_chart(days, label_of, colour, width=WIDTH, height=HEIGHT):
     return chart
 
 
-def sentiment_chart(days, label_of, width=WIDTH, height=HEIGHT):
+def sentiment_chart(days, label_of, width=560, height=260):
     """Mentions per day stacked by sentiment: negative at the bottom, then neutral, then positive."""
-    top = nice_ceiling(max([d.total for d in days] + [1]))
+    top = nice_top(max([d.total for d in days] + [1]))
     chart, slot, plot_h = _frame(len(days), top, lambda i: label_of(days[i].day), width, height)
     gap = min(4, slot * 0.2)
     for i, day in enumerate(days):
