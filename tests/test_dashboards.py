@@ -12,7 +12,7 @@ from sqlalchemy import update
 from saas import db, tenancy
 from saas.auth.models import Agency, User
 from tenants.boards import cards, service as boards
-from tenants.boards.models import BoardActivity, BoardCard
+from tenants.boards.models import BoardActivity
 from tenants.clients.models import Client
 from tenants.crisis.models import AlertRule, CrisisAlert
 from tenants.dashboards import figures, periods
