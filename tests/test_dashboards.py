@@ -2,11 +2,13 @@
 period, sentiment (a person's correction wins), sources, authors, alerts and board work, on days of the agency's
 zone (summer time ends in Paris on 25 October 2026, inside the previous period). Bad periods answer 400."""
 import re
+from io import BytesIO
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.numbers import format_percent
+from pypdf import PdfReader
 from sqlalchemy import update
 
 from saas import db, tenancy
@@ -160,3 +162,22 @@ def test_the_client_page_links_to_its_dashboard(app, client, agency, known):
     login(client, agency.owner_email)
     page = client.get(f"/a/{agency.slug}/clients/{known['danone']}").get_data(as_text=True)
     assert f'href="/a/{agency.slug}/clients/{known["danone"]}/dashboard"' in page
+
+
+def test_the_pdf_holds_the_same_figures_as_the_page(app, client, agency, known):
+    login(client, agency.owner_email)
+    response = client.get(f"/a/{agency.slug}/clients/{known['danone']}/dashboard.pdf?{WEEK}", headers=FR)
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    reader = PdfReader(BytesIO(response.data))
+    text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
+    assert "Agence Alpha" in text and "Danone · Tableau de bord" in text
+    assert "du 1 nov. 2026 au 7 nov. 2026" in text and "comparé à la période du 25 oct. 2026 au 31 oct. 2026" in text
+    assert "Mentions 7" in text and "29 %" in text.replace("\u202f", " ").replace("\xa0", " ")
+    assert "Le Monde rss 4 50" in text and "Scandale à l'usine" in text and "Veille Danone" in text
+    assert "Cartes terminées 1" in text
+
+
+def test_a_bad_period_for_the_pdf_is_a_400_before_any_rendering(app, client, agency, known):
+    login(client, agency.owner_email)
+    response = client.get(f"/a/{agency.slug}/clients/{known['danone']}/dashboard.pdf?period=custom&from=2026-11-07&to=2026-11-01")
+    assert response.status_code == 400

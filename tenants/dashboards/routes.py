@@ -1,18 +1,17 @@
 """Dashboard views: a client's figures for a chosen period, against the previous one."""
+from io import BytesIO
+
 from babel.dates import format_skeleton
-from flask import render_template
+from flask import render_template, send_file
 from flask_babel import get_locale
 
 from saas.pagecache import cached_page
 from saas.views import get_or_404
 from tenants.clients.models import Client
-from tenants.dashboards import bp, figures, periods, svg
+from tenants.dashboards import bp, figures, pdf, periods, svg
 
 
-@bp.get("/<int:client_id>/dashboard")
-@cached_page
-def client_dashboard(client_id):
-    """A client's dashboard: volume, sentiment, sources, authors, mentions to read, alerts, board work."""
+def _dashboard_context(client_id):
     client = get_or_404(Client, client_id)
     period = periods.period_from_request()
     dashboard = figures.client_dashboard(client.id, period)
@@ -21,5 +20,21 @@ def client_dashboard(client_id):
     charts = {"volume": svg.volume_chart(dashboard.days, label, client.color),
               "sentiment": svg.sentiment_chart(dashboard.days, label),
               "split": svg.split_bar(dashboard.current)}
-    return render_template("dashboards/show.html", client=client, d=dashboard, period=period, charts=charts,
-                           choices=periods.CHOICES)
+    return {"client": client, "d": dashboard, "period": period, "charts": charts, "choices": periods.CHOICES}
+
+
+@bp.get("/<int:client_id>/dashboard")
+@cached_page
+def client_dashboard(client_id):
+    """A client's dashboard: volume, sentiment, sources, authors, mentions to read, alerts, board work."""
+    return render_template("dashboards/show.html", **_dashboard_context(client_id))
+
+
+@bp.get("/<int:client_id>/dashboard.pdf")
+def client_dashboard_pdf(client_id):
+    """The same dashboard as an A4 PDF, to send to the client."""
+    context = _dashboard_context(client_id)
+    html = render_template("dashboards/print.html", stylesheet=pdf.print_stylesheet(), **context)
+    period = context["period"]
+    name = f"{context['client'].name} {period.first.isoformat()} {period.last.isoformat()}.pdf"
+    return send_file(BytesIO(pdf.html_to_pdf(html)), mimetype="application/pdf", download_name=name)
