@@ -65,4 +65,9 @@ def test_the_dashboard_reads_well_on_a_laptop_and_a_phone(live_server, busy_clie
         if size != "laptop":
             assert not small_targets(page)
         findings = audit(page)
+        if size == "laptop":  # the PDF of the same dashboard, kept beside the screenshots
+            pdf = page.request.get(f"{live_server}/a/{agency.slug}/clients/{client_id}/dashboard.pdf")
+            assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+            with open(screenshot(page, "dashboard-fr-laptop").replace(".png", ".pdf"), "wb") as kept:
+                kept.write(pdf.body())
     assert not findings, report({"dashboard": findings})

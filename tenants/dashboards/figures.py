@@ -19,6 +19,7 @@ from tenants.monitoring.models import Mention
 
 SENTIMENTS = ("positive", "neutral", "negative")
 TOP = 8  # rows of the top sources and top authors
+OUTLETS = 500  # outlets counted for the ranking of the most visible mentions
 SHOWN = 5  # mentions of the "most visible" and "most negative" lists
 TIMELINE = 30  # crisis and buzz alerts listed
 # News feeds and large forums reach further than single social posts (the crisis score's "reach" part,
@@ -142,15 +143,20 @@ def daily_series(client_id, period):
     return ordered, current, previous
 
 
-def top_sources(client_id, period):
-    """The outlets that spoke most of the client in the period: (kind, name, mentions, negative)."""
+def outlets(client_id, period):
+    """Every outlet that spoke of the client in the period, busiest first: (kind, name, mentions, negative)."""
     negative = func.sum(case((effective_sentiment() == "negative", 1), else_=0))
     count = func.count()
     return [tuple(row) for row in db.session.execute(
         select(Mention.source_kind, Mention.source_name, count, negative)
         .where(Mention.client_id == client_id, in_period(period))
         .group_by(Mention.source_kind, Mention.source_name)
-        .order_by(desc(count), Mention.source_kind, Mention.source_name).limit(TOP)).all()]
+        .order_by(desc(count), Mention.source_kind, Mention.source_name).limit(OUTLETS)).all()]
+
+
+def top_sources(client_id, period):
+    """The outlets that spoke most of the client in the period: (kind, name, mentions, negative)."""
+    return outlets(client_id, period)[:TOP]
 
 
 def top_authors(client_id, period):
@@ -163,25 +169,33 @@ def top_authors(client_id, period):
         .group_by(Mention.author).order_by(desc(count), Mention.author).limit(TOP)).all()]
 
 
-def most_visible(client_id, period):
-    """The mentions seen most widely: far-reaching kinds of source first, then the busiest outlets, newest first."""
-    outlets = (select(Mention.source_kind, Mention.source_name, func.count().label("n"))
-               .where(Mention.client_id == client_id, in_period(period))
-               .group_by(Mention.source_kind, Mention.source_name).subquery())
-    reach = case((Mention.source_kind.in_(FAR_REACHING), 1), else_=0)
-    return db.session.scalars(
-        select(Mention)
-        .join(outlets, and_(outlets.c.source_kind == Mention.source_kind, outlets.c.source_name == Mention.source_name))
-        .where(Mention.client_id == client_id, in_period(period))
-        .order_by(desc(reach), desc(outlets.c.n), desc(Mention.published_at), desc(Mention.id)).limit(SHOWN)).all()
+def most_visible(client_id, period, ranked=None):
+    """The mentions seen most widely: far-reaching kinds of source first, then the busiest outlets, newest first.
+
+    The outlets are ranked from their counts (`outlets`, already read by the dashboard); the newest mentions of
+    the first ones are then read a few at a time, so no query sorts the period's mentions.
+    """
+    ranked = outlets(client_id, period) if ranked is None else ranked
+    ranked = sorted(ranked, key=lambda row: (row[0] not in FAR_REACHING, -row[2]))
+    found = []
+    for kind, name, _count, _negative in ranked[:SHOWN]:
+        found += db.session.scalars(
+            select(Mention).where(Mention.client_id == client_id, in_period(period), Mention.source_kind == kind,
+                                  Mention.source_name == name)
+            .order_by(desc(Mention.published_at), desc(Mention.id)).limit(SHOWN - len(found))).all()
+        if len(found) >= SHOWN:
+            break
+    return found
 
 
 def most_negative(client_id, period):
-    """The period's negative mentions with the lowest sentiment score."""
-    return db.session.scalars(
-        select(Mention).where(Mention.client_id == client_id, in_period(period),
-                              effective_sentiment() == "negative")
+    """The period's negative mentions with the lowest sentiment score (ids sorted first, then five rows read)."""
+    ids = db.session.scalars(
+        select(Mention.id).where(Mention.client_id == client_id, in_period(period),
+                                 effective_sentiment() == "negative")
         .order_by(Mention.sentiment_score, desc(Mention.published_at), desc(Mention.id)).limit(SHOWN)).all()
+    rows = {m.id: m for m in db.session.scalars(select(Mention).where(Mention.id.in_(ids))).all()} if ids else {}
+    return [rows[i] for i in ids if i in rows]
 
 
 def alert_timeline(client_id, period):
@@ -219,9 +233,10 @@ def board_activity(client_id, period):
 
 
 def client_dashboard(client_id, period):
-    """Count everything the client's dashboard shows for `period` (eight queries)."""
+    """Count everything the client's dashboard shows for `period` (about ten queries; only counts and a few mentions reach Python)."""
     days, current, previous = daily_series(client_id, period)
+    ranked = outlets(client_id, period)
     return Dashboard(period=period, days=days, current=current, previous=previous,
-                     sources=top_sources(client_id, period), authors=top_authors(client_id, period),
-                     visible=most_visible(client_id, period), most_negative=most_negative(client_id, period),
+                     sources=ranked[:TOP], authors=top_authors(client_id, period),
+                     visible=most_visible(client_id, period, ranked), most_negative=most_negative(client_id, period),
                      alerts=alert_timeline(client_id, period), board=board_activity(client_id, period))

@@ -41,11 +41,11 @@ class BarChart:
 
 
 def nice_top(value, steps=4):
-    """A round top for an axis of `steps` whole-number steps at or above `value` (4, 8, 20, 40, 100, 200...)."""
+    """A round top for an axis of `steps` whole-number steps at or above `value` (4, 8, 12, 20, 40, 60...)."""
     raw = max(value, 1) / steps
     magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    for step in (1, 2, 5, 10):
-        if raw <= step * magnitude:
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if raw <= step * magnitude and (step * magnitude) % 1 == 0:
             return int(step * magnitude) * steps
     return int(10 * magnitude) * steps
 
