@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from babel.numbers import format_percent
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import update
 
@@ -181,3 +182,17 @@ def test_a_bad_period_for_the_pdf_is_a_400_before_any_rendering(app, client, age
     login(client, agency.owner_email)
     response = client.get(f"/a/{agency.slug}/clients/{known['danone']}/dashboard.pdf?period=custom&from=2026-11-07&to=2026-11-01")
     assert response.status_code == 400
+
+
+def test_the_spreadsheet_holds_the_figures_in_sheets(app, client, agency, known):
+    login(client, agency.owner_email)
+    response = client.get(f"/a/{agency.slug}/clients/{known['danone']}/dashboard.xlsx?{WEEK}", headers=EN)
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(BytesIO(response.data), read_only=True)
+    assert book.sheetnames == ["Summary", "Days", "Sources", "Authors", "Alerts"]
+    summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Mentions"] == (7, 2) and summary["Negative"] == (2, 1) and summary["Positive"] == (2, 0)
+    days = list(book["Days"].iter_rows(min_row=2, values_only=True))
+    assert [row[4] for row in days] == [2, 1, 3, 0, 0, 0, 1] and [row[5] for row in days] == [1, 0, 0, 0, 0, 0, 1]
+    assert list(book["Sources"].iter_rows(min_row=2, values_only=True))[0] == ("rss", "Le Monde", 4, 2)
+    assert [row[1] for row in book["Alerts"].iter_rows(min_row=2, values_only=True)] == ["Crisis", "Buzz"]

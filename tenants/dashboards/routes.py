@@ -5,10 +5,11 @@ from babel.dates import format_skeleton
 from flask import render_template, send_file
 from flask_babel import get_locale
 
+from saas.exports import XLSX_MIMETYPE
 from saas.pagecache import cached_page
 from saas.views import get_or_404
 from tenants.clients.models import Client
-from tenants.dashboards import bp, figures, pdf, periods, svg
+from tenants.dashboards import bp, figures, pdf, periods, spreadsheet, svg
 
 
 def _dashboard_context(client_id):
@@ -38,3 +39,13 @@ def client_dashboard_pdf(client_id):
     period = context["period"]
     name = f"{context['client'].name} {period.first.isoformat()} {period.last.isoformat()}.pdf"
     return send_file(BytesIO(pdf.html_to_pdf(html)), mimetype="application/pdf", download_name=name)
+
+
+@bp.get("/<int:client_id>/dashboard.xlsx")
+def client_dashboard_xlsx(client_id):
+    """The dashboard's figures as a spreadsheet (summary, days, sources, authors, alerts)."""
+    client = get_or_404(Client, client_id)
+    period = periods.period_from_request()
+    workbook = spreadsheet.dashboard_workbook(client, figures.client_dashboard(client.id, period))
+    name = f"{client.name} {period.first.isoformat()} {period.last.isoformat()}.xlsx"
+    return send_file(workbook, mimetype=XLSX_MIMETYPE, download_name=name, as_attachment=True)
