@@ -30,7 +30,8 @@ WEEK = "period=custom&from=2026-11-01&to=2026-11-07"  # against 25-31 October
 
 
 def paris(month, day, hour, minute=0):
-    return datetime(2026, month, day, hour, minute, tzinfo=PARIS)
+    """A Paris wall-clock time as the UTC moment the app stores (SQLite keeps a datetime's own clock)."""
+    return datetime(2026, month, day, hour, minute, tzinfo=PARIS).astimezone(UTC)
 
 
 @pytest.fixture
