@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, desc, distinct, func, select
+from sqlalchemy import BigInteger, Integer, and_, case, cast, desc, distinct, false, func, literal, or_, select
 
 from saas import db
 from saas.i18n import agency_zone
@@ -172,20 +172,17 @@ def top_authors(client_id, period):
 def most_visible(client_id, period, ranked=None):
     """The mentions seen most widely: far-reaching kinds of source first, then the busiest outlets, newest first.
 
-    The outlets are ranked from their counts (`outlets`, already read by the dashboard); the newest mentions of
-    the first ones are then read a few at a time, so no query sorts the period's mentions.
+    The outlets are ranked from their counts (`outlets`, already read by the dashboard); only the mentions of
+    the first few are sorted, by id, and five rows read: two queries, whatever the data.
     """
     ranked = outlets(client_id, period) if ranked is None else ranked
-    ranked = sorted(ranked, key=lambda row: (row[0] not in FAR_REACHING, -row[2]))
-    found = []
-    for kind, name, _count, _negative in ranked[:SHOWN]:
-        found += db.session.scalars(
-            select(Mention).where(Mention.client_id == client_id, in_period(period), Mention.source_kind == kind,
-                                  Mention.source_name == name)
-            .order_by(desc(Mention.published_at), desc(Mention.id)).limit(SHOWN - len(found))).all()
-        if len(found) >= SHOWN:
-            break
-    return found
+    first = sorted(ranked, key=lambda row: (row[0] not in FAR_REACHING, -row[2]))[:SHOWN]
+    pairs = [and_(Mention.source_kind == kind, Mention.source_name == name) for kind, name, _n, _neg in first]
+    rank = case(*[(pair, index) for index, pair in enumerate(pairs)], else_=SHOWN) if pairs else literal(0)
+    ids = db.session.scalars(
+        select(Mention.id).where(Mention.client_id == client_id, in_period(period), or_(false(), *pairs))
+        .order_by(rank, desc(Mention.published_at), desc(Mention.id)).limit(SHOWN)).all()
+    return _mentions_by_id(ids)
 
 
 def most_negative(client_id, period):
@@ -194,7 +191,12 @@ def most_negative(client_id, period):
         select(Mention.id).where(Mention.client_id == client_id, in_period(period),
                                  effective_sentiment() == "negative")
         .order_by(Mention.sentiment_score, desc(Mention.published_at), desc(Mention.id)).limit(SHOWN)).all()
-    rows = {m.id: m for m in db.session.scalars(select(Mention).where(Mention.id.in_(ids))).all()} if ids else {}
+    return _mentions_by_id(ids)
+
+
+def _mentions_by_id(ids):
+    """The mentions of these ids, in this order (one query, even for none: a page's query count stays put)."""
+    rows = {m.id: m for m in db.session.scalars(select(Mention).where(Mention.id.in_(ids))).all()}
     return [rows[i] for i in ids if i in rows]
 
 
