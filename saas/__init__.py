@@ -31,12 +31,13 @@ def features():
     import tenants.boards.notifications
     import tenants.clients
     import tenants.crisis
+    import tenants.dashboards
     import tenants.guests
     import tenants.monitoring
     import tenants.workspace
 
     return (tenants.workspace, tenants.clients, tenants.monitoring, tenants.boards, tenants.boards.notifications,
-            tenants.crisis, tenants.guests)
+            tenants.crisis, tenants.dashboards, tenants.guests)
 
 
 def create_app(config=None):

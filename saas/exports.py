@@ -121,16 +121,22 @@ def xlsx_file(header, rows, layout, sheet_title):
 
     Raises TooManyRows past Excel's million rows (the reader would lose the rest silently).
     """
+    return xlsx_workbook([(sheet_title, header, rows)], layout)
+
+
+def xlsx_workbook(sheets, layout):
+    """Write an XLSX workbook of several sheets, each (title, header, rows), to a temporary file; return it."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title[:31])
-    sheet.freeze_panes = "A2"
-    sheet.append([_xlsx_cell(sheet, value, layout) for value in header])
-    for number, row in enumerate(rows, 2):
-        if number > XLSX_MAX_ROWS:
-            raise TooManyRows(number)
-        sheet.append([_xlsx_cell(sheet, value, layout) for value in row])
+    for sheet_title, header, rows in sheets:
+        sheet = workbook.create_sheet(sheet_title[:31])
+        sheet.freeze_panes = "A2"
+        sheet.append([_xlsx_cell(sheet, value, layout) for value in header])
+        for number, row in enumerate(rows, 2):
+            if number > XLSX_MAX_ROWS:
+                raise TooManyRows(number)
+            sheet.append([_xlsx_cell(sheet, value, layout) for value in row])
     output = tempfile.TemporaryFile(suffix=".xlsx")
     workbook.save(output)
     output.seek(0)

@@ -42,6 +42,7 @@ QUERY_PARAMETERS = {
     "next": "/", "title": "Fuzz", "description": "Fuzz", "source_url": "https://example.com/a",
     "source_excerpt": "Fuzz", "sensitivity": "medium", "min_volume": "5", "cooldown_minutes": "60",
     "action": "sign_in", "person": "1",
+    "period": "custom", "month": "2026-05",
 }
 # Good values of the form fields that open the way to the fields read after them (others are left out).
 FORM_VALUES = {

@@ -112,6 +112,7 @@ def agency_data(app, make_agency, make_member):
 def staff_pages(slug, ids):
     a = f"/a/{slug}"
     return [f"{a}/", f"{a}/clients/", f"{a}/clients/{ids['client']}", f"{a}/clients/{ids['client']}/monitoring",
+            f"{a}/clients/{ids['client']}/dashboard",
             f"{a}/mentions/", f"{a}/boards/", f"{a}/boards/{ids['client']}", f"{a}/boards/{ids['client']}/list",
             f"{a}/boards/calendar", f"{a}/boards/cards", f"{a}/boards/cards/{ids['card']}", f"{a}/crisis/",
             f"{a}/crisis/{ids['crisis']}", f"{a}/crisis/alerts/{ids['alert']}", f"{a}/guests/", f"{a}/billing/",

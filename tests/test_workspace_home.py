@@ -263,3 +263,9 @@ def test_the_crisis_status_reads_as_a_state_in_french_not_a_verb(app, client, ag
     assert 'badge-ok">Clôturée</span>' in page
     agencies = client.get("/agencies", headers=FR).get_data(as_text=True)
     assert ">Ouvrir</a>" in agencies  # the button keeps its verb
+
+
+def test_a_calm_clients_line_opens_its_dashboard(app, client, agency, watched):
+    login(client, agency.owner_email)
+    evian = row(home(client, agency), watched["evian"])
+    assert f'href="/a/{agency.slug}/clients/{watched["evian"]}/dashboard"' in evian

@@ -1,0 +1,53 @@
+"""Dashboard views: a client's figures for a chosen period, against the previous one."""
+from io import BytesIO
+
+from babel.dates import format_skeleton
+from flask import render_template, send_file
+from flask_babel import get_locale
+
+from saas.exports import XLSX_MIMETYPE
+from saas.pagecache import cached_page
+from saas.views import get_or_404
+from tenants.clients.models import Client
+from tenants.dashboards import bp, figures, pdf, periods, spreadsheet, svg
+
+
+def _dashboard_context(client_id, printed=False):
+    client = get_or_404(Client, client_id)
+    period = periods.period_from_request()
+    dashboard = figures.client_dashboard(client.id, period)
+    locale = get_locale()
+    label = lambda day: format_skeleton("MMMd", day, locale=locale)  # noqa: E731  ("Nov 3", "3 nov.")
+    # On A4 the charts are narrower: a smaller view box keeps their numbers readable.
+    volume, sentiment = ({"width": 720, "height": 200}, {"width": 420, "height": 240}) if printed else ({}, {})
+    charts = {"volume": svg.volume_chart(dashboard.days, label, client.color, **volume),
+              "sentiment": svg.sentiment_chart(dashboard.days, label, **sentiment),
+              "split": svg.split_bar(dashboard.current)}
+    return {"client": client, "d": dashboard, "period": period, "charts": charts, "choices": periods.CHOICES}
+
+
+@bp.get("/<int:client_id>/dashboard")
+@cached_page
+def client_dashboard(client_id):
+    """A client's dashboard: volume, sentiment, sources, authors, mentions to read, alerts, board work."""
+    return render_template("dashboards/show.html", **_dashboard_context(client_id))
+
+
+@bp.get("/<int:client_id>/dashboard.pdf")
+def client_dashboard_pdf(client_id):
+    """The same dashboard as an A4 PDF, to send to the client."""
+    context = _dashboard_context(client_id, printed=True)
+    html = render_template("dashboards/print.html", stylesheet=pdf.print_stylesheet(), **context)
+    period = context["period"]
+    name = f"{context['client'].name} {period.first.isoformat()} {period.last.isoformat()}.pdf"
+    return send_file(BytesIO(pdf.html_to_pdf(html)), mimetype="application/pdf", download_name=name)
+
+
+@bp.get("/<int:client_id>/dashboard.xlsx")
+def client_dashboard_xlsx(client_id):
+    """The dashboard's figures as a spreadsheet (summary, days, sources, authors, alerts)."""
+    client = get_or_404(Client, client_id)
+    period = periods.period_from_request()
+    workbook = spreadsheet.dashboard_workbook(client, figures.client_dashboard(client.id, period))
+    name = f"{client.name} {period.first.isoformat()} {period.last.isoformat()}.xlsx"
+    return send_file(workbook, mimetype=XLSX_MIMETYPE, download_name=name, as_attachment=True)
