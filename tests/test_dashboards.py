@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from saas import db, tenancy
-from saas.auth.models import Agency, User
+from saas.auth.models import User
 from tenants.boards import cards, service as boards
 from tenants.boards.models import BoardActivity
 from tenants.clients.models import Client
@@ -21,6 +21,7 @@ from tenants.crisis.models import AlertRule, CrisisAlert
 from tenants.dashboards import figures, periods
 from tenants.monitoring.models import Mention
 from tests.conftest import login
+from tests.test_workspace_home import agency  # noqa: F401  (fixture: an agency in Europe/Paris)
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = ZoneInfo("UTC")
@@ -32,15 +33,6 @@ WEEK = "period=custom&from=2026-11-01&to=2026-11-07"  # against 25-31 October
 def paris(month, day, hour, minute=0):
     """A Paris wall-clock time as the UTC moment the app stores (SQLite keeps a datetime's own clock)."""
     return datetime(2026, month, day, hour, minute, tzinfo=PARIS).astimezone(UTC)
-
-
-@pytest.fixture
-def agency(app, make_agency):
-    made = make_agency("Agence Alpha")
-    with app.app_context(), tenancy.agency_scope(made.id):
-        db.session.get(Agency, made.id).timezone = "Europe/Paris"
-        db.commit()
-    return made
 
 
 @pytest.fixture

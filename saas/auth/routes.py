@@ -186,12 +186,24 @@ def agencies():
     return redirect(url_for("workspace.home", agency_slug=agency.slug))
 
 
+def limited_like_the_password(scope, account_key, refusal):
+    """The limits of a sign-in step: per IP (every POST) and per account (failed attempts, answered 401).
+
+    `scope` names the counters (`<scope>-ip`, `<scope>-account`; `ratelimit.forget` clears them);
+    `refusal()` is the answer past a limit."""
+
+    def decorate(view):
+        view = ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_ACCOUNT", "LOGIN_RATE_WINDOW"), key=account_key,
+                               scope=f"{scope}-account", deduct_when=lambda response: response.status_code == 401,
+                               on_breach=refusal)(view)
+        return ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_IP", "LOGIN_RATE_WINDOW"), scope=f"{scope}-ip",
+                               on_breach=refusal)(view)
+
+    return decorate
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_IP", "LOGIN_RATE_WINDOW"), scope="login-ip",
-                 on_breach=lambda: _login_form({"form": TOO_MANY}, 429))
-@ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_ACCOUNT", "LOGIN_RATE_WINDOW"), key=_login_account,
-                 scope="login-account", deduct_when=lambda response: response.status_code == 401,
-                 on_breach=lambda: _login_form({"form": TOO_MANY}, 429))
+@limited_like_the_password("login", _login_account, lambda: _login_form({"form": TOO_MANY}, 429))
 def login():
     """Sign in with email and password; rate-limited per IP and per account (failed attempts)."""
     if request.method == "GET":

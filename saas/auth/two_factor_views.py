@@ -11,7 +11,7 @@ from saas import ratelimit
 from saas.audit import service as audit_trail
 from saas.auth import bp, forms, service, sessions, two_factor
 from saas.auth.members import bp as members_bp
-from saas.auth.routes import _agency_ids, home_for, start_session
+from saas.auth.routes import _agency_ids, home_for, limited_like_the_password, start_session
 from saas.db import utcnow
 from saas.forms import read
 from saas.urls import safe_next
@@ -43,11 +43,7 @@ def _code_page(errors, status):
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_IP", "LOGIN_RATE_WINDOW"), scope="code-ip",
-                 on_breach=lambda: _code_page({"code": TOO_MANY}, 429))
-@ratelimit.limit(ratelimit.per_window("LOGIN_RATE_PER_ACCOUNT", "LOGIN_RATE_WINDOW"), key=_pending_key,
-                 scope="code-account", deduct_when=lambda response: response.status_code == 401,
-                 on_breach=lambda: _code_page({"code": TOO_MANY}, 429))
+@limited_like_the_password("code", _pending_key, lambda: _code_page({"code": TOO_MANY}, 429))
 def login_code():
     """The second step of signing in: a code from the authenticator app, or a recovery code."""
     user, pending = _pending_user()
