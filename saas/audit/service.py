@@ -42,6 +42,8 @@ ACTIONS = {
     "guest_invited": _l("Guest invited"),
     "guest_removed": _l("Guest access removed"),
     "webhook_changed": _l("Alert webhook changed"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50
