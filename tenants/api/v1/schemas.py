@@ -61,8 +61,8 @@ class MentionQuerySchema(Schema):
     sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
     lang = fields.String(validate=validate.OneOf(("fr", "en", "und")))
     status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
-    from_ = fields.Date(data_key="from")
-    to = fields.Date()
+    from_ = fields.Date(data_key="from", validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
+    to = fields.Date(validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
     q = fields.String(validate=validate.Length(max=200))
     after = fields.String(validate=validate.Length(max=200), metadata={"description": "A `next_cursor`."})
 
