@@ -26,6 +26,7 @@ MESSAGES = {
 API_PREFIX = "/api/"
 API_MESSAGES = {
     401: (_l("Not authenticated"), _l("Send a valid API token: Authorization: Bearer rls_…")),
+    402: (_l("Read-only workspace"), _l("This workspace is read-only for now (billing): reads work, writes are refused.")),
     403: (_l("Not allowed"), _l("This token's scope does not allow this action.")),
     404: (_l("Not found"), _l("This resource does not exist, or the token cannot see it.")),
     422: (_l("Invalid data"), _l("Some values are missing or not valid.")),

@@ -11,6 +11,8 @@ from saas.db import utcnow
 from tenants.api.models import ApiToken
 from tests.conftest import login
 from tests.factories import populate
+from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
+from tests.test_billing import set_subscription
 
 SECRET_RE = re.compile(r"rls_\d+_[A-Za-z0-9_-]{43}")
 
@@ -31,6 +33,7 @@ def make_token(app, agency, scope="read", client_id=None, days=0):
 def test_owner_creates_a_token_shown_once_and_stored_hashed(app, client, make_agency):
     data = populate(app, make_agency("Agence Alpha"), "Alpha")
     login(client, data.agency.owner_email)
+    assert f"/a/{data.agency.slug}/api-tokens/" in client.get(f"/a/{data.agency.slug}/members/").get_data(as_text=True)
     page = client.post(f"/a/{data.agency.slug}/api-tokens/", data={
         "name": "Looker", "scope": "read", "client": str(data.ids["client_id"]), "expiry": "30"})
     assert page.status_code == 200
@@ -154,3 +157,12 @@ def test_openapi_document_and_docs_page(client):
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and "/api/v1/mentions/" in page.get_data(as_text=True)
+
+
+def test_read_only_workspace_refuses_api_writes_but_reads_work(app, client, billing_on, make_agency):
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    set_subscription(app, data.agency, trial_ends_at=utcnow() - timedelta(minutes=1))
+    headers, cid = bearer(data.ids["api_token"]), data.ids["client_id"]
+    refused = client.post(f"/api/v1/clients/{cid}/cards", json={"title": "x"}, headers=headers)
+    assert refused.status_code == 402 and refused.mimetype == "application/problem+json"
+    assert client.get(f"/api/v1/clients/{cid}", headers=headers).status_code == 200

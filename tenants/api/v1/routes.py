@@ -9,6 +9,8 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from saas import db, params
+from saas.billing.access import billing_state
+from saas.errors import problem
 from saas.views import get_or_404
 from tenants.boards import cards as card_service
 from tenants.boards.models import BoardCard, BoardColumn
@@ -35,7 +37,10 @@ def authenticate():
         abort(401)
     if request.method in WRITE_METHODS and token.scope != "write":
         abort(403)
+    if request.method in WRITE_METHODS and billing_state().level == "read_only":
+        return problem(402)  # the workspace is read-only (billing), as on its pages
     g.api_token = token
+    return None
 
 
 def documented(blueprint, *codes):
