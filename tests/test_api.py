@@ -166,3 +166,13 @@ def test_read_only_workspace_refuses_api_writes_but_reads_work(app, client, bill
     refused = client.post(f"/api/v1/clients/{cid}/cards", json={"title": "x"}, headers=headers)
     assert refused.status_code == 402 and refused.mimetype == "application/problem+json"
     assert client.get(f"/api/v1/clients/{cid}", headers=headers).status_code == 200
+
+
+def test_writes_need_no_csrf_token_and_nul_bytes_are_refused(app, client, make_agency):
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    headers, cid = bearer(data.ids["api_token"]), data.ids["client_id"]
+    created = client.post(f"/api/v1/clients/{cid}/cards", json={"title": "Sans CSRF"}, headers=headers, csrf=False)
+    assert created.status_code == 201 and "Set-Cookie" not in created.headers
+    for title in ("a\x00b", "   "):
+        refused = client.post(f"/api/v1/clients/{cid}/cards", json={"title": title}, headers=headers, csrf=False)
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json", title

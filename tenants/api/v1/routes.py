@@ -109,7 +109,7 @@ def create_card(values, client_id):
     """Add a card at the bottom of a column of the client's board (its first column by default)."""
     board = get_or_create_board(visible_client(client_id))
     column = _column_of(board, values.get("column_id"))
-    return card_service.create_card(board, column, {"title": values["title"].strip() or "—",
+    return card_service.create_card(board, column, {"title": values["title"].strip(),
                                                     "description": values["description"]}, None)
 
 

@@ -11,6 +11,16 @@ class Input(Schema):
         unknown = EXCLUDE
 
 
+NO_NUL = r"^[^\u0000]*$"  # PostgreSQL stores no NUL byte
+SOME_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"  # and at least one visible character
+
+
+def Text(pattern=NO_NUL, **kwargs):
+    """A string field whose pattern is checked and documented."""
+    return fields.String(validate=[validate.Regexp(pattern), *kwargs.pop("validate", [])],
+                         metadata={"pattern": pattern, **kwargs.pop("metadata", {})}, **kwargs)
+
+
 Id = lambda **kw: fields.Integer(validate=validate.Range(1, params.MAX_ID), **kw)  # noqa: E731
 
 
@@ -63,8 +73,8 @@ class MentionQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
     from_ = fields.Date(data_key="from", validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
     to = fields.Date(validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
-    q = fields.String(validate=validate.Length(max=200))
-    after = fields.String(validate=validate.Length(max=200), metadata={"description": "A `next_cursor`."})
+    q = Text(validate=[validate.Length(max=200)])
+    after = Text(validate=[validate.Length(max=200)], metadata={"description": "A `next_cursor`."})
 
 
 class MentionPatchSchema(Input):
@@ -84,8 +94,8 @@ class CardSchema(Schema):
 
 
 class CardCreateSchema(Input):
-    title = fields.String(required=True, validate=validate.Length(1, 200))
-    description = fields.String(validate=validate.Length(max=20_000), load_default="")
+    title = Text(SOME_TEXT, required=True, validate=[validate.Length(1, 200)])
+    description = Text(validate=[validate.Length(max=20_000)], load_default="")
     column_id = Id(metadata={"description": "Default: the board's first column."})
 
 
