@@ -17,6 +17,7 @@ def import_models():
     import saas.audit.models  # noqa: F401
     import saas.auth.models  # noqa: F401
     import saas.billing.models  # noqa: F401
+    import tenants.api.models  # noqa: F401
     import tenants.boards.models  # noqa: F401
     import tenants.boards.notifications.models  # noqa: F401
     import tenants.clients.models  # noqa: F401
@@ -27,6 +28,7 @@ def import_models():
 
 def features():
     """The features, in the order their blueprints are registered."""
+    import tenants.api
     import tenants.boards
     import tenants.boards.notifications
     import tenants.clients
@@ -37,7 +39,7 @@ def features():
     import tenants.workspace
 
     return (tenants.workspace, tenants.clients, tenants.monitoring, tenants.boards, tenants.boards.notifications,
-            tenants.crisis, tenants.dashboards, tenants.guests)
+            tenants.crisis, tenants.dashboards, tenants.guests, tenants.api)
 
 
 def create_app(config=None):

@@ -1,7 +1,7 @@
 """Error pages: a clear message in the user's language, never a stack trace."""
 import logging
 
-from flask import render_template, request
+from flask import has_request_context, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -23,8 +23,35 @@ MESSAGES = {
 }
 
 
-def render_error(code, message=None):
-    """Render the error page (or fragment, for htmx) for an HTTP status."""
+API_PREFIX = "/api/"
+API_MESSAGES = {
+    401: (_l("Not authenticated"), _l("Send a valid API token: Authorization: Bearer rls_…")),
+    402: (_l("Read-only workspace"), _l("This workspace is read-only for now (billing): reads work, writes are refused.")),
+    403: (_l("Not allowed"), _l("This token's scope does not allow this action.")),
+    404: (_l("Not found"), _l("This resource does not exist, or the token cannot see it.")),
+    422: (_l("Invalid data"), _l("Some values are missing or not valid.")),
+    429: (_l("Too many requests"), _l("This token sent too many requests. Wait, then try again.")),
+}
+
+
+def problem(code, message=None, errors=None):
+    """An RFC 9457 problem (application/problem+json) for an API request."""
+    title, default = API_MESSAGES.get(code) or MESSAGES.get(code, MESSAGES[400])
+    body = {"type": "about:blank", "title": str(title), "status": code, "detail": str(message or default)}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    response.mimetype = "application/problem+json"
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="relais"'
+    return response
+
+
+def render_error(code, message=None, errors=None):
+    """Render the error page (or fragment, for htmx) for an HTTP status; a problem+json under /api/."""
+    if has_request_context() and request.path.startswith(API_PREFIX):
+        return problem(code, message, errors)
     title, default = MESSAGES.get(code, MESSAGES[400])
     template = "errors/_error.html" if htmx.is_htmx() else "errors/error.html"
     return render_template(template, code=code, title=title, message=message or default), code
@@ -46,7 +73,8 @@ def init_app(app):
     @app.errorhandler(HTTPException)
     def _http(exc):
         message = exc.description if getattr(exc, "relais_message", False) else None
-        return render_error(exc.code or 500, message)
+        errors = (getattr(exc, "data", None) or {}).get("messages")  # webargs' field errors (the API)
+        return render_error(exc.code or 500, message, errors)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -103,6 +103,10 @@ def init_app(app):
                 on_breach=_breach_handler(spec["on_breach"]) if spec["on_breach"] else None,
             )(view)
         app.view_functions[endpoint] = view
+    for name, blueprint in app.blueprints.items():  # a limit on every method of a blueprint (the API's, per token)
+        spec = getattr(blueprint, "rate_limits", None)
+        if spec:
+            limiter.limit(spec["rate"], key_func=spec["key"], scope=f"bp:{name}")(blueprint)
 
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc):

@@ -49,6 +49,7 @@ def populate(app, agency, prefix):
         ids.update(populate_monitoring(client, prefix))
         ids.update(populate_crisis(client, membership, prefix))
         ids.update(populate_guests(agency.slug, client, owner, ids, prefix))
+        ids.update(populate_api(agency.id, owner, prefix))
         db.commit()
     return Populated(agency, ids, client.name)
 
@@ -124,3 +125,11 @@ def populate_guests(slug, client, owner, ids, prefix):
     guests.set_guest_clients(guest, [client])
     invitation = guests.invite_guest(f"guest.invitee@{slug}.test", [client], owner)
     return {"guest_membership_id": guest.id, "guest_invitation_id": invitation.id}
+
+
+def populate_api(agency_id, owner, prefix):
+    """Give the agency a read-and-write API token for every client: its id and its secret ("api_token")."""
+    from tenants.api import tokens
+
+    row, secret = tokens.create_token(agency_id, f"{prefix} integration", "write", None, 0, owner)
+    return {"token_id": row.id, "api_token": secret}

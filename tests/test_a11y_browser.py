@@ -70,6 +70,7 @@ def staff_pages(slug, ids):
         ("crisis", f"{a}/crisis/"), ("crisis-client", f"{a}/crisis/clients/{client}"),
         ("crisis-alert", f"{a}/crisis/alerts/{ids['alert_id']}"), ("crisis-rule", f"{a}/crisis/rules/{ids['rule_id']}"),
         ("guests", f"{a}/guests/"), ("team", f"{a}/members/"), ("billing", f"{a}/billing/"),
+        ("api-tokens", f"{a}/api-tokens/"), ("api-docs", "/api/v1/docs"),
         ("account", "/account"), ("agencies", "/agencies"),
     ]
 

@@ -21,7 +21,8 @@ OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "in
                  "item_id": "item_id", "link_id": "link_id", "notification_id": "notification_id",
                  "keyword_id": "keyword_id", "mention_id": "mention_id", "source_id": "source_id",
                  "rule_id": "rule_id", "crisis_id": "crisis_id", "alert_id": "alert_id", "delivery_id": "delivery_id",
-                 "guest_id": "guest_membership_id", "guest_invitation_id": "guest_invitation_id"}
+                 "guest_id": "guest_membership_id", "guest_invitation_id": "guest_invitation_id",
+                 "token_id": "token_id"}
 PLATFORM_ENDPOINTS = {
     "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",
@@ -30,7 +31,10 @@ PLATFORM_ENDPOINTS = {
     "auth.two_factor_recovery_codes",  # tests/test_two_factor.py
     "auth.confirm_email", "auth.resend_confirmation", "health.healthz", "i18n.set_language", "billing.webhook",
     "health.pipeline",  # counts and ids only, loopback or STATUS_TOKEN: tests/test_pipeline_status.py
+    "api-docs.openapi_json", "api_docs.docs",  # the API's public description (tests/test_api.py)
 }
+API_PREFIX = "/api/v1/"  # token-authenticated routes: swept below with a bearer token instead of a slug
+MUTATING_JSON = {"title": "Pirate", "column_id": 1, "after_id": 0, "status": "archived", "sentiment": "negative"}
 MUTATING_FORM = {"name": "Pirate", "email": "pirate@evil.test", "role": "owner", "pole": "rp",
                  "sector": "x", "color": "#000000", "confirm_name": "", "q": ""}
 
@@ -41,9 +45,24 @@ def workspace_rules(app):
     for rule in app.url_map.iter_rules():
         if "agency_slug" in rule.arguments:
             rules.append(rule)
-        else:
+        elif not is_api(rule):
             assert rule.endpoint in PLATFORM_ENDPOINTS, f"route {rule.rule} ({rule.endpoint}) is not covered by the sweep"
     return rules
+
+
+def is_api(rule):
+    """A route of the REST API (authenticated by a bearer token, scoped to the token's agency)."""
+    return rule.rule.startswith(API_PREFIX) and rule.endpoint not in PLATFORM_ENDPOINTS
+
+
+def api_rules(app):
+    """Every rule of the REST API."""
+    return [rule for rule in app.url_map.iter_rules() if is_api(rule)]
+
+
+def bearer(populated):
+    """The Authorization header of an agency's API token."""
+    return {"Authorization": f"Bearer {populated.ids['api_token']}"}
 
 
 def methods(rule):
@@ -83,8 +102,48 @@ def two_agencies(app, make_agency):
 
 
 def test_every_route_is_known_to_the_sweep(app):
-    for rule in workspace_rules(app):
+    for rule in workspace_rules(app) + api_rules(app):
         build(rule, "x", {key: 1 for key in OBJECT_PARAMS.values()})
+    assert api_rules(app)
+
+
+def test_api_other_agency_ids_answer_404_and_change_nothing(app, client, two_agencies, database_url):
+    a, b = two_agencies
+    before = snapshot(database_url, b.agency.id)
+    checked = 0
+    for rule in api_rules(app):
+        if not rule.arguments:
+            continue
+        url = build(rule, "", b.ids)
+        for method in methods(rule):
+            response = client.open(url, method=method, json=MUTATING_JSON, headers=bearer(a))
+            assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+            assert response.mimetype == "application/problem+json"
+            assert b.client_name not in response.get_data(as_text=True)
+            checked += 1
+    response = client.get(f"/api/v1/mentions/?client={b.ids['client_id']}", headers=bearer(a))
+    assert response.status_code == 404
+    assert checked > 5
+    assert snapshot(database_url, b.agency.id) == before
+
+
+def test_api_needs_a_token_and_a_session_cookie_is_not_one(app, client, two_agencies):
+    a, _ = two_agencies
+    login(client, a.agency.owner_email)  # a signed-in browser: its cookies must not authenticate the API
+    for rule in api_rules(app):
+        url = build(rule, "", a.ids)
+        for method in methods(rule):
+            response = client.open(url, method=method, json=MUTATING_JSON)
+            assert response.status_code == 401, f"{method} {url} answered {response.status_code}"
+            assert a.client_name not in response.get_data(as_text=True)
+
+
+def test_api_own_ids_work_so_the_404s_above_mean_isolation(app, client, two_agencies):
+    a, _ = two_agencies
+    for rule in api_rules(app):
+        if "GET" in rule.methods:
+            url = build(rule, "", a.ids)
+            assert client.get(url, headers=bearer(a)).status_code == 200, url
 
 
 def test_other_agency_ids_answer_404_and_change_nothing(app, client, two_agencies, database_url):

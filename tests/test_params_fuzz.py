@@ -173,6 +173,8 @@ class Sweep:
         """Send one request; return the (kind, name) pairs the view read."""
         READS.clear()
         headers = {"X-CSRFToken": self.csrf} if method != "GET" else {}
+        if urlsplit(url).path.startswith("/api/"):  # the REST API: the agency's token (cookies do not count there)
+            headers["Authorization"] = f"Bearer {self.ids['api_token']}"
         if self.sent % 2:  # every other request comes from htmx, from a page whose own address is hostile
             headers.update({"HX-Request": "true", "HX-Current-URL": self.hostile_page})
         self.sent += 1

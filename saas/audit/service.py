@@ -46,6 +46,8 @@ ACTIONS = {
     "two_factor_disabled": _l("Two-factor sign-in turned off"),
     "recovery_codes_renewed": _l("New recovery codes"),
     "two_factor_required": _l("Two-factor sign-in required"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50

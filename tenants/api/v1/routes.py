@@ -1,0 +1,187 @@
+"""The API's resources: clients, keywords, mentions (the inbox's filters and keyset pages), boards and cards.
+
+Each view loads through the tenant scope (an id of another agency is a 404) and, for a token
+limited to one client, answers 404 for every other client's data. Writes go through the
+features' services, like the web pages' do.
+"""
+from flask import abort, g, request
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from saas import db, params
+from saas.billing.access import billing_state
+from saas.errors import problem
+from saas.views import get_or_404
+from tenants.boards import cards as card_service
+from tenants.boards.models import BoardCard, BoardColumn
+from tenants.boards.service import column_cards, get_or_create_board, list_columns
+from tenants.clients.models import Client
+from tenants.clients.service import list_clients
+from tenants.monitoring.models import Keyword, Mention
+from tenants.monitoring.web import inbox
+from tenants.api import tokens
+from tenants.api.v1 import schemas
+
+SECURITY = [{"bearer": []}]
+clients_bp = Blueprint("api_clients", __name__, url_prefix="/api/v1/clients", description="Clients (brands)")
+mentions_bp = Blueprint("api_mentions", __name__, url_prefix="/api/v1/mentions", description="Mentions (the inbox)")
+BLUEPRINTS = (clients_bp, mentions_bp)
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def authenticate():
+    """Scope the request to the agency of its bearer token (401 without a valid one, 403 to write with a read one)."""
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+    if token is None:
+        abort(401)
+    if request.method in WRITE_METHODS and token.scope != "write":
+        abort(403)
+    if request.method in WRITE_METHODS and billing_state().level == "read_only":
+        return problem(402)  # the workspace is read-only (billing), as on its pages
+    g.api_token = token
+    return None
+
+
+def documented(blueprint, *codes):
+    """Document the bearer security and the problem answers of a view."""
+
+    def decorate(view):
+        view = blueprint.doc(security=SECURITY)(view)
+        for code in codes:
+            view = blueprint.alt_response(code, description="application/problem+json")(view)
+        return view
+
+    return decorate
+
+
+def visible_client(client_id):
+    """A client of the agency the token may see, else 404."""
+    client = get_or_404(Client, client_id)
+    if g.api_token.client_id not in (None, client.id):
+        abort(404)
+    return client
+
+
+@clients_bp.get("/")
+@clients_bp.response(200, schemas.ClientSchema(many=True))
+@documented(clients_bp, 401, 429)
+def list_all():
+    """The agency's active clients (only its own for a token limited to one client)."""
+    found = list_clients()
+    return [c for c in found if g.api_token.client_id in (None, c.id)]
+
+
+@clients_bp.get("/<int:client_id>")
+@clients_bp.response(200, schemas.ClientSchema)
+@documented(clients_bp, 401, 404, 429)
+def get_client(client_id):
+    """One client."""
+    return visible_client(client_id)
+
+
+@clients_bp.get("/<int:client_id>/keywords")
+@clients_bp.response(200, schemas.KeywordSchema(many=True))
+@documented(clients_bp, 401, 404, 429)
+def keywords(client_id):
+    """A client's keywords (archived ones left out)."""
+    client = visible_client(client_id)
+    return db.session.scalars(select(Keyword).where(Keyword.client_id == client.id, Keyword.archived_at.is_(None))
+                              .order_by(Keyword.id)).all()
+
+
+@clients_bp.get("/<int:client_id>/board")
+@clients_bp.response(200, schemas.BoardSchema)
+@documented(clients_bp, 401, 404, 429)
+def board(client_id):
+    """A client's board: its columns and cards (in order)."""
+    board = get_or_create_board(visible_client(client_id))
+    columns = list(list_columns(board))
+    cards = [card for column in columns for card in column_cards(column.id)]
+    return {"id": board.id, "client_id": board.client_id, "columns": columns, "cards": cards}
+
+
+@clients_bp.post("/<int:client_id>/cards")
+@clients_bp.arguments(schemas.CardCreateSchema)
+@clients_bp.response(201, schemas.CardSchema)
+@documented(clients_bp, 401, 403, 404, 422, 429)
+def create_card(values, client_id):
+    """Add a card at the bottom of a column of the client's board (its first column by default)."""
+    board = get_or_create_board(visible_client(client_id))
+    column = _column_of(board, values.get("column_id"))
+    return card_service.create_card(board, column, {"title": values["title"].strip(),
+                                                    "description": values["description"]}, None)
+
+
+@clients_bp.post("/<int:client_id>/cards/<int:card_id>/move")
+@clients_bp.arguments(schemas.CardMoveSchema)
+@clients_bp.response(200, schemas.CardSchema)
+@documented(clients_bp, 401, 403, 404, 422, 429)
+def move_card(values, client_id, card_id):
+    """Move a card to a column of its board, after another card (0: at the top; null: at the bottom)."""
+    board = get_or_create_board(visible_client(client_id))
+    card = get_or_404(BoardCard, card_id)
+    if card.board_id != board.id:
+        abort(404)
+    column = _column_of(board, values["column_id"])
+    card_service.move_card(board, card, column, values["after_id"], None)
+    db.session.refresh(card)
+    return card
+
+
+def _column_of(board, column_id):
+    if column_id is None:
+        return list_columns(board)[0]
+    column = get_or_404(BoardColumn, column_id)
+    if column.board_id != board.id:
+        abort(404)
+    return column
+
+
+@mentions_bp.get("/")
+@mentions_bp.arguments(schemas.MentionQuerySchema, location="query", error_status_code=400)
+@mentions_bp.response(200, schemas.MentionPageSchema)
+@documented(mentions_bp, 400, 401, 404, 429)
+def list_mentions(_args):
+    """Mentions, newest first, with the inbox's filters; `next_cursor` leads to the next page."""
+    filters = inbox.read_filters(request.args)
+    if filters.errors:
+        raise params.BadParameter(sorted(filters.errors)[0], "Use a date written YYYY-MM-DD.")
+    if g.api_token.client_id is not None:
+        if filters.client_id not in (None, g.api_token.client_id):
+            abort(404)
+        filters.client_id = g.api_token.client_id
+    if filters.client_id is not None:
+        get_or_404(Client, filters.client_id)
+    rows, following = inbox.page(filters, params.cursor_arg("after"))
+    return {"items": rows, "next_cursor": following}
+
+
+@mentions_bp.get("/<int:mention_id>")
+@mentions_bp.response(200, schemas.MentionSchema)
+@documented(mentions_bp, 401, 404, 429)
+def get_mention(mention_id):
+    """One mention."""
+    return _visible_mention(mention_id)
+
+
+@mentions_bp.patch("/<int:mention_id>")
+@mentions_bp.arguments(schemas.MentionPatchSchema)
+@mentions_bp.response(200, schemas.MentionSchema)
+@documented(mentions_bp, 401, 403, 404, 422, 429)
+def update_mention(values, mention_id):
+    """Change a mention's status (new, read, archived) and/or correct its sentiment."""
+    mention = _visible_mention(mention_id)
+    if "status" in values:
+        mention.status = values["status"]
+    if "sentiment" in values:
+        inbox.correct_sentiment(mention, values["sentiment"], None)
+    db.session.flush()
+    return mention
+
+
+def _visible_mention(mention_id):
+    mention = get_or_404(Mention, mention_id)
+    if g.api_token.client_id not in (None, mention.client_id):
+        abort(404)
+    return mention

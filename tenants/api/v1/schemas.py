@@ -1,0 +1,119 @@
+"""The API's JSON shapes (marshmallow): they validate requests and generate the OpenAPI document."""
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from saas import params
+from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS
+
+class Input(Schema):
+    """A request body: fields it does not know are ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+NO_NUL = r"^[^\u0000]*$"  # PostgreSQL stores no NUL byte
+SOME_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"  # and at least one visible character
+
+
+def Text(pattern=NO_NUL, **kwargs):
+    """A string field whose pattern is checked and documented."""
+    return fields.String(validate=[validate.Regexp(pattern), *kwargs.pop("validate", [])],
+                         metadata={"pattern": pattern, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+Id = lambda **kw: fields.Integer(validate=validate.Range(1, params.MAX_ID), **kw)  # noqa: E731
+
+
+class ClientSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    sector = fields.String()
+    website = fields.String()
+    color = fields.String()
+    archived = fields.Boolean(attribute="is_archived")
+    created_at = fields.DateTime()
+
+
+class KeywordSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    query = fields.String()
+    language = fields.String(allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.DateTime()
+
+
+class MentionSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    keyword_id = fields.Integer(allow_none=True)
+    source_kind = fields.String()
+    source_name = fields.String()
+    url = fields.String(allow_none=True)
+    title = fields.String()
+    excerpt = fields.String()
+    author = fields.String(allow_none=True)
+    published_at = fields.DateTime()
+    language = fields.String()
+    sentiment = fields.Function(lambda m: m.sentiment_corrected or m.sentiment)
+    status = fields.String()
+
+
+class MentionPageSchema(Schema):
+    items = fields.List(fields.Nested(MentionSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass it as `after` for the next page."})
+
+
+class MentionQuerySchema(Schema):
+    client = Id()
+    keyword = Id()
+    source = fields.String(validate=validate.OneOf(SOURCE_KINDS))
+    sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
+    lang = fields.String(validate=validate.OneOf(("fr", "en", "und")))
+    status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
+    from_ = fields.Date(data_key="from", validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
+    to = fields.Date(validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
+    q = Text(validate=[validate.Length(max=200)])
+    after = Text(validate=[validate.Length(max=200)], metadata={"description": "A `next_cursor`."})
+
+
+class MentionPatchSchema(Input):
+    status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
+    sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
+
+
+class CardSchema(Schema):
+    id = fields.Integer()
+    column_id = fields.Integer()
+    position = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    pole = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class CardCreateSchema(Input):
+    title = Text(SOME_TEXT, required=True, validate=[validate.Length(1, 200)])
+    description = Text(validate=[validate.Length(max=20_000)], load_default="")
+    column_id = Id(metadata={"description": "Default: the board's first column."})
+
+
+class CardMoveSchema(Input):
+    column_id = Id(required=True)
+    after_id = fields.Integer(validate=validate.Range(0, params.MAX_ID), allow_none=True, load_default=None,
+                              metadata={"description": "Put the card after this card; 0: at the top; null: at the bottom."})
+
+
+class ColumnSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    position = fields.Integer()
+    done = fields.Boolean()
+
+
+class BoardSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    columns = fields.List(fields.Nested(ColumnSchema))
+    cards = fields.List(fields.Nested(CardSchema))
