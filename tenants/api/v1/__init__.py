@@ -25,9 +25,6 @@ class RelaisApi(Api):
         pass
 
 
-api = RelaisApi()
-
-
 def rate_key():
     """The rate-limit key: the token (its hash), else the client's address."""
     header = request.headers.get("Authorization", "")
@@ -56,7 +53,7 @@ def rate_headers(response):
 @docs_bp.get("/docs")
 def docs():
     """The API's documentation, rendered from the OpenAPI document."""
-    return render_template("api/docs.html", spec=api.spec.to_dict())
+    return render_template("api/docs.html", spec=current_app.extensions["relais_api"].spec.to_dict())
 
 
 def init_app(app):
@@ -67,12 +64,25 @@ def init_app(app):
                        "OPENAPI_URL_PREFIX": "/api/v1", "OPENAPI_JSON_PATH": "openapi.json"}.items():
         app.config.setdefault(key, value)
     app.config.setdefault("API_RATE_LIMIT", "300 per minute")
+    api = RelaisApi()  # one per app (a process may build several: the tests do), each with its document
     api.init_app(app, spec_kwargs={"info": {"description": "Bearer token: Authorization: Bearer rls_…"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    app.extensions["relais_api"] = api
+    _hook(routes.BLUEPRINTS, routes.authenticate)
     for blueprint in routes.BLUEPRINTS:
-        blueprint.before_request(routes.authenticate)
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs_bp)
+
+
+def _hook(blueprints, authenticate):
+    """Authentication, rate headers, rate limit and CSRF exemption on the blueprints: once per process (a
+    blueprint takes no new hook once registered)."""
+    for blueprint in blueprints:
+        if getattr(blueprint, "relais_hooked", False):
+            continue
+        blueprint.before_request(authenticate)
         blueprint.after_request(rate_headers)
         blueprint.rate_limits = {"rate": rate, "key": rate_key}
         csrf.exempt(blueprint)
-        api.register_blueprint(blueprint)
-    app.register_blueprint(docs_bp)
+        blueprint.relais_hooked = True
+
