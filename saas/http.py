@@ -53,15 +53,23 @@ class FetchResult:
 
 
 def fetch(url, *, etag=None, last_modified=None, accept="*/*", max_bytes=MAX_BYTES,
-          connect_timeout=CONNECT_TIMEOUT, total_timeout=TOTAL_TIMEOUT):
-    """Fetch a URL safely, following redirects; raise a FetchError on any refusal or failure."""
+          connect_timeout=CONNECT_TIMEOUT, total_timeout=TOTAL_TIMEOUT, authorization=None):
+    """Fetch a URL safely, following redirects; raise a FetchError on any refusal or failure.
+
+    `authorization` (an Authorization header value, e.g. an agency's access token) goes only to the
+    first address's origin: a redirect to another scheme, host or port never carries it.
+    """
     started = time.monotonic()
     deadline = started + total_timeout
     headers = request_headers(accept, etag, last_modified)
+    origin = None
     for _hop in range(MAX_REDIRECTS + 1):
         target = parse_target(url)
+        origin = origin or (target.scheme, target.host, target.port)
         addresses = resolve_allowed(target)
-        pool, response = _send(target, addresses, headers, deadline, connect_timeout)
+        same_origin = origin == (target.scheme, target.host, target.port)
+        sent = {**headers, "Authorization": authorization} if authorization and same_origin else headers
+        pool, response = _send(target, addresses, sent, deadline, connect_timeout)
         try:
             location = response.headers.get("location")
             if response.status in REDIRECTS and location:

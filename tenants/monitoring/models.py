@@ -16,6 +16,9 @@ SENTIMENTS = ("positive", "neutral", "negative")
 MENTION_STATUSES = ("new", "read", "archived")
 
 
+FULLTEXT_MARK = "fulltext:"  # in the key of a Mastodon full-text search: "instance|term|fulltext:agency:client"
+
+
 class Source(Base):
     """A place on the web fetched once per interval for every agency that follows it."""
 
@@ -47,6 +50,11 @@ class Source(Base):
     def is_failing(self):
         """A source whose last fetch failed."""
         return self.failures > 0
+
+    @property
+    def full_text(self):
+        """A Mastodon full-text search made with one client's access token (not a hashtag timeline)."""
+        return self.kind == "mastodon" and FULLTEXT_MARK in self.key
 
     @property
     def error_message(self):
@@ -93,6 +101,13 @@ class MonitoringSettings(TenantScoped, Base):
     client_id: Mapped[int] = mapped_column(Integer, index=True)
     connectors: Mapped[list] = mapped_column(JSON, default=list)
     mastodon_instances: Mapped[list] = mapped_column(JSON, default=list)
+    # The agency's access token on the first of those servers: full-text search beside the hashtag timelines.
+    mastodon_token: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    @property
+    def search_instance(self):
+        """The server searched in full text with the token, or None without a token."""
+        return self.mastodon_instances[0] if self.mastodon_token and self.mastodon_instances else None
 
 
 class Keyword(TenantScoped, Base):

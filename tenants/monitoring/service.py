@@ -9,7 +9,7 @@ from saas import db
 from saas.db import utcnow
 from tenants.monitoring.models import SEARCH_CONNECTORS, ClientSource, Keyword, Mention, MonitoringSettings, Source
 from tenants.monitoring.language.query import QueryError, parse_query
-from tenants.monitoring.pipeline.sources import register_source, search_key, search_terms
+from tenants.monitoring.pipeline.sources import fulltext_key, register_source, search_key, search_terms
 
 MAX_KEYWORDS_PER_CLIENT = 100
 
@@ -63,8 +63,12 @@ def create_keyword(client_id, query, language, inflect=True):
 
 
 def subscribe_searches(keyword, settings):
-    """Make sure every search this keyword needs is registered and followed."""
-    from tenants.monitoring.pipeline.connectors import search_url
+    """Make sure every search this keyword needs is registered and followed.
+
+    With the agency's Mastodon access token, the client's first Mastodon server is also searched in full
+    text: a source of this client's own (its key names the agency and the client), since the token is theirs.
+    """
+    from tenants.monitoring.pipeline.connectors import mastodon_search_url, search_url
 
     overrides = current_app.config["SEARCH_API_BASES"]
     for kind in settings.connectors:
@@ -75,6 +79,10 @@ def subscribe_searches(keyword, settings):
                 source = register_source(kind, search_key(kind, term, instance), search_url(kind, term, base),
                                          title=term)
                 _subscribe(keyword.client_id, source.id, keyword.id)
+                if kind == "mastodon" and instance == settings.search_instance:
+                    url = mastodon_search_url(term, base if "://" in base else f"https://{base}")
+                    source = register_source(kind, fulltext_key(term, instance, settings), url, title=term)
+                    _subscribe(keyword.client_id, source.id, keyword.id)
 
 
 def _subscribe(client_id, source_id, keyword_id=None):
@@ -116,11 +124,17 @@ def delete_keyword(keyword):
     db.session.delete(keyword)
 
 
-def update_connectors(client_id, connectors, instances):
-    """Choose a client's search connectors; re-subscribe its keywords accordingly."""
+KEEP_TOKEN = object()  # update_connectors: leave the saved Mastodon token as it is
+
+
+def update_connectors(client_id, connectors, instances, token=KEEP_TOKEN):
+    """Choose a client's search connectors (and its Mastodon token: a new one, None to forget it, or
+    KEEP_TOKEN); re-subscribe its keywords accordingly."""
     settings = settings_of(client_id)
     settings.connectors = [c for c in SEARCH_CONNECTORS if c in connectors]
     settings.mastodon_instances = instances
+    if token is not KEEP_TOKEN:
+        settings.mastodon_token = token
     db.session.execute(delete(ClientSource).where(ClientSource.client_id == client_id,
                                                   ClientSource.keyword_id.is_not(None)))
     for keyword in keywords_of(client_id):

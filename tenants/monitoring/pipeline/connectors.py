@@ -172,10 +172,23 @@ def mastodon_tag_url(hashtag, instance_url):
     return f"{instance_url.rstrip('/')}/api/v1/timelines/tag/{quote(tag, safe='')}?limit={MASTODON_PAGE_SIZE}"
 
 
+def mastodon_search_url(term, instance_url):
+    """Return the full-text search URL of a Mastodon instance (`/api/v2/search`, statuses only).
+
+    Instances answer it only to an authenticated account (the agency's access token) and only where
+    full-text search is switched on; the hashtag timeline keeps running beside it.
+    """
+    query = {"q": _term(term), "type": "statuses", "limit": MASTODON_PAGE_SIZE, "resolve": "false"}
+    return f"{instance_url.rstrip('/')}/api/v2/search?{urlencode(query)}"
+
+
 def parse_mastodon(body):
-    """Turn a Mastodon timeline (a list of statuses) into Items."""
+    """Turn a Mastodon timeline (a list of statuses) or search answer (`{"statuses": [...]}`) into Items."""
+    answer = _load_json(body)
+    if isinstance(answer, dict) and "statuses" in answer:
+        answer = answer["statuses"]
     items = []
-    for status in _records(_load_json(body)):
+    for status in _records(answer):
         identity = _text(status.get("uri")) or _text(status.get("url"))
         if not identity:
             continue

@@ -15,8 +15,11 @@ def fetch_items(source):
             source.title = feed.title[:300]
         return result, feed.items
     from tenants.monitoring.pipeline.connectors import parse_search
+    from tenants.monitoring.pipeline.sources import fulltext_token
 
-    result = fetch(source.url, etag=source.etag, last_modified=source.last_modified, accept="application/json")
+    token = fulltext_token(source)
+    result = fetch(source.url, etag=source.etag, last_modified=source.last_modified, accept="application/json",
+                   authorization=f"Bearer {token}" if token else None)
     if result.not_modified:
         return result, []
     return result, parse_search(source.kind, result.body)

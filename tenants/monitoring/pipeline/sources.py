@@ -7,7 +7,7 @@ from sqlalchemy import and_, select
 from saas import db, tenancy
 from saas.db import utcnow
 from saas.http_errors import describe
-from tenants.monitoring.models import Source, ClientSource
+from tenants.monitoring.models import FULLTEXT_MARK, ClientSource, MonitoringSettings, Source
 from tenants.monitoring.language.query import FIELD_MARKS, Not, Or, Pattern, Term, parse_query
 
 MAX_BACKOFF = timedelta(hours=6)
@@ -58,6 +58,24 @@ def search_terms(query_text, limit=5):
         if term and term.lower() not in {t.lower() for t in terms}:
             terms.append(term)
     return terms[:limit]
+
+
+def fulltext_key(term, instance, settings):
+    """The registry key of a client's Mastodon full-text search (made with its agency's token)."""
+    return f"{instance}|{term.lower()}|{FULLTEXT_MARK}{settings.agency_id}:{settings.client_id}"
+
+
+def fulltext_token(source):
+    """The access token a Mastodon full-text search source is fetched with (None for any other source)."""
+    if not source.full_text:
+        return None
+    try:
+        agency_id, client_id = (int(part) for part in source.key.rsplit(FULLTEXT_MARK, 1)[1].split(":"))
+    except ValueError:
+        return None
+    with tenancy.all_agencies():
+        return db.session.scalar(select(MonitoringSettings.mastodon_token).where(
+            MonitoringSettings.agency_id == agency_id, MonitoringSettings.client_id == client_id))
 
 
 def search_key(kind, term, instance=None):

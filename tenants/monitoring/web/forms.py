@@ -1,4 +1,6 @@
 """Monitoring forms (WTForms): a keyword, its preview, a feed, the search services of a client."""
+import re
+
 from flask_babel import lazy_gettext as _l
 from wtforms import Form, StringField
 from wtforms.validators import StopValidation
@@ -97,10 +99,20 @@ def _instances(form, field):
         raise StopValidation(_l("“%(host)s” is not a server name like mastodon.social.", host=exc.args[0])) from None
 
 
+TOKEN_CHARS = re.compile(r"^[A-Za-z0-9._~+/=-]{16,200}$")
+
+
+def _token(form, field):
+    if field.data and not TOKEN_CHARS.match(field.data):
+        raise StopValidation(_l("Paste the access token exactly as Mastodon shows it (letters, digits, "
+                                "“-” and “_”, 16 to 200 characters)."))
+
+
 class ConnectorsForm(Form):
-    """The search services a client's keywords run on, and its Mastodon servers."""
+    """The search services a client's keywords run on, its Mastodon servers and the agency's access token."""
 
     mastodon_instances = StringField(filters=[lambda value: value or ""], validators=[_instances])
+    mastodon_token = StringField(filters=[lambda value: (value or "").strip()], validators=[_token])
 
 
 def clean_keyword_form(formdata, client_id):
@@ -127,4 +139,5 @@ def clean_connectors_form(formdata):
     values, errors = read(ConnectorsForm, formdata)
     values["mastodon_instances"] = [] if errors else instance_hosts(values["mastodon_instances"])
     values["connectors"] = formdata.getlist("connectors")
+    values["forget_token"] = formdata.get("forget_token") == "1"
     return values, errors

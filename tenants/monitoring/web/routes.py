@@ -217,6 +217,8 @@ def update_connectors(client_id):
         return _page(client, errors, request.form, 422)
     if any(c not in SEARCH_CONNECTORS for c in values["connectors"]):
         abort(400)
-    service.update_connectors(client.id, values["connectors"], values["mastodon_instances"] or ["mastodon.social"])
+    token = values["mastodon_token"] or (None if values["forget_token"] else service.KEEP_TOKEN)
+    service.update_connectors(client.id, values["connectors"], values["mastodon_instances"] or ["mastodon.social"],
+                              token)
     flash(_("Search services saved."), "success")
     return redirect(url_for("monitoring.client_monitoring", client_id=client.id))
