@@ -85,6 +85,12 @@ TABLE = [
     ('"rappel"', "Trois rappels de produits", None, False),
     ("+rappel", "Trois rappels de produits", None, False),
     ("Orange", "Des oranges au marché", None, False),
+    # ... and their French feminine forms: adjectives, nouns and past participles.
+    ("boycotté", "Les marques boycottées par les clients", None, True),
+    ("boycottée", "Un produit boycotté", None, True),
+    ("coûteux", "Une réparation coûteuse", None, True),
+    ("rappel", "Renault rappelle ses clients", None, True),
+    ("+boycotté", "Les marques boycottées", None, False),
     # Brand spellings.
     ("L'Oréal", "Loreal lance un sérum", None, True),
     ("L'Oréal", "L’ORÉAL Paris", None, True),
@@ -150,8 +156,8 @@ def test_preview_says_which_term_matched_where_and_why(app, client, make_agency)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "also loreal" in body and "only the hashtag #serum, not the bare word" in body
-    assert "also rappels (plurals and inflections included" in body
-    assert "“rappels” (character 14) matched rappel: plural or singular form" in body
+    assert "also rappels, rappelle, rappelles (plurals and inflections included" in body
+    assert "“rappels” (character 14) matched rappel: another form of the word (plural, feminine or verb form)" in body
     assert "“#Sérum” (character 25) matched #Serum: the hashtag" in body
     assert "<mark>Loreal</mark>" in body and "<mark>#Sérum</mark>" in body
 
@@ -161,8 +167,9 @@ def test_fields_hashtags_and_patterns_in_the_matcher(app):
 
     index = build_index([(1, "title:Renault", None), (2, "Carrefour gr?ve", None), (3, "#LOreal", None),
                          (4, "Renault NEAR/3 rappel", None), (5, "site:lemonde.fr", None)])
-    assert match_text(index, "Renault rappelle", fields=LEMONDE) == [1, 5]
-    assert match_text(index, "Renault rappelle") == []
+    # "rappelle" is a form of "rappel" (keyword 4); the fields hold title and site.
+    assert match_text(index, "Renault rappelle", fields=LEMONDE) == [1, 4, 5]
+    assert match_text(index, "Renault rappelle") == [4]
     text = "Grève chez Carrefour, #LOréal et Renault: rappel"
     assert match_text(index, text) == [2, 3, 4]
     details = match_details(index, text)
@@ -178,6 +185,18 @@ def test_inflections_are_an_option_per_keyword():
         "deux rappels")
     index = build_index([(1, "rappel", None), (2, "rappel", None, False), (3, "rappel", None, True)])
     assert match_text(index, "trois rappels") == [1, 3] and match_text(index, "un rappel") == [1, 2, 3]
+
+
+def test_english_keywords_also_find_verb_forms_and_french_ones_feminine_forms():
+    from tenants.monitoring.language.matcher import build_index, match_text
+
+    assert parse_query("recall", language="en").matches("Renault recalled 300,000 cars")
+    assert parse_query("ban", language="en").matches("The app was banned") and \
+        parse_query("apply", language="en").matches("Fees applied")
+    assert not parse_query("recall").matches("recalled")  # no language: plurals and French forms only
+    assert not parse_query("model", language="en").matches("modelle")  # no French forms on an English keyword
+    index = build_index([(1, "recall", "en"), (2, "recall", None), (3, "recall", "en", False)])
+    assert match_text(index, "Renault is recalling cars", language="en") == [1]
 
 
 def test_the_keyword_form_keeps_the_word_forms_choice(app, client, make_agency):

@@ -7,7 +7,7 @@ from tenants.monitoring.language.query import Near, Pattern, Query, _children
 REASONS = {
     "written": _l("as written"),
     "joined": _l("written as one word, as in hashtags"),
-    "inflected": _l("plural or singular form"),
+    "inflected": _l("another form of the word (plural, feminine or verb form)"),
     "hashtag": _l("the hashtag"),
     "account": _l("the account"),
     "prefix": _l("a word starting with it"),

@@ -85,7 +85,7 @@ def build_index(keywords: Iterable[KeywordSpec]) -> MatchIndex:
     indexed, invalid = [], {}
     for keyword_id, query, language, *option in keywords:
         try:
-            parsed = parse_query(query, *option) if isinstance(query, str) else query
+            parsed = parse_query(query, *option, language=language) if isinstance(query, str) else query
         except QueryError as error:
             log.warning("keyword %r left out of the index: %s", keyword_id, error)
             invalid[keyword_id] = error

@@ -205,15 +205,17 @@ class Query:
         return sorted(_leaves(self.expression), key=lambda leaf: leaf.position)
 
 
-def parse_query(source: str, inflect: bool = True) -> Query:
+def parse_query(source: str, inflect: bool = True, language: str | None = None) -> Query:
     """Parse a query typed by a user, or raise QueryError saying what to fix and where.
 
-    inflect: lower-case words also find their plurals (the keyword's option); False: exact forms only.
+    inflect: lower-case words also find their other forms (the keyword's option); False: exact forms only.
+    language: the keyword's language filter ("fr", "en" or None), which tells which forms: plurals always,
+    French feminine forms unless the keyword is English only, English verb forms for an English keyword.
     """
     if len(source) > MAX_QUERY_LENGTH:
         raise QueryError(_l("The query is too long: keep it to %(max)d characters or fewer.", max=MAX_QUERY_LENGTH),
                          MAX_QUERY_LENGTH)
-    expression = _Parser(source, inflect).parse()
+    expression = _Parser(source, inflect, language).parse()
     positive_keys = frozenset(_keys(expression, excluded=False))
     trigger_keys = _trigger_keys(expression)
     if trigger_keys is None and not positive_keys:
@@ -375,9 +377,10 @@ def _lex_word(word: str, index: int) -> _Token:
 class _Parser:
     """Recursive descent: OR binds loosest, then AND (implicit), then NEAR, then NOT / - / fields."""
 
-    def __init__(self, source: str, inflect: bool = True):
+    def __init__(self, source: str, inflect: bool = True, language: str | None = None):
         self.source = source
         self.inflect = inflect
+        self.language = (language or "").lower()[:2] or None
         self.tokens = _lex(source)
         self.index = 0
         self.term_count = 0
@@ -573,7 +576,7 @@ class _Parser:
             variants.append(f" {mark}{joined} ")
             notes.append("joined")
         if self.inflect and not self.exact and token.kind == "word" and " " not in words and stem == stem.lower():
-            for form in inflections(words):
+            for form in inflections(words, stem.lower(), self.language):
                 variants.append(f" {mark}{form} ")
                 notes.append("inflected")
         kind = self.field or ("phrase" if token.kind == "phrase" or " " in words else "word")
@@ -619,30 +622,88 @@ class _Parser:
         return Pattern(key, re.compile(regex), token.position, raw, self.field or "pattern")
 
 
-def inflections(word: str) -> list[str]:
-    """Return the plural and singular forms of a lower-case French or English word (its other forms only)."""
+def inflections(word: str, written: str = "", language: str | None = None) -> list[str]:
+    """Return the other forms of a lower-case word: its plural or singular (French and English rules), the
+    French feminine forms of adjectives, nouns and past participles (unless the keyword is English only)
+    and, for an English keyword, the verb's -ed and -ing forms.
+
+    `word` is normalized (accents dropped); `written` is the word as typed, lower-case, which tells a French
+    "é" (boycotté: boycottée, boycottés) from a plain "e".
+    """
     if len(word) < MIN_INFLECTED_LENGTH or not word.isalpha():
         return []
-    forms = []
-    if word.endswith("aux"):
-        forms += [word[:-3] + "al", word[:-3] + "ail"]
-    elif word.endswith("ies"):
-        forms.append(word[:-3] + "y")
-    elif word.endswith(("ses", "xes", "ches", "shes")):
-        forms.append(word[:-2])
-    elif word.endswith(("s", "x")):
-        forms.append(word[:-1])
-    else:
-        forms.append(word + "s")
-        if word.endswith("al"):
-            forms.append(word[:-2] + "aux")
-        elif word.endswith(("eau", "au", "eu")):
-            forms.append(word + "x")
-        elif word.endswith("y") and word[-2] not in "aeiou":
-            forms.append(word[:-1] + "ies")
-        elif word.endswith(("ch", "sh")):
-            forms.append(word + "es")
+    written = written or word
+    forms = _plural_forms(word)
+    if language != "en":
+        forms += _french_gender_forms(word, written)
+    if language == "en":
+        forms += _english_verb_forms(word)
     return [form for form in dict.fromkeys(forms) if form != word and len(form) >= MIN_INFLECTED_LENGTH]
+
+
+def _plural_forms(word: str) -> list[str]:
+    """The plural of a singular, or the singular of a plural (French and English rules)."""
+    if word.endswith("aux"):
+        return [word[:-3] + "al", word[:-3] + "ail"]
+    if word.endswith("ies"):
+        return [word[:-3] + "y"]
+    if word.endswith(("ses", "xes", "ches", "shes")):
+        return [word[:-2]]
+    if word.endswith(("s", "x")):
+        return [word[:-1]]
+    forms = [word + "s"]
+    if word.endswith("al"):
+        forms.append(word[:-2] + "aux")
+    elif word.endswith(("eau", "au", "eu")):
+        forms.append(word + "x")
+    elif word.endswith("y") and word[-2] not in "aeiou":
+        forms.append(word[:-1] + "ies")
+    elif word.endswith(("ch", "sh")):
+        forms.append(word + "es")
+    return forms
+
+
+# Masculine ending -> feminine ending (French adjectives and nouns), both also in the plural.
+FEMININE = (("eux", "euse"), ("if", "ive"), ("el", "elle"), ("ien", "ienne"), ("on", "onne"))
+
+
+def _french_gender_forms(word: str, written: str) -> list[str]:
+    """Feminine and masculine forms, singular and plural: boycotté -> boycottée(s), boycottés; coûteux -> coûteuse(s)."""
+    if written.endswith("é"):
+        return [word + "e", word + "s", word + "es"]
+    if written.endswith(("ée", "és")):
+        stem = word[:-1]
+        return [stem, stem + "e" if written.endswith("s") else stem + "s", stem + "es"]
+    if written.endswith("ées"):
+        stem = word[:-2]
+        return [stem, stem + "e", stem + "s"]
+    for masculine, feminine in FEMININE:
+        if word.endswith(masculine) and len(word) > len(masculine) + 2:
+            stem = word[:-len(masculine)]
+            return [stem + feminine, stem + feminine + "s"] + ([stem + masculine + "s"] if masculine != "eux" else [])
+        if word.endswith(feminine) and len(word) > len(feminine) + 2:
+            stem = word[:-len(feminine)]
+            return [stem + masculine, stem + feminine + "s"]
+    return []
+
+
+VOWELS = "aeiou"
+
+
+def _english_verb_forms(word: str) -> list[str]:
+    """-ed and -ing forms of an English verb written in its base form: recall -> recalled, recalling."""
+    if word.endswith(("ed", "ing", "s")) or word[-1] in "x":
+        return []
+    if word.endswith("e"):
+        return [word + "d", word[:-1] + "ing"] if not word.endswith("ee") else [word + "d", word + "ing"]
+    if word.endswith("y") and word[-2] not in VOWELS:
+        return [word[:-1] + "ied", word + "ing"]
+    # One short syllable ending consonant-vowel-consonant doubles its last letter: ban -> banned, stop -> stopped.
+    # (or not, when the stress is on the first syllable: open -> opened; both are kept for four letters).
+    if len(word) <= 4 and word[-1] not in VOWELS + "wy" and word[-2] in VOWELS and word[-3] not in VOWELS:
+        doubled = [word + word[-1] + "ed", word + word[-1] + "ing"]
+        return doubled if len(word) == 3 else doubled + [word + "ed", word + "ing"]
+    return [word + "ed", word + "ing"]
 
 
 def _nearable(node: Node) -> bool:

@@ -3,6 +3,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
+from saas.domain import Conflict
 from saas.billing.limits import LimitReached, check_limit
 from saas.flashes import flash_undo
 from saas.jobs import enqueue_after_commit
@@ -66,7 +67,7 @@ def preview_keyword(client_id):
     sample = values["sample"]
     context = {"client": client, "error": error, "sample_segments": None, "matches": []}
     if not error:
-        query = parse_query(values["query"], inflect=values["forms"] == "plurals")
+        query = parse_query(values["query"], inflect=values["forms"] == "plurals", language=values["language"])
         index = build_index([(0, query, values["language"])])
         spans = match_details(index, sample).get(0) if sample else None
         context["explanation"] = describe_query(query)
@@ -201,7 +202,11 @@ def unfollow_feed(client_id, source_id):
 def fetch_source_now(client_id, source_id):
     """Fetch a source the client follows now (at most once a minute per source), for every agency."""
     client = get_or_404(Client, client_id)
-    source = service.fetch_now(client.id, source_id)
+    try:
+        source = service.fetch_now(client.id, source_id)
+    except Conflict as refused:  # fetched a moment ago: the page again, saying when to try
+        flash(refused.message, "error")
+        return _page(client, status=409)
     enqueue_after_commit(refresh_source, source.id, job_id=f"refresh-source-{source.id}")
     flash(_("“%(name)s” is being fetched: its status updates in a moment.", name=source.title or source.key),
           "success")
