@@ -102,3 +102,30 @@ def purge_ended_sessions():
     from saas.auth.sessions import purge_ended
 
     return purge_ended()
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_new_device_email(user_id, ip=None, user_agent=""):
+    """Tell a person their account was just signed in from a browser it never used (saas/auth/known_devices.py).
+
+    The moment is told in the time zone of their first agency (the agency picker's order), in their language.
+    """
+    from flask_babel import force_locale
+
+    from saas import tenancy
+    from saas.db import utcnow
+    from saas.devices import describe
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        return "skipped"
+    memberships = memberships_of(user)
+    with tenancy.agency_scope(memberships[0][1].id if memberships else None):
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            browser, device = describe(user_agent)  # in words of the person's language
+        subject, body, html = render_mail(
+            "new_device", user.locale, user=user, moment=utcnow(), browser=browser, device=device, ip=ip,
+            account_link=absolute_url("auth.account"), reset_link=absolute_url("auth.forgot_password"),
+        )
+    send_mail(user.email, subject, body, html)
+    return "sent"

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from saas import ratelimit
 from saas.audit import service as audit_trail
-from saas.auth import bp, service, sessions, two_factor
+from saas.auth import bp, known_devices, service, sessions, two_factor
 from saas.auth.jobs import (  # noqa: F401
     send_invitation_email,
     send_password_reset_email,
@@ -73,6 +73,7 @@ def start_session(user, remember=False):
         session["_remember"] = "clear"  # an older remember-me cookie must not outlive this sign-in
     sessions.open_session(user, remember=remember, ip=request.remote_addr, user_agent=request.user_agent.string)
     login_user(user, remember=remember)
+    known_devices.remember_browser(user)
 
 
 def end_session():
@@ -97,7 +98,7 @@ def _ask_second_factor(user, remember, next_url):
     if lang:
         session["lang"] = lang
     session[two_factor.PENDING] = {"user": user.id, "remember": bool(remember), "next": next_url or "",
-                                   "at": int(time.time())}
+                                   "at": int(time.time()), "before": bool(getattr(user, "signed_in_before", True))}
     return redirect(url_for("auth.login_code"))
 
 
@@ -222,6 +223,7 @@ def login():
     ratelimit.forget("login-account")
     if two_factor.is_enabled(user):
         return _ask_second_factor(user, values["remember"], safe_next(values["next"]))
+    known_devices.check_sign_in(user, user.signed_in_before)
     start_session(user, remember=values["remember"])
     audit_trail.record_in(_agency_ids(user), "sign_in", actor=user)
     return redirect(safe_next(values["next"]) or home_for(user))

@@ -52,6 +52,7 @@ def authenticate(email, password):
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    user.signed_in_before = user.last_login_at is not None  # read by the new-device mail (known_devices.py)
     user.last_login_at = utcnow()
     return user
 

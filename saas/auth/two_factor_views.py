@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from saas import ratelimit
 from saas.audit import service as audit_trail
-from saas.auth import bp, forms, service, sessions, two_factor
+from saas.auth import bp, forms, known_devices, service, sessions, two_factor
 from saas.auth.members import bp as members_bp
 from saas.auth.routes import _agency_ids, home_for, limited_like_the_password, start_session
 from saas.db import utcnow
@@ -60,6 +60,7 @@ def login_code():
         return _code_page(errors or {"code": WRONG_CODE}, 401)
     ratelimit.forget("code-account")
     session.pop(PENDING, None)
+    known_devices.check_sign_in(user, pending.get("before", True))
     start_session(user, remember=pending["remember"])
     user.current_session.second_factor_at = utcnow()
     audit_trail.record_in(_agency_ids(user), "sign_in", details={"second factor": kind}, actor=user)
