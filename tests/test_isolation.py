@@ -29,7 +29,8 @@ PLATFORM_ENDPOINTS = {
     "auth.end_one_session", "auth.end_other_sessions",  # a person's own sessions: tests/test_sessions.py
     "auth.login_code", "auth.two_factor_setup", "auth.two_factor_disable",  # a person's own second factor:
     "auth.two_factor_recovery_codes",  # tests/test_two_factor.py
-    "auth.confirm_email", "auth.resend_confirmation", "health.healthz", "i18n.set_language", "billing.webhook",
+    "auth.confirm_email", "auth.resend_confirmation", "auth.change_email",  # tests/test_email_change.py
+    "health.healthz", "i18n.set_language", "billing.webhook",
     "health.pipeline",  # counts and ids only, loopback or STATUS_TOKEN: tests/test_pipeline_status.py
     "api-docs.openapi_json", "api_docs.docs",  # the API's public description (tests/test_api.py)
 }

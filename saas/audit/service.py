@@ -28,6 +28,7 @@ ACTIONS = {
     "sign_in_failed": _l("Failed sign-in"),
     "password_changed": _l("Password changed"),
     "password_reset": _l("Password reset by email"),
+    "email_changed": _l("Email address changed"),
     "member_invited": _l("Teammate invited"),
     "invitation_revoked": _l("Invitation cancelled"),
     "member_joined": _l("Joined the agency"),

@@ -101,6 +101,22 @@ class PasswordChangeForm(_OfAccount):
     new_password = StringField(filters=[_typed], validators=[_new_password])
 
 
+def _another_address(form, field):
+    from saas.auth.service import find_user_by_email
+
+    if field.data == form.user.email:
+        raise StopValidation(_l("This is already your address."))
+    if find_user_by_email(field.data) is not None:
+        raise StopValidation(_l("Another Relais account uses this address."))
+
+
+class EmailChangeForm(_OfAccount):
+    """A new address for one's account, with the current password (the change waits for the new address's link)."""
+
+    new_email = StringField(filters=[email_filter], validators=[Email(), _another_address])
+    email_password = StringField(filters=[_typed], validators=[_current_password])
+
+
 class ProfileForm(Form):
     """One's name and language."""
 

@@ -129,3 +129,33 @@ def send_new_device_email(user_id, ip=None, user_agent=""):
         )
     send_mail(user.email, subject, body, html)
     return "sent"
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_email_change_link(user_id, new_email, locale=None):
+    """Send the link that confirms a new address to that address (the change waits for it)."""
+    from saas.auth.service import email_change_token
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        return "skipped"
+    link = absolute_url("auth.change_email", token=email_change_token(user, new_email))
+    hours = current_app.config["CONFIRMATION_MAX_AGE"] // 3600
+    subject, body, html = render_mail("email_change", locale or user.locale, user=user, new_email=new_email,
+                                      link=link, hours=hours)
+    send_mail(new_email, subject, body, html)
+    return "sent"
+
+
+@task(queue="mail", retry=MAIL_RETRY)
+def send_email_change_notice(user_id, old_email, new_email, done=False, locale=None):
+    """Tell the old address that a change was asked (`done` False) or made (True), and what to do if not them."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        return "skipped"
+    subject, body, html = render_mail(
+        "email_change_notice", locale or user.locale, user=user, old_email=old_email, new_email=new_email, done=done,
+        reset_link=absolute_url("auth.forgot_password"), account_link=absolute_url("auth.account"),
+    )
+    send_mail(old_email, subject, body, html)
+    return "sent"

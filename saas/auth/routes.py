@@ -11,6 +11,8 @@ from saas import ratelimit
 from saas.audit import service as audit_trail
 from saas.auth import bp, known_devices, service, sessions, two_factor
 from saas.auth.jobs import (  # noqa: F401
+    send_email_change_link,
+    send_email_change_notice,
     send_invitation_email,
     send_password_reset_email,
     send_signup_attempt_email,
@@ -296,6 +298,8 @@ def account():
         audit_trail.record_in(_agency_ids(current_user), "password_changed", actor=current_user)
         flash(_("Your password has been changed. Your other sessions have been signed out."), "success")
         return redirect(url_for("auth.account"))
+    if request.form.get("action") == "email":
+        return _ask_email_change()
     values, errors = read(forms.ProfileForm, request.form)
     if errors:
         return _form_error("auth/account.html", errors, **account_sessions())
@@ -303,6 +307,42 @@ def account():
     session["lang"] = values["locale"]
     flash(_("Your settings have been saved."), "success")
     return redirect(url_for("auth.account"))
+
+
+def _ask_email_change():
+    """The account page's address form: mail a link to the new address and a notice to the current one."""
+    values, errors = read(forms.EmailChangeForm, request.form, user=current_user)
+    if errors:
+        return _form_error("auth/account.html", errors, **account_sessions())
+    if not ratelimit.allow("email-change", "3 per hour", str(current_user.id)):
+        return _form_error("auth/account.html", {"new_email": TOO_MANY}, 429, **account_sessions())
+    locale = str(get_locale())
+    enqueue_after_commit(send_email_change_link, current_user.id, values["new_email"], locale=locale)
+    enqueue_after_commit(send_email_change_notice, current_user.id, current_user.email, values["new_email"],
+                         locale=locale)
+    flash(_("We have sent a link to %(email)s: your address changes when you open it (within %(hours)d hours).",
+            email=values["new_email"], hours=current_app.config["CONFIRMATION_MAX_AGE"] // 3600), "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/email/<token>", methods=["GET", "POST"])
+def change_email(token):
+    """Confirm a new address from the link mailed to it: a page with a button (mail scanners open links), then
+    the change, a notice to the old address and an audit entry."""
+    try:
+        user, new_email = service.load_email_change_token(token)
+    except service.TokenError as exc:
+        status = 400 if exc.reason == "invalid" else 410
+        return render_template("auth/token_error.html", message=TOKEN_MESSAGES[exc.reason], confirm=True), status
+    if request.method == "GET":
+        return render_template("auth/email_change.html", user=user, new_email=new_email, token=token)
+    old_email = user.email
+    service.change_email(user, new_email)
+    audit_trail.record_in(_agency_ids(user), "email_changed", details={"before": old_email, "after": new_email},
+                          actor=user)
+    enqueue_after_commit(send_email_change_notice, user.id, old_email, new_email, done=True)
+    flash(_("Your address is now %(email)s.", email=new_email), "success")
+    return redirect(url_for("auth.account") if current_user.is_authenticated else url_for("auth.login"))
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

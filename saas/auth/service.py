@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 
@@ -250,6 +251,31 @@ def load_confirmation_token(token):
     if user.email_confirmed_at is not None:
         raise TokenError("used")
     return user
+
+
+def email_change_token(user, new_email):
+    """The signed token of the link mailed to a new address; it stops working once the address changes."""
+    return _serializer("email-change").dumps({"u": user.id, "e": user.email, "n": new_email})
+
+
+def load_email_change_token(token):
+    """Return (user, new address) of an address-change link; raise TokenError when invalid, expired or used."""
+    data, user = _load_user_token("email-change", token, "CONFIRMATION_MAX_AGE")
+    new_email = data.get("n")
+    if not isinstance(new_email, str) or not new_email:
+        raise TokenError("invalid")
+    if user.email != data.get("e"):
+        raise TokenError("used")
+    return user, new_email
+
+
+def change_email(user, new_email):
+    """Give the account its new (confirmed) address; raise Conflict when another account took it meanwhile."""
+    from saas.domain import Conflict
+
+    if find_user_by_email(new_email) is not None:
+        raise Conflict(_l("Another Relais account uses this address now: ask for the change again with another one."))
+    user.email, user.email_confirmed_at = new_email, utcnow()
 
 
 def resend_token(user):
