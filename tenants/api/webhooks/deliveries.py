@@ -108,6 +108,8 @@ def deliver_webhook(delivery_id, agency_id):
     except FetchError as exc:
         answer, failure = None, exc
     delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:  # the endpoint was deleted meanwhile, with its log
+        return "deleted"
     delivery.duration_ms = int((time.monotonic() - started) * 1000)
     return record(delivery, delivery.endpoint, answer, failure)
 
