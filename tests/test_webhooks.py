@@ -10,6 +10,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from saas import db, tenancy
 from saas.audit.models import AuditEvent
+from saas.auth.models import User
 from saas.db import utcnow
 from tenants.api.webhooks import deliveries as webhook_deliveries
 from tenants.api.webhooks import service
@@ -333,3 +334,49 @@ def test_json_body_is_the_standard_envelope():
     from tenants.api.webhooks.payloads import body_of
 
     assert set(json.loads(body_of("card.created", {"card": {}}))) == {"type", "timestamp", "data"}
+
+
+def bodies_of(app, agency, event_type):
+    return [json.loads(d.body) for d in deliveries_of(app, agency) if d.event_type == event_type]
+
+
+def test_a_crisis_opening_and_closing_are_events(app, agency, allow_local):
+    from tenants.crisis.incidents import close_crisis
+    from tenants.crisis.models import Crisis
+    from tests.test_crisis_delivery import spiking_client, webhook_only
+    from tests.test_crisis import detect
+
+    add_endpoint(app, agency, "http://127.0.0.1:9/hook", ["crisis.opened", "crisis.closed", "card.created"])
+    spiking_client(app, agency.id, **webhook_only(None))
+    detect(app, agency.id)
+    [opened] = bodies_of(app, agency, "crisis.opened")
+    crisis, alert = opened["data"]["crisis"], opened["data"]["alert"]
+    assert crisis["status"] == "open" and alert["crisis_id"] == crisis["id"] and alert["kind"] == "crisis"
+    assert bodies_of(app, agency, "card.created")  # the crisis card
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        close_crisis(db.session.get(Crisis, crisis["id"]), db.session.get(User, agency.owner_id), "Calme")
+        db.commit()
+    [closed] = bodies_of(app, agency, "crisis.closed")
+    assert closed["data"]["crisis"]["status"] == "closed" and closed["data"]["note"] == "Calme"
+
+
+def test_a_client_decision_and_the_card_it_moves_are_events(app, agency, allow_local):
+    from tenants.boards.models import BoardCard
+    from tenants.guests.approvals import decide_approval, request_approval
+
+    add_endpoint(app, agency, "http://127.0.0.1:9/hook", ["approval.decided", "card.moved"])
+    client_id, card_id = make_card(app, agency)
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        owner = db.session.get(User, agency.owner_id)
+        card = db.session.get(BoardCard, card_id)
+        board = boards.find_board(client_id)
+        request_approval(board, card, owner)
+        decide_approval(board, card, owner, approved=True, comment="Parfait")
+        db.commit()
+    [decided] = bodies_of(app, agency, "approval.decided")
+    assert decided["data"]["decision"] == "approved" and decided["data"]["comment"] == "Parfait"
+    assert decided["data"]["card"]["id"] == card_id and decided["data"]["card"]["client_id"] == client_id
+    moves = bodies_of(app, agency, "card.moved")
+    assert len(moves) == 2  # to "awaiting client", then to "done"
+    assert moves[-1]["data"]["to_column"]["done"] is True
+    assert moves[0]["data"]["to_column"]["id"] == moves[-1]["data"]["from_column"]["id"]
