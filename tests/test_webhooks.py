@@ -380,3 +380,23 @@ def test_a_client_decision_and_the_card_it_moves_are_events(app, agency, allow_l
     assert len(moves) == 2  # to "awaiting client", then to "done"
     assert moves[-1]["data"]["to_column"]["done"] is True
     assert moves[0]["data"]["to_column"]["id"] == moves[-1]["data"]["from_column"]["id"]
+
+
+def test_a_buzz_is_an_event_of_its_client(app, agency, allow_local):
+    from saas import signals
+    from tenants.crisis.models import CrisisAlert
+    from tests.test_crisis import add_rule, make_client
+
+    client_id, _keyword_id = make_client(app, agency.id)
+    rule_id = add_rule(app, agency.id, client_id)
+    add_endpoint(app, agency, "http://127.0.0.1:9/hook", ["buzz.detected"], client_id=client_id)
+    other_id, _other_keyword = make_client(app, agency.id, name="Evian", query="evian")
+    add_endpoint(app, agency, "http://127.0.0.1:9/other", ["buzz.detected"], client_id=other_id)
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        alert = CrisisAlert(rule_id=rule_id, kind="buzz", window_start=utcnow(), score=64.0, evidence={})
+        db.session.add(alert)
+        db.session.flush()
+        signals.event_happened.send("buzz.detected", alert=alert, client_id=client_id)  # as handle_buzz does
+        db.commit()
+    [buzz] = bodies_of(app, agency, "buzz.detected")  # the other client's endpoint hears nothing
+    assert buzz["data"]["alert"]["kind"] == "buzz" and buzz["data"]["alert"]["client_id"] == client_id
