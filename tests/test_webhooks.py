@@ -400,3 +400,30 @@ def test_a_buzz_is_an_event_of_its_client(app, agency, allow_local):
         db.commit()
     [buzz] = bodies_of(app, agency, "buzz.detected")  # the other client's endpoint hears nothing
     assert buzz["data"]["alert"]["kind"] == "buzz" and buzz["data"]["alert"]["client_id"] == client_id
+
+
+def test_the_log_keeps_the_first_500_bytes_of_a_long_answer(app, agency, local_server, allow_local):  # noqa: F811
+    receive(local_server, [200], answer=b"x" * 5000)
+    add_endpoint(app, agency, local_server.url_for("/hook"))
+    make_card(app, agency)
+    run_worker(app, "default")
+    [delivery] = deliveries_of(app, agency)
+    assert delivery.status == "sent" and delivery.response_excerpt == "x" * 500 and delivery.duration_ms >= 0
+
+
+def test_settings_are_saved_and_a_disabled_endpoint_can_be_enabled_again(app, client, agency, allow_local):
+    endpoint_id, _secret = add_endpoint(app, agency, "http://127.0.0.1:9/hook")
+    login(client, agency.owner_email)
+    base = f"/a/{agency.slug}/webhooks/{endpoint_id}"
+    response = client.post(base, data={"endpoint_url": "http://127.0.0.1:9/other", "description": "Zapier",
+                                       "events": ["mention.created", "report.ready"], "sentiments": ["negative"]})
+    assert response.status_code == 302
+    endpoint = endpoint_of(app, agency, endpoint_id)
+    assert (endpoint.url, endpoint.events, endpoint.sentiments) == (
+        "http://127.0.0.1:9/other", ["mention.created", "report.ready"], ["negative"])
+    assert client.post(f"{base}/disable").status_code == 302
+    assert not endpoint_of(app, agency, endpoint_id).enabled
+    make_card(app, agency)
+    assert client.post(f"{base}/enable").status_code == 302
+    endpoint = endpoint_of(app, agency, endpoint_id)
+    assert endpoint.enabled and endpoint.failing_since is None and endpoint.failed_deliveries == 0
