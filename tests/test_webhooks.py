@@ -427,3 +427,23 @@ def test_settings_are_saved_and_a_disabled_endpoint_can_be_enabled_again(app, cl
     assert client.post(f"{base}/enable").status_code == 302
     endpoint = endpoint_of(app, agency, endpoint_id)
     assert endpoint.enabled and endpoint.failing_since is None and endpoint.failed_deliveries == 0
+
+
+def test_after_a_rotation_both_secrets_sign_for_a_day_then_only_the_new_one(app, agency, local_server, allow_local):  # noqa: F811
+    receive(local_server, [200])
+    endpoint_id, old = add_endpoint(app, agency, local_server.url_for("/hook"))
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        new = service.rotate_secret(db.session.get(WebhookEndpoint, endpoint_id))
+        db.commit()
+    make_card(app, agency, "One")
+    run_worker(app, "default")
+    assert len(local_server.requests[-1].headers["webhook-signature"].split(" ")) == 2
+    assert verified(old, local_server)["type"] == verified(new, local_server)["type"] == "card.created"
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        db.session.get(WebhookEndpoint, endpoint_id).previous_secret_until = utcnow() - timedelta(seconds=1)
+        db.commit()
+    make_card(app, agency, "Two", "Evian")
+    run_worker(app, "default")
+    assert verified(new, local_server)["data"]["card"]["title"] == "Two"
+    with pytest.raises(WebhookVerificationError):
+        verified(old, local_server)

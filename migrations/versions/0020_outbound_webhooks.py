@@ -32,6 +32,8 @@ def upgrade():
         sa.Column("client_id", sa.Integer(), nullable=True),
         sa.Column("sentiments", sa.JSON(), nullable=False),
         sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("previous_secret", sa.String(length=100), nullable=True),
+        sa.Column("previous_secret_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("disabled_automatically", sa.Boolean(), nullable=False),

@@ -97,13 +97,13 @@ def deliver_webhook(delivery_id, agency_id):
         return "skipped"
     if delivery.next_attempt_at is not None and delivery.next_attempt_at > now + timedelta(seconds=5):
         return "not due"  # a job queued twice, or an attempt still running (its lease)
-    url, secret, event_id, body = endpoint.url, endpoint.secret, delivery.event_id, delivery.body.encode()
+    url, secrets_, event_id, body = endpoint.url, endpoint.signing_secrets(now), delivery.event_id, delivery.body.encode()
     delivery.attempts += 1
     delivery.last_attempt_at, delivery.next_attempt_at = now, now + LEASE
     db.commit()  # the lease: a worker that dies in the call leaves a row that falls due again
     started = time.monotonic()
     try:
-        answer, failure = http.send_post(url, body, signed_headers(secret, event_id, body), timeout=TIMEOUT,
+        answer, failure = http.send_post(url, body, signed_headers(secrets_, event_id, body), timeout=TIMEOUT,
                                          excerpt=EXCERPT), None
     except FetchError as exc:
         answer, failure = None, exc

@@ -34,6 +34,9 @@ class WebhookEndpoint(TenantScoped, Base):
     client_id: Mapped[int | None] = mapped_column(Integer)  # only this client's events; None: every client
     sentiments: Mapped[list] = mapped_column(JSON, default=list)  # mention.created only; empty: every sentiment
     secret: Mapped[str] = mapped_column(String(100))  # whsec_<base64>: kept, since every call is signed with it
+    # After a rotation the previous secret signs too (a second signature) for a day, so receivers can switch.
+    previous_secret: Mapped[str | None] = mapped_column(String(100))
+    previous_secret_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_automatically: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -42,6 +45,11 @@ class WebhookEndpoint(TenantScoped, Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def signing_secrets(self, now):
+        """The secrets that sign a call now: the current one, and the previous one for a day after a rotation."""
+        previous = self.previous_secret if self.previous_secret_until and self.previous_secret_until > now else None
+        return [self.secret] + ([previous] if previous else [])
 
     def wants(self, event_type, client_id=None, sentiment=None):
         """Tell whether this endpoint hears of an event (its type, its client, a mention's sentiment)."""

@@ -1,5 +1,7 @@
 """Webhook endpoints: create (the secret returned once), change, rotate the secret, enable, disable, delete;
 the delivery log's pages."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from saas import db
@@ -41,8 +43,12 @@ def update_endpoint(endpoint, values):
     db.session.flush()
 
 
+ROTATION_GRACE = timedelta(hours=24)
+
+
 def rotate_secret(endpoint):
-    """Give an endpoint a new secret (the old one stops at once); return it."""
+    """Give an endpoint a new secret; the old one still signs (a second signature) for a day. Return the new one."""
+    endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, utcnow() + ROTATION_GRACE
     endpoint.secret = new_secret()
     audit.record("webhook_secret_rotated", host_of(endpoint.url))
     return endpoint.secret

@@ -31,8 +31,9 @@ def sign(secret, event_id, timestamp, body):
     return "v1," + base64.b64encode(digest).decode()
 
 
-def signed_headers(secret, event_id, body, now=None):
-    """The headers of one attempt: JSON, webhook-id, webhook-timestamp, webhook-signature."""
+def signed_headers(secrets_, event_id, body, now=None):
+    """The headers of one attempt: JSON, webhook-id, webhook-timestamp, webhook-signature (one signature per
+    secret, space-separated, as the specification allows while a secret is being rotated)."""
     timestamp = str(int(now if now is not None else time.time()))
     return {"Content-Type": "application/json", "webhook-id": event_id, "webhook-timestamp": timestamp,
-            "webhook-signature": sign(secret, event_id, timestamp, body)}
+            "webhook-signature": " ".join(sign(secret, event_id, timestamp, body) for secret in secrets_)}
