@@ -18,6 +18,7 @@ def import_models():
     import saas.auth.models  # noqa: F401
     import saas.billing.models  # noqa: F401
     import tenants.api.models  # noqa: F401
+    import tenants.api.webhooks.models  # noqa: F401
     import tenants.boards.models  # noqa: F401
     import tenants.boards.notifications.models  # noqa: F401
     import tenants.clients.models  # noqa: F401

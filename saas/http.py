@@ -20,7 +20,7 @@ from saas.http_errors import (BadStatus, BlockedAddress, ConnectionFailed, Fetch
                               InvalidURL, TooLarge, TooManyRedirects)
 from saas.http_targets import parse_target, resolve_allowed
 
-__all__ = ["fetch", "post", "FetchResult", "FetchError", "InvalidURL", "BlockedAddress", "ConnectionFailed",
+__all__ = ["fetch", "post", "send_post", "PostAnswer", "FetchResult", "FetchError", "InvalidURL", "BlockedAddress", "ConnectionFailed",
            "FetchTimeout", "TooLarge", "TooManyRedirects", "BadStatus", "USER_AGENT", "MAX_BYTES"]
 
 USER_AGENT = "Relais/0.1 (+https://relais.example/bot)"
@@ -104,21 +104,54 @@ def request_headers(accept, etag, last_modified):
     return headers
 
 
+@dataclass(frozen=True)
+class PostAnswer:
+    """What a POST brought back: the status, the first bytes of the body, the Retry-After header."""
+
+    status: int
+    excerpt: bytes
+    retry_after: str | None
+
+
+def send_post(url, body, headers, *, timeout=10.0, excerpt=0):
+    """POST bytes to an address checked like every fetch (no redirects followed); return its answer, whatever
+    the status, with at most `excerpt` bytes of its body. Raise a FetchError for any refusal or failure."""
+    target = parse_target(url)
+    headers = {"User-Agent": USER_AGENT, **headers}
+    deadline = time.monotonic() + timeout
+    pool, response = _send(target, resolve_allowed(target), headers, deadline,
+                           min(CONNECT_TIMEOUT, timeout), method="POST", body=body)
+    try:
+        return PostAnswer(response.status, _excerpt(response, excerpt, deadline), response.headers.get("retry-after"))
+    finally:
+        response.close()
+        pool.close()
+
+
+def _excerpt(response, limit, deadline):
+    """The first `limit` bytes of an answer's body (less when it is shorter or too slow)."""
+    data = bytearray()
+    try:
+        while len(data) < limit:
+            _limit_wait(response, deadline)
+            chunk = response.read1(limit - len(data))
+            if not chunk:
+                break
+            data += chunk
+    except Exception:  # the status is what counts; a body cut short is still an excerpt
+        pass
+    return bytes(data)
+
+
 def post(url, body, headers, *, timeout=10.0):
     """POST bytes to an address checked like every fetch (no redirects followed); return the status.
 
     Raise BadStatus for an answer of 300 or more, and a FetchError for any refusal or failure.
     """
-    target = parse_target(url)
-    headers = {"User-Agent": USER_AGENT, **headers}
-    pool, response = _send(target, resolve_allowed(target), headers, time.monotonic() + timeout,
-                           min(CONNECT_TIMEOUT, timeout), method="POST", body=body)
-    status, retry_after = response.status, response.headers.get("retry-after")
-    response.close()
-    pool.close()
-    if status >= 300:
-        raise BadStatus(status, retry_after)
-    return status
+    answer = send_post(url, body, headers, timeout=timeout)
+    if answer.status >= 300:
+        raise BadStatus(answer.status, answer.retry_after)
+    return answer.status
 
 
 def _send(target, addresses, headers, deadline, connect_timeout, method="GET", body=None):

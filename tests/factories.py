@@ -50,6 +50,7 @@ def populate(app, agency, prefix):
         ids.update(populate_crisis(client, membership, prefix))
         ids.update(populate_guests(agency.slug, client, owner, ids, prefix))
         ids.update(populate_api(agency.id, owner, prefix))
+        ids.update(populate_webhooks(prefix))
         db.commit()
     return Populated(agency, ids, client.name)
 
@@ -133,3 +134,18 @@ def populate_api(agency_id, owner, prefix):
 
     row, secret = tokens.create_token(agency_id, f"{prefix} integration", "write", None, 0, owner)
     return {"token_id": row.id, "api_token": secret}
+
+
+def populate_webhooks(prefix):
+    """Give the agency a webhook endpoint (an address nothing answers) and a failed delivery in its log."""
+    from tenants.api.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint(url=f"https://{prefix.lower()}.example/hook", description=f"{prefix} BI",
+                               events=["card.created"], sentiments=[], secret="whsec_" + "A" * 44)
+    db.session.add(endpoint)
+    db.session.flush()
+    delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id=f"msg_{prefix}", event_type="card.created",
+                               body="{}", status="failed", attempts=8)
+    db.session.add(delivery)
+    db.session.flush()
+    return {"endpoint_id": endpoint.id, "webhook_delivery_id": delivery.id}

@@ -71,6 +71,7 @@ def staff_pages(slug, ids):
         ("crisis-alert", f"{a}/crisis/alerts/{ids['alert_id']}"), ("crisis-rule", f"{a}/crisis/rules/{ids['rule_id']}"),
         ("guests", f"{a}/guests/"), ("team", f"{a}/members/"), ("billing", f"{a}/billing/"),
         ("api-tokens", f"{a}/api-tokens/"), ("api-docs", "/api/v1/docs"),
+        ("webhooks", f"{a}/webhooks/"), ("webhook", f"{a}/webhooks/{ids['endpoint_id']}"),
         ("account", "/account"), ("agencies", "/agencies"),
     ]
 

@@ -22,7 +22,7 @@ OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "in
                  "keyword_id": "keyword_id", "mention_id": "mention_id", "source_id": "source_id",
                  "rule_id": "rule_id", "crisis_id": "crisis_id", "alert_id": "alert_id", "delivery_id": "delivery_id",
                  "guest_id": "guest_membership_id", "guest_invitation_id": "guest_invitation_id",
-                 "token_id": "token_id"}
+                 "token_id": "token_id", "endpoint_id": "endpoint_id", "webhook_delivery_id": "webhook_delivery_id"}
 PLATFORM_ENDPOINTS = {
     "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",

@@ -49,6 +49,12 @@ ACTIONS = {
     "two_factor_required": _l("Two-factor sign-in required"),
     "api_token_created": _l("API token created"),
     "api_token_revoked": _l("API token revoked"),
+    "webhook_endpoint_created": _l("Webhook endpoint added"),
+    "webhook_endpoint_changed": _l("Webhook endpoint changed"),
+    "webhook_endpoint_deleted": _l("Webhook endpoint deleted"),
+    "webhook_secret_rotated": _l("Webhook secret renewed"),
+    "webhook_endpoint_enabled": _l("Webhook endpoint enabled"),
+    "webhook_endpoint_disabled": _l("Webhook endpoint disabled"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50

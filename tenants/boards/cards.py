@@ -7,7 +7,7 @@ from datetime import time
 
 from sqlalchemy import delete, func, select
 
-from saas import db
+from saas import db, signals
 from saas.i18n import local_moment
 from tenants.boards.activity import record_activity
 from tenants.boards.models import BoardCard, BoardColumn, CardAssignee, CardLabel
@@ -37,6 +37,7 @@ def create_card(board, column, values, actor, assignees=(), labels=()):
     set_labels(card, labels)
     record_activity(board, actor, "card_created", card, title=card.title, column=column.name, column_id=column.id)
     notify_members(added, "assigned", card, actor)
+    signals.event_happened.send("card.created", card=card, board=board)
     return card
 
 
@@ -143,6 +144,9 @@ def _place(board, card, column, choose_index, actor):
     record_activity(board, actor, verb, card, title=card.title, source=source_column.name, target=column.name,
                     source_id=source_column.id, column_id=column.id)
     db.session.expire(card, ["column"])
+    if verb == "card_moved":
+        db.session.flush()
+        signals.event_happened.send("card.moved", card=card, board=board, source=source_column, target=column)
     return source_column
 
 

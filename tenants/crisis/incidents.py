@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from saas import db, tenancy
+from saas import db, signals, tenancy
 from saas.auth.models import Agency
 from saas.db import utcnow
 from tenants.crisis.alerts import alert_link, plan_buzz_deliveries, plan_deliveries, recipients_of
@@ -57,6 +57,7 @@ def handle_firing(rule, m, parts, score, mentions, t, now):
     if in_cooldown(rule, t):
         return None
     evidence = build_evidence(rule, m, parts, score, mentions, t)
+    opened = crisis is None
     try:
         with db.session.begin_nested():
             if crisis is None:
@@ -71,6 +72,8 @@ def handle_firing(rule, m, parts, score, mentions, t, now):
         return None
     touch_crisis(crisis, score, now)
     announce(rule, crisis, alert, recipients, samples)
+    if opened:
+        signals.event_happened.send("crisis.opened", crisis=crisis, alert=alert)
     return alert
 
 
@@ -90,6 +93,7 @@ def handle_buzz(rule, m, parts, score, mentions, t, now):
         return None
     for delivery in plan_buzz_deliveries(rule, alert):  # its own channels: the webhook (and the daily digest)
         queue_delivery(delivery)
+    signals.event_happened.send("buzz.detected", alert=alert, client_id=rule.client_id)
     return alert
 
 
@@ -123,6 +127,7 @@ def close_crisis(crisis, actor, note=""):
     crisis.closing_note = note
     close_card(crisis, actor)
     db.session.flush()
+    signals.event_happened.send("crisis.closed", crisis=crisis)
 
 
 def list_crises(client_id=None, limit=100):

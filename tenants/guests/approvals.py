@@ -12,7 +12,7 @@ the person who asked for the approval is.
 """
 from sqlalchemy import select
 
-from saas import db
+from saas import db, signals
 from saas.auth.models import Membership
 from saas.db import utcnow
 from tenants.boards import cards
@@ -100,6 +100,7 @@ def decide_approval(board, card, guest, approved, comment=""):
     _move_to(board, card, done if approved else changes, guest)
     notify_members(approval_recipients(card), card.approval_state, card, guest)
     db.session.flush()
+    signals.event_happened.send("approval.decided", card=card, board=board, comment=comment)
 
 
 def approval_recipients(card):

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from saas import db, tenancy
+from saas import db, signals, tenancy
 from saas.db import utcnow
 from tenants.monitoring.language.detect import detect_language
 from tenants.monitoring.language.matcher import build_index, match_details
@@ -155,6 +155,8 @@ def insert_mentions(by_agency):
                 inserted = db.copy_insert_ignoring_duplicates(Mention, rows, conflict, returning="id")
             else:
                 inserted = db.insert_ignoring_duplicates(Mention, rows, conflict, returning=[Mention.id])
+            if inserted:
+                signals.event_happened.send("mention.created", mention_ids=[row[0] for row in inserted])
         counts[agency_id] = len(inserted)
     return counts
 
