@@ -48,6 +48,9 @@ ACTIONS = {
     "two_factor_required": _l("Two-factor sign-in required"),
     "api_token_created": _l("API token created"),
     "api_token_revoked": _l("API token revoked"),
+    "press_contact_erased": _l("Press contact erased"),
+    "press_contact_exported": _l("Press contact's data exported"),
+    "press_contacts_exported": _l("Press contacts exported"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50
