@@ -164,7 +164,8 @@ def _export_words():
 
 
 def _filename(extension):
-    return f"{_('press-contacts')}-{local_today().isoformat()}.{extension}"
+    name = _("press-contacts")
+    return f"{name}-{local_today().isoformat()}.{extension}"
 
 
 @bp.get("/contacts/export.csv")
