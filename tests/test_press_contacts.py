@@ -89,7 +89,7 @@ def test_search_ignores_accents_and_filters_narrow_the_list(app, client, agency)
     def names(query):
         page = client.get(base + query, headers=EN)
         assert page.status_code == 200
-        return re.findall(r'<a href="/a/[^"]+/press/contacts/\d+">([^<]+)</a>', page.get_data(as_text=True))
+        return re.findall(r'<a class="press-name" href="/a/[^"]+/press/contacts/\d+">([^<]+)</a>', page.get_data(as_text=True))
 
     assert names("?q=elodie") == ["Élodie Martin"]
     assert names("?q=echos") == ["Élodie Martin"]

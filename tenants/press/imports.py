@@ -306,11 +306,11 @@ def run(job):
     db.commit()
     for number, row in enumerate(data_rows, 2):
         values, problems = row_values(row, job.mapping)
-        for code in problems:
-            _problem(job, number, code)
         if not (service.name_key(values) or values["emails"]):
             _problem(job, number, "no_name")
         else:
+            for code in problems:  # imported all the same, with what was left out
+                _problem(job, number, code)
             values.setdefault("data_source", f"import {job.filename}"[:200] if source else "import")
             existing = index.find(values)
             if existing is not None:
