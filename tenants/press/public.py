@@ -5,6 +5,7 @@ also as RFC 8058's one-click request (`List-Unsubscribe=One-Click`, sent by mail
 cookies). The signed token is the only credential, so the view is exempt from the CSRF check.
 """
 from flask import render_template, request
+from flask_babel import lazy_gettext as _
 
 from saas import db, tenancy
 from saas.errors import render_error
@@ -16,7 +17,7 @@ from tenants.press.models import PressContact
 def _contact(token):
     found = service.read_unsubscribe_token(token)
     if found is None:
-        return None, render_error(400)
+        return None, render_error(400, _("This unsubscribe link is not valid: copy the whole link from the mail."))
     agency_id, contact_id = found
     tenancy.set_agency(agency_id)
     contact = db.session.get(PressContact, contact_id)
