@@ -148,6 +148,12 @@ def test_bad_files_are_refused_with_a_message_and_nothing_is_kept(app, client, a
     finally:
         app.config.pop("PRESS_IMPORT_MAX_BYTES")
     assert big.status_code == 413 and "larger than" in big.get_data(as_text=True)
+    app.config["MAX_CONTENT_LENGTH"], limit = 4096, app.config["MAX_CONTENT_LENGTH"]
+    try:  # past the site's own limit the form cannot even be read: the answer still says what to do
+        huge = upload(client, agency, b"a;b\n" + b"x;y\n" * 4000, "huge.csv")
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert huge.status_code == 413 and "split it into smaller files" in huge.get_data(as_text=True)
     with app.app_context(), tenancy.agency_scope(agency.id):
         assert db.session.scalar(select(func.count()).select_from(ContactImport)) == 0
 
@@ -165,3 +171,23 @@ def test_the_guess_reads_french_and_english_titles():
         "6": "social_linkedin"}
     assert imports.guess_mapping(["Full name", "Outlet", "Job title", "Topics", "Phone number", "Language"]) == {
         "0": "full_name", "1": "outlets", "2": "role", "3": "beats", "4": "phones", "5": "languages"}
+
+
+def test_an_import_run_again_after_a_dead_worker_doubles_nothing(app, client, agency):
+    content = CSV_FR.encode("cp1252")
+    location = run(client, agency, upload(client, agency, content, "contacts.csv"))
+    import_id = int(location.rsplit("/", 1)[1])
+    run_worker(app, "default")
+    assert len(contacts(app, agency)) == 3
+    with app.app_context(), tenancy.agency_scope(agency.id):  # as a worker that died before the end leaves it
+        job = db.session.get(ContactImport, import_id)
+        job.state, job.content = "running", content
+        db.commit()
+    from saas.jobs import enqueue
+    from tenants.press.jobs import run_import
+
+    with app.app_context():
+        enqueue(run_import, import_id, agency_id=agency.id, job_id=f"press-import-{import_id}")
+    run_worker(app, "default")
+    assert len(contacts(app, agency)) == 3
+    assert "0 created, 3 merged" in client.get(location, headers=EN).get_data(as_text=True)

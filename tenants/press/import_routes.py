@@ -18,6 +18,16 @@ def _upload_page(error=None, status=200):
                            limit=imports.max_bytes() // (1024 * 1024), rows=imports.max_rows()), status
 
 
+def _too_big_message():
+    return _("The file is larger than %(mb)d MB: split it into smaller files.", mb=imports.max_bytes() // (1024 * 1024))
+
+
+@bp.errorhandler(413)
+def too_large(_error):
+    """A body past the site's limit is refused before the view runs (reading the form): say what to do."""
+    return render_error(413, _too_big_message())
+
+
 @bp.get("/imports/new")
 def new_import():
     """The upload form, and the agency's last imports."""
@@ -27,8 +37,7 @@ def new_import():
 @bp.post("/imports/")
 def upload_import():
     """Keep an uploaded file and open its column mapping; a file too big or unreadable is refused, with why."""
-    limit = imports.max_bytes()
-    too_big = _("The file is larger than %(mb)d MB: split it into smaller files.", mb=limit // (1024 * 1024))
+    limit, too_big = imports.max_bytes(), _too_big_message()
     if (request.content_length or 0) > limit + 64 * 1024:
         return _upload_page(too_big, 413)
     request.max_content_length = limit + 64 * 1024
@@ -81,7 +90,7 @@ def run_import_now(import_id):
         job.mapping = mapping
         return _mapping_page(job, _("Choose at least the column of the names or of the email addresses."), 422)
     service.queue_import(job, mapping)
-    enqueue_after_commit(run_import, job.id, agency_id=g.agency.id)
+    enqueue_after_commit(run_import, job.id, agency_id=g.agency.id, job_id=f"press-import-{job.id}")
     return redirect(url_for("press.import_page", import_id=job.id))
 
 

@@ -9,9 +9,13 @@ from tenants.press.models import ContactImport
 log = logging.getLogger(__name__)
 
 
-@task(timeout=1800)
+@task(timeout=1800, retry=(2, (30, 120)))
 def run_import(import_id, agency_id):
-    """Import an uploaded file of contacts (progress and report are kept on its row)."""
+    """Import an uploaded file of contacts (progress and report are kept on its row).
+
+    A run that died is started again from the first row: the rows it had imported are merged into
+    themselves, nothing is doubled (the counts are those of the last run).
+    """
     job = db.session.get(ContactImport, import_id)
     if job is None or job.state not in ("queued", "running"):
         return None
