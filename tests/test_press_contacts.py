@@ -160,6 +160,12 @@ def test_media_lists_resolve_saved_filters_and_exclude_do_not_contact(app, clien
     index = client.get(f"{base}/", headers=EN).get_data(as_text=True)
     assert re.search(r'data-testid="member-count">5 <span class="muted small">\(1 excluded\)', index)
     assert client.post(f"{base}/{list_id}/members", data={"ids": ["999999"]}).status_code == 404
+    contact_page = f"/a/{agency.slug}/press/contacts/{no_email}"
+    assert 'data-testid="add-to-list"' in client.get(contact_page, headers=EN).get_data(as_text=True)
+    assert client.post(f"{contact_page}/lists", data={"list_id": str(list_id)}).status_code == 302
+    assert no_email in scoped(app, agency, lambda: service.hand_added_ids(db.session.get(MediaList, list_id)))
+    assert client.post(f"{contact_page}/lists", data={}).status_code == 400
+    assert client.post(f"{contact_page}/lists", data={"list_id": "999999"}).status_code == 404
     client.post(f"{base}/{list_id}/members/{parisian}/remove")
     assert parisian not in scoped(app, agency, sendable)
     assert client.post(f"{base}/{list_id}/delete").status_code == 302

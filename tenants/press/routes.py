@@ -50,7 +50,8 @@ def _form_page(values, errors=None, contact=None, status=200):
                "networks": forms.SOCIAL_NETWORKS, "outlet_names": [outlet["name"] for outlet in catalogue.outlets()],
                **_choices()}
     if contact is not None:
-        context.update(linked=service.contact_clients(contact), lists=service.lists_of(contact))
+        context.update(linked=service.contact_clients(contact), lists=service.lists_of(contact),
+                       all_lists=service.all_lists())
     return render_template(CONTACT_PAGE, **context), status
 
 
@@ -121,6 +122,19 @@ def do_not_contact(contact_id):
     service.set_do_not_contact(found, flag)
     flash(_("%(name)s will not be contacted.", name=found.name) if flag else
           _("%(name)s may be contacted again.", name=found.name), "success")
+    return redirect(url_for("press.contact", contact_id=found.id))
+
+
+@bp.post("/contacts/<int:contact_id>/lists")
+def add_to_list(contact_id):
+    """Add a contact to a media list by hand, from the contact's page."""
+    found = get_or_404(PressContact, contact_id)
+    list_id = params.id_arg("list_id", source=request.form)
+    if list_id is None:
+        raise params.BadParameter("list_id", _("Choose a media list."))
+    media_list = get_or_404(MediaList, list_id)
+    service.add_members(media_list, [found])
+    flash(_("%(name)s added to “%(list)s”.", name=found.name or found.email, list=media_list.name), "success")
     return redirect(url_for("press.contact", contact_id=found.id))
 
 
