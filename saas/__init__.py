@@ -25,6 +25,7 @@ def import_models():
     import tenants.crisis.models  # noqa: F401
     import tenants.guests.models  # noqa: F401
     import tenants.monitoring.models  # noqa: F401
+    import tenants.press.models  # noqa: F401
 
 
 def features():
@@ -37,10 +38,11 @@ def features():
     import tenants.dashboards
     import tenants.guests
     import tenants.monitoring
+    import tenants.press
     import tenants.workspace
 
     return (tenants.workspace, tenants.clients, tenants.monitoring, tenants.boards, tenants.boards.notifications,
-            tenants.crisis, tenants.dashboards, tenants.guests, tenants.api)
+            tenants.crisis, tenants.dashboards, tenants.guests, tenants.api, tenants.press)
 
 
 def create_app(config=None):

@@ -78,6 +78,9 @@ class Config:
     INVITATION_MAX_AGE = int(os.environ.get("INVITATION_MAX_AGE", str(7 * 24 * 3600)))
     # Days the audit log keeps its entries (30 at least; a daily job purges older ones).
     AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "365"))
+    # Press contacts nobody touched or used for this many days are purged daily (GDPR retention).
+    PRESS_CONTACT_RETENTION_DAYS = int(os.environ.get("PRESS_CONTACT_RETENTION_DAYS", "1095"))
+    PRESS_IMPORT_MAX_BYTES = int(os.environ.get("PRESS_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
     CONFIRMATION_MAX_AGE = int(os.environ.get("CONFIRMATION_MAX_AGE", str(2 * 24 * 3600)))
 
     # Billing through Stripe: with no secret key, billing is off and no plan limit applies.

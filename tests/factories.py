@@ -51,6 +51,7 @@ def populate(app, agency, prefix):
         ids.update(populate_guests(agency.slug, client, owner, ids, prefix))
         ids.update(populate_api(agency.id, owner, prefix))
         ids.update(populate_webhooks(prefix))
+        ids.update(populate_press(client, owner, prefix))
         db.commit()
     return Populated(agency, ids, client.name)
 
@@ -149,3 +150,21 @@ def populate_webhooks(prefix):
     db.session.add(delivery)
     db.session.flush()
     return {"endpoint_id": endpoint.id, "webhook_delivery_id": delivery.id}
+
+
+def populate_press(client, owner, prefix):
+    """Give the agency a press contact linked to the client, a media list holding it and a finished import."""
+    from tenants.press import service
+    from tenants.press.models import ContactImport
+
+    contact = service.create_contact({"first_name": prefix, "last_name": "Journaliste", "outlets": [f"{prefix} Matin"],
+                                      "beats": ["Tech"], "emails": [f"journaliste@{prefix.lower()}.example"]},
+                                     [client.id])
+    media_list = service.create_list({"name": f"{prefix} list", "campaign": "", "client_id": client.id,
+                                      "filters": {"beat": "Tech"}})
+    service.add_members(media_list, [contact])
+    job = ContactImport(filename=f"{prefix}.csv", file_kind="csv", headers=["Nom"], mapping={"0": "full_name"},
+                        state="done", total=1, processed=1, created=1, created_by_id=owner.id)
+    db.session.add(job)
+    db.session.flush()
+    return {"contact_id": contact.id, "list_id": media_list.id, "import_id": job.id}

@@ -72,6 +72,9 @@ def staff_pages(slug, ids):
         ("guests", f"{a}/guests/"), ("team", f"{a}/members/"), ("billing", f"{a}/billing/"),
         ("api-tokens", f"{a}/api-tokens/"), ("api-docs", "/api/v1/docs"),
         ("webhooks", f"{a}/webhooks/"), ("webhook", f"{a}/webhooks/{ids['endpoint_id']}"),
+        ("press", f"{a}/press/"), ("press-contact", f"{a}/press/contacts/{ids['contact_id']}"),
+        ("press-lists", f"{a}/press/lists/"), ("press-list", f"{a}/press/lists/{ids['list_id']}"),
+        ("press-import", f"{a}/press/imports/new"),
         ("account", "/account"), ("agencies", "/agencies"),
     ]
 
@@ -88,7 +91,8 @@ PUBLIC_PAGES = [("login", "/login"), ("signup", "/signup"), ("reset", "/reset")]
 
 def staff_sections(slug):
     """The addresses the staff's menu leads to (the owner sees Billing too)."""
-    return [f"/a/{slug}/{section}" for section in ("", "clients/", "mentions/", "boards/", "crisis/", "members/", "guests/", "billing/")]
+    return [f"/a/{slug}/{section}" for section in ("", "clients/", "mentions/", "boards/", "crisis/", "press/", "members/", "guests/",
+                                                           "billing/")]
 
 
 def guest_sections(slug, ids):

@@ -22,7 +22,8 @@ OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "in
                  "keyword_id": "keyword_id", "mention_id": "mention_id", "source_id": "source_id",
                  "rule_id": "rule_id", "crisis_id": "crisis_id", "alert_id": "alert_id", "delivery_id": "delivery_id",
                  "guest_id": "guest_membership_id", "guest_invitation_id": "guest_invitation_id",
-                 "token_id": "token_id", "endpoint_id": "endpoint_id", "webhook_delivery_id": "webhook_delivery_id"}
+                 "token_id": "token_id", "endpoint_id": "endpoint_id", "webhook_delivery_id": "webhook_delivery_id",
+                 "contact_id": "contact_id", "list_id": "list_id", "import_id": "import_id"}
 PLATFORM_ENDPOINTS = {
     "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",
@@ -33,6 +34,7 @@ PLATFORM_ENDPOINTS = {
     "health.healthz", "i18n.set_language", "billing.webhook",
     "health.pipeline",  # counts and ids only, loopback or STATUS_TOKEN: tests/test_pipeline_status.py
     "api-docs.openapi_json", "api_docs.docs",  # the API's public description (tests/test_api.py)
+    "press_public.unsubscribe",  # a signed token, no session: tests/test_press_contacts.py
 }
 API_PREFIX = "/api/v1/"  # token-authenticated routes: swept below with a bearer token instead of a slug
 MUTATING_JSON = {"title": "Pirate", "column_id": 1, "after_id": 0, "status": "archived", "sentiment": "negative"}

@@ -55,6 +55,9 @@ ACTIONS = {
     "webhook_secret_rotated": _l("Webhook secret renewed"),
     "webhook_endpoint_enabled": _l("Webhook endpoint enabled"),
     "webhook_endpoint_disabled": _l("Webhook endpoint disabled"),
+    "press_contact_erased": _l("Press contact erased"),
+    "press_contact_exported": _l("Press contact's data exported"),
+    "press_contacts_exported": _l("Press contacts exported"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50

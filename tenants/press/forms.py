@@ -1,0 +1,127 @@
+"""Press forms (WTForms): a contact, a media list, the column mapping of an import."""
+import re
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, StringField
+from wtforms.validators import StopValidation
+
+from saas.forms import IdsField, Text, one_of, strip
+from saas.validation import EMAIL_RE
+from tenants.clients.models import SOCIAL_NETWORKS
+from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES
+
+SPLIT = re.compile(r"[;,\n]+")
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
+def items(value):
+    """A filter: the comma-, semicolon- or line-separated items typed, trimmed, each once, in order."""
+    seen, found = set(), []
+    for item in SPLIT.split(value or ""):
+        item = item.strip()
+        if item and item.casefold() not in seen:
+            seen.add(item.casefold())
+            found.append(item)
+    return found
+
+
+def _emails(value):
+    return [email.lower() for email in items(value)]
+
+
+def _languages(value):
+    return [code.lower() for code in items(value)]
+
+
+class Items:
+    """A list of short items: at most `count`, each at most `length` characters, optionally matching `pattern`."""
+
+    def __init__(self, label, count=20, length=120, pattern=None, message=None):
+        self.label, self.count, self.length, self.pattern, self.message = label, count, length, pattern, message
+
+    def __call__(self, form, field):
+        if len(field.data) > self.count:
+            raise StopValidation(_l("%(field)s: at most %(n)d items.", field=self.label, n=self.count))
+        for item in field.data:
+            if len(item) > self.length or (self.pattern and not self.pattern.match(item)):
+                raise StopValidation(self.message or _l("%(field)s: “%(item)s” is too long.", field=self.label,
+                                                        item=item[:40]))
+
+
+def _known_clients(form, field):
+    if not set(field.data) <= form.client_ids:
+        raise StopValidation(_l("Choose among the agency's clients."))
+
+
+def _needs_a_name_or_email(form, field):
+    if not (field.data or form.first_name.data or form.emails.data):
+        raise StopValidation(_l("Give at least a name or an email address."))
+
+
+class ContactForm(Form):
+    """A press contact, with its GDPR fields."""
+
+    first_name = StringField(filters=[strip], validators=[Text(_l("First name"), 80, required=False)])
+    last_name = StringField(filters=[strip], validators=[Text(_l("Last name"), 80, required=False)])
+    kind = StringField(filters=[strip], validators=[one_of(KINDS, _l("Choose the type of contact."))])
+    role = StringField(filters=[strip], validators=[Text(_l("Role"), 120, required=False)])
+    outlets = StringField(filters=[items], validators=[Items(_l("Outlets"))])
+    outlet_type = StringField(filters=[strip], validators=[one_of(("", *OUTLET_TYPES), _l("Choose an outlet type."))])
+    beats = StringField(filters=[items], validators=[Items(_l("Beats"), 30, 80)])
+    languages = StringField(filters=[_languages], validators=[Items(
+        _l("Languages"), 10, 3, LANGUAGE_RE, _l("Write languages as two-letter codes, like fr, en."))])
+    emails = StringField(filters=[_emails], validators=[Items(
+        _l("Email addresses"), 10, 254, EMAIL_RE, _l("Enter valid email addresses, like name@outlet.fr."))])
+    phones = StringField(filters=[items], validators=[Items(_l("Phone numbers"), 10, 40)])
+    city = StringField(filters=[strip], validators=[Text(_l("City"), 120, required=False)])
+    region = StringField(filters=[strip], validators=[Text(_l("Region"), 120, required=False)])
+    notes = StringField(filters=[strip], validators=[Text(_l("Notes"), 10_000, required=False)])
+    lawful_basis = StringField(filters=[strip], validators=[one_of(LAWFUL_BASES, _l("Choose the lawful basis."))])
+    data_source = StringField(filters=[strip], validators=[Text(_l("Source of the data"), 200)])
+    client_ids = IdsField(validators=[_known_clients])
+
+    def __init__(self, formdata, client_ids=(), **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.client_ids = set(client_ids)
+
+    def validate(self, extra_validators=None):
+        """Check the fields, then that the contact has a name or an email address."""
+        valid = super().validate(extra_validators)
+        if not self.last_name.errors:
+            try:
+                _needs_a_name_or_email(self, self.last_name)
+            except StopValidation as problem:
+                self.last_name.errors = [str(problem)]
+                valid = False
+        return valid
+
+
+for _network in SOCIAL_NETWORKS:
+    setattr(ContactForm, f"handle_{_network}", StringField(filters=[strip], validators=[
+        Text(_network, 200, required=False)]))
+
+
+def handles(values):
+    """The social handles typed in a contact form, by network."""
+    return {network: values[f"handle_{network}"] for network in SOCIAL_NETWORKS if values.get(f"handle_{network}")}
+
+
+def _language_code(form, field):
+    if field.data and not LANGUAGE_RE.match(field.data):
+        raise StopValidation(_l("Write languages as two-letter codes, like fr, en."))
+
+
+class MediaListForm(Form):
+    """A media list: its name, client or campaign, and saved filters."""
+
+    name = StringField(filters=[strip], validators=[Text(_l("Name"), 120)])
+    campaign = StringField(filters=[strip], validators=[Text(_l("Campaign"), 120, required=False)])
+    client_id = IdsField(validators=[_known_clients])
+    beat = StringField(filters=[strip], validators=[Text(_l("Beat"), 80, required=False)])
+    outlet_type = StringField(filters=[strip], validators=[one_of(("", *OUTLET_TYPES), _l("Choose an outlet type."))])
+    region = StringField(filters=[strip], validators=[Text(_l("Region"), 120, required=False)])
+    language = StringField(filters=[lambda value: strip(value).lower()], validators=[_language_code])
+
+    def __init__(self, formdata, client_ids=(), **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.client_ids = set(client_ids)

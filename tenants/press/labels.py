@@ -1,0 +1,21 @@
+"""The words shown for the stored codes of press contacts (types, outlet types, lawful bases), in the reader's language."""
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+
+
+def kind_labels():
+    """Contact types."""
+    return {"journalist": _l("Journalist"), "editor": _l("Editor"), "influencer": _l("Influencer"),
+            "blogger": _l("Blogger"), "other": pgettext("contact type", "Other")}
+
+
+def type_labels():
+    """Outlet types."""
+    return {"national": _l("National press"), "regional": _l("Regional press"), "trade": _l("Trade press"),
+            "international": _l("International"), "web": _l("Online media"), "broadcast": _l("TV and radio"),
+            "blog": _l("Blog")}
+
+
+def basis_labels():
+    """GDPR lawful bases."""
+    return {"legitimate_interest": _l("Legitimate interest"), "consent": _l("Consent"), "contract": _l("Contract")}

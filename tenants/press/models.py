@@ -1,0 +1,124 @@
+"""Press contacts, the clients they are linked to, media lists and their members, contact imports.
+
+Contacts are people who are not users: each carries its lawful basis and source (GDPR), a
+"do not contact" flag every send honours, and the moments used by the retention purge.
+"""
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.db import Base, UTCDateTime, utcnow
+from saas.tenancy import TenantScoped, tenant_fk
+
+KINDS = ("journalist", "editor", "influencer", "blogger", "other")
+OUTLET_TYPES = ("national", "regional", "trade", "international", "web", "broadcast", "blog")
+LAWFUL_BASES = ("legitimate_interest", "consent", "contract")
+IMPORT_STATES = ("uploaded", "queued", "running", "done", "failed")
+
+
+class PressContact(TenantScoped, Base):
+    """A journalist, editor, influencer or blogger the agency works with (shared by the whole agency)."""
+
+    __tablename__ = "press_contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(80), default="")
+    last_name: Mapped[str] = mapped_column(String(80), default="")
+    kind: Mapped[str] = mapped_column(String(12), default="journalist")
+    role: Mapped[str] = mapped_column(String(120), default="")
+    outlets: Mapped[list] = mapped_column(JSON, default=list)
+    outlet_type: Mapped[str] = mapped_column(String(16), default="")
+    beats: Mapped[list] = mapped_column(JSON, default=list)
+    languages: Mapped[list] = mapped_column(JSON, default=list)
+    emails: Mapped[list] = mapped_column(JSON, default=list)
+    phones: Mapped[list] = mapped_column(JSON, default=list)
+    social_handles: Mapped[dict] = mapped_column(JSON, default=dict)
+    city: Mapped[str] = mapped_column(String(120), default="")
+    region: Mapped[str] = mapped_column(String(120), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Folded words of the name, outlets, role, beats, places and emails (search), and the filters' keys
+    # ("|beat:sante|lang:fr|"): both rewritten by the service on every save.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    facets: Mapped[str] = mapped_column(Text, default="")
+    lawful_basis: Mapped[str] = mapped_column(String(24), default="legitimate_interest")
+    data_source: Mapped[str] = mapped_column(String(200), default="")
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    do_not_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # added to a list, sent to
+
+    @property
+    def name(self):
+        """First and last name, as people read them."""
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    @property
+    def email(self):
+        """The first email address, or the empty text."""
+        return (self.emails or [""])[0]
+
+
+class PressContactClient(TenantScoped, Base):
+    """A client a contact is linked to (the contact covers its sector, knows its brand)."""
+
+    __tablename__ = "press_contact_clients"
+    __tenant_args__ = (UniqueConstraint("agency_id", "contact_id", "client_id"),
+                       tenant_fk("contact_id", "press_contacts"), tenant_fk("client_id", "clients"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+class MediaList(TenantScoped, Base):
+    """A media list for a client or a campaign: contacts added by hand, plus those its saved filters match."""
+
+    __tablename__ = "press_media_lists"
+    __tenant_args__ = (tenant_fk("client_id", "clients"),)  # a client's lists go with it
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    campaign: Mapped[str] = mapped_column(String(120), default="")
+    client_id: Mapped[int | None] = mapped_column(Integer)
+    # Saved filters (beat, outlet_type, region, language): {} is none; resolved at each reading.
+    filters: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class MediaListMember(TenantScoped, Base):
+    """A contact added to a media list by hand."""
+
+    __tablename__ = "press_media_list_members"
+    __tenant_args__ = (UniqueConstraint("agency_id", "list_id", "contact_id"),
+                       tenant_fk("list_id", "press_media_lists"), tenant_fk("contact_id", "press_contacts"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(Integer, index=True)
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactImport(TenantScoped, Base):
+    """An uploaded CSV or XLSX of contacts: its columns, the mapping chosen, the run's progress and report."""
+
+    __tablename__ = "press_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    file_kind: Mapped[str] = mapped_column(String(4))  # csv, xlsx
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once the run is over
+    headers: Mapped[list] = mapped_column(JSON, default=list)
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)  # column index (as text) -> field
+    state: Mapped[str] = mapped_column(String(8), default="uploaded")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    merged: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[list] = mapped_column(JSON, default=list)  # [[row number, reason code, detail]], capped
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
