@@ -176,3 +176,44 @@ def test_writes_need_no_csrf_token_and_nul_bytes_are_refused(app, client, make_a
     for title in ("a\x00b", "   "):
         refused = client.post(f"/api/v1/clients/{cid}/cards", json={"title": title}, headers=headers, csrf=False)
         assert refused.status_code == 422 and refused.mimetype == "application/problem+json", title
+
+
+def test_comments_crises_and_alerts_through_the_api(app, client, make_agency):
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    headers, cid, card_id = bearer(data.ids["api_token"]), data.ids["client_id"], data.ids["card_id"]
+    url = f"/api/v1/clients/{cid}/cards/{card_id}/comments"
+    before = client.get(url, headers=headers).json
+    made = client.post(url, json={"body": "Relu par le client, on publie jeudi.", "visibility": "client"},
+                       headers=headers)
+    assert made.status_code == 201 and made.json["visibility"] == "client" and made.json["card_id"] == card_id
+    after = client.get(url, headers=headers).json
+    assert [c["id"] for c in after] == [c["id"] for c in before] + [made.json["id"]]
+    assert client.post(url, json={"body": "  "}, headers=headers).status_code == 422
+    assert client.post(url, json={"body": "x", "visibility": "public"}, headers=headers).status_code == 422
+
+    crises = client.get(f"/api/v1/crises/?client={cid}", headers=headers)
+    assert crises.status_code == 200 and [c["id"] for c in crises.json] == [data.ids["crisis_id"]]
+    detail = client.get(f"/api/v1/crises/{data.ids['crisis_id']}", headers=headers).json
+    assert detail["client_id"] == cid and data.ids["alert_id"] in [a["id"] for a in detail["alerts"]]
+    assert client.get("/api/v1/crises/?status=closed", headers=headers).json == []
+    assert client.get("/api/v1/crises/?status=maybe", headers=headers).status_code == 400
+    alerts = client.get(f"/api/v1/alerts/?client={cid}&kind=crisis", headers=headers).json
+    assert data.ids["alert_id"] in [a["id"] for a in alerts] and all(a["client_id"] == cid for a in alerts)
+    assert client.get("/api/v1/alerts/?kind=buzz", headers=headers).json == []
+
+
+def test_a_token_of_one_client_sees_only_that_clients_crises(app, client, make_agency):
+    from tenants.clients.service import create_client
+
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    with app.app_context(), tenancy.agency_scope(data.agency.id):
+        other = create_client({"name": "Autre marque"}).id
+        db.commit()
+    _row, secret = make_token(app, data.agency, "read", other)
+    headers = bearer(secret)
+    assert client.get("/api/v1/crises/", headers=headers).json == []
+    assert client.get(f"/api/v1/crises/{data.ids['crisis_id']}", headers=headers).status_code == 404
+    assert client.get(f"/api/v1/crises/?client={data.ids['client_id']}", headers=headers).status_code == 404
+    assert client.get("/api/v1/alerts/", headers=headers).json == []
+    comments = f"/api/v1/clients/{data.ids['client_id']}/cards/{data.ids['card_id']}/comments"
+    assert client.get(comments, headers=headers).status_code == 404

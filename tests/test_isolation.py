@@ -37,7 +37,8 @@ PLATFORM_ENDPOINTS = {
     "press_public.unsubscribe",  # a signed token, no session: tests/test_press_contacts.py
 }
 API_PREFIX = "/api/v1/"  # token-authenticated routes: swept below with a bearer token instead of a slug
-MUTATING_JSON = {"title": "Pirate", "column_id": 1, "after_id": 0, "status": "archived", "sentiment": "negative"}
+MUTATING_JSON = {"title": "Pirate", "column_id": 1, "after_id": 0, "status": "archived", "sentiment": "negative",
+                 "body": "Pirate"}
 MUTATING_FORM = {"name": "Pirate", "email": "pirate@evil.test", "role": "owner", "pole": "rp",
                  "sector": "x", "color": "#000000", "confirm_name": "", "q": ""}
 

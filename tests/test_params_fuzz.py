@@ -43,7 +43,7 @@ QUERY_PARAMETERS = {
     "source_excerpt": "Fuzz", "sensitivity": "medium", "min_volume": "5", "cooldown_minutes": "60",
     "action": "sign_in", "person": "1",
     "period": "custom", "month": "2026-05",
-    "beat": "Tech", "outlet_type": "national", "region": "Bretagne", "page": "1",
+    "beat": "Tech", "outlet_type": "national", "region": "Bretagne", "page": "1", "kind": "crisis",
 }
 # Good values of the form fields that open the way to the fields read after them (others are left out).
 FORM_VALUES = {

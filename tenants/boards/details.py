@@ -17,7 +17,7 @@ def list_comments(card):
 def add_comment(board, card, body, actor, members):
     """Comment on a card and notify the members it @mentions."""
     lock_board(board)
-    comment = CardComment(card_id=card.id, author_id=actor.id, body=body)
+    comment = CardComment(card_id=card.id, author_id=actor.id if actor is not None else None, body=body)
     db.session.add(comment)
     db.session.flush()
     record_activity(board, actor, "comment_added", card, title=card.title, column_id=card.column_id)

@@ -1,4 +1,5 @@
-"""The API's resources: clients, keywords, mentions (the inbox's filters and keyset pages), boards and cards.
+"""The API's resources: clients, keywords, mentions (the inbox's filters and keyset pages), boards, cards and
+their comments, crises and alerts.
 
 Each view loads through the tenant scope (an id of another agency is a 404) and, for a token
 limited to one client, answers 404 for every other client's data. Writes go through the
@@ -13,10 +14,13 @@ from saas.billing.access import billing_state
 from saas.errors import problem
 from saas.views import get_or_404
 from tenants.boards import cards as card_service
-from tenants.boards.models import BoardCard, BoardColumn
+from saas.auth.models import User
+from tenants.boards import details as card_details
+from tenants.boards.models import BoardCard, BoardColumn, CardComment
 from tenants.boards.service import column_cards, get_or_create_board, list_columns
 from tenants.clients.models import Client
 from tenants.clients.service import list_clients
+from tenants.crisis.models import AlertRule, Crisis, CrisisAlert
 from tenants.monitoring.models import Keyword, Mention
 from tenants.monitoring.web import inbox
 from tenants.api import tokens
@@ -25,7 +29,10 @@ from tenants.api.v1 import schemas
 SECURITY = [{"bearer": []}]
 clients_bp = Blueprint("api_clients", __name__, url_prefix="/api/v1/clients", description="Clients (brands)")
 mentions_bp = Blueprint("api_mentions", __name__, url_prefix="/api/v1/mentions", description="Mentions (the inbox)")
-BLUEPRINTS = (clients_bp, mentions_bp)
+crises_bp = Blueprint("api_crises", __name__, url_prefix="/api/v1/crises", description="Crises and their alerts")
+alerts_bp = Blueprint("api_alerts", __name__, url_prefix="/api/v1/alerts", description="Crisis and buzz alerts")
+BLUEPRINTS = (clients_bp, mentions_bp, crises_bp, alerts_bp)
+LISTED = 100  # crises and alerts listed, newest first
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -129,6 +136,45 @@ def move_card(values, client_id, card_id):
     return card
 
 
+@clients_bp.get("/<int:client_id>/cards/<int:card_id>/comments")
+@clients_bp.response(200, schemas.CommentSchema(many=True))
+@documented(clients_bp, 401, 404, 429)
+def card_comments(client_id, card_id):
+    """A card's comments, oldest first: the team's thread and the one shared with the client's guests."""
+    card = _card_of(client_id, card_id)
+    return db.session.scalars(select(CardComment).where(CardComment.card_id == card.id)
+                              .order_by(CardComment.id)).all()
+
+
+@clients_bp.post("/<int:client_id>/cards/<int:card_id>/comments")
+@clients_bp.arguments(schemas.CommentCreateSchema)
+@clients_bp.response(201, schemas.CommentSchema)
+@documented(clients_bp, 401, 403, 404, 422, 429)
+def comment_card(values, client_id, card_id):
+    """Comment on a card, in the name of the token's creator (while still a member); @handles notify members."""
+    from saas.auth.service import members_of_agency
+
+    card = _card_of(client_id, card_id)
+    board = get_or_create_board(visible_client(client_id))
+    members = members_of_agency()
+    author = db.session.get(User, g.api_token.created_by_id) if g.api_token.created_by_id else None
+    if author is not None and all(m.user_id != author.id or m.role == "guest" for m in members):
+        author = None  # the creator left the agency: the comment has no author
+    comment = card_details.add_comment(board, card, values["body"].strip(), author, members)
+    comment.visibility = values["visibility"]
+    db.session.flush()
+    return comment
+
+
+def _card_of(client_id, card_id):
+    """A card of the client's board, else 404."""
+    board = get_or_create_board(visible_client(client_id))
+    card = get_or_404(BoardCard, card_id)
+    if card.board_id != board.id:
+        abort(404)
+    return card
+
+
 def _column_of(board, column_id):
     if column_id is None:
         return list_columns(board)[0]
@@ -185,3 +231,59 @@ def _visible_mention(mention_id):
     if g.api_token.client_id not in (None, mention.client_id):
         abort(404)
     return mention
+
+
+def _client_filter(requested):
+    """The client a list is limited to: the token's own client, else the one asked for (checked), else None."""
+    if g.api_token.client_id is not None:
+        if requested not in (None, g.api_token.client_id):
+            abort(404)
+        return g.api_token.client_id
+    if requested is not None:
+        get_or_404(Client, requested)
+    return requested
+
+
+@crises_bp.get("/")
+@crises_bp.arguments(schemas.CrisisQuerySchema, location="query", error_status_code=400)
+@crises_bp.response(200, schemas.CrisisSchema(many=True))
+@documented(crises_bp, 400, 401, 404, 429)
+def list_crises(args):
+    """The agency's crises (at most 100), open ones first, then the newest; by client and status."""
+    query = select(Crisis).order_by((Crisis.status == "open").desc(), Crisis.opened_at.desc(), Crisis.id.desc())
+    client_id = _client_filter(args.get("client"))
+    if client_id is not None:
+        query = query.where(Crisis.client_id == client_id)
+    if "status" in args:
+        query = query.where(Crisis.status == args["status"])
+    return db.session.scalars(query.limit(LISTED)).all()
+
+
+@crises_bp.get("/<int:crisis_id>")
+@crises_bp.response(200, schemas.CrisisDetailSchema)
+@documented(crises_bp, 401, 404, 429)
+def get_crisis(crisis_id):
+    """One crisis with its alerts, newest first."""
+    crisis = get_or_404(Crisis, crisis_id)
+    if g.api_token.client_id not in (None, crisis.client_id):
+        abort(404)
+    alerts = db.session.scalars(select(CrisisAlert).where(CrisisAlert.crisis_id == crisis.id)
+                                .order_by(CrisisAlert.id.desc())).all()
+    return {**{name: getattr(crisis, name) for name in schemas.CrisisSchema().fields}, "alerts": alerts}
+
+
+@alerts_bp.get("/")
+@alerts_bp.arguments(schemas.AlertQuerySchema, location="query", error_status_code=400)
+@alerts_bp.response(200, schemas.AlertSchema(many=True))
+@documented(alerts_bp, 400, 401, 404, 429)
+def list_alerts(args):
+    """Crisis and buzz alerts (at most 100), newest first; by client and kind."""
+    query = select(CrisisAlert).order_by(CrisisAlert.id.desc())
+    client_id = _client_filter(args.get("client"))
+    if client_id is not None:
+        query = query.join(AlertRule, (AlertRule.agency_id == CrisisAlert.agency_id)
+                           & (AlertRule.id == CrisisAlert.rule_id)).where(AlertRule.client_id == client_id)
+    if "kind" in args:
+        query = query.where(CrisisAlert.kind == args["kind"])
+    return db.session.scalars(query.limit(LISTED)).all()
+

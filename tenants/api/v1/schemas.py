@@ -117,3 +117,54 @@ class BoardSchema(Schema):
     client_id = fields.Integer()
     columns = fields.List(fields.Nested(ColumnSchema))
     cards = fields.List(fields.Nested(CardSchema))
+
+
+class CommentSchema(Schema):
+    id = fields.Integer()
+    card_id = fields.Integer()
+    body = fields.String()
+    visibility = fields.String(metadata={"description": "internal: the team's thread; client: shared with guests."})
+    author = fields.Function(lambda c: c.author.name if c.author else None, allow_none=True)
+    created_at = fields.DateTime()
+
+
+class CommentCreateSchema(Input):
+    body = Text(SOME_TEXT, required=True, validate=[validate.Length(1, 5000)])
+    visibility = fields.String(validate=validate.OneOf(("internal", "client")), load_default="internal")
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"description": "crisis (negative) or buzz (a positive or neutral surge)."})
+    rule_id = fields.Integer()
+    client_id = fields.Function(lambda a: a.rule.client_id if a.rule else None, allow_none=True)
+    crisis_id = fields.Integer(allow_none=True)
+    score = fields.Float()
+    window_start = fields.DateTime()
+    created_at = fields.DateTime()
+
+
+class CrisisSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    status = fields.String()
+    opened_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    peak_score = fields.Float()
+    last_score = fields.Float()
+    closing_note = fields.String()
+
+
+class CrisisDetailSchema(CrisisSchema):
+    alerts = fields.List(fields.Nested(AlertSchema))
+
+
+class CrisisQuerySchema(Schema):
+    client = Id()
+    status = fields.String(validate=validate.OneOf(("open", "closed")))
+
+
+class AlertQuerySchema(Schema):
+    client = Id()
+    kind = fields.String(validate=validate.OneOf(("crisis", "buzz")))
+
