@@ -70,6 +70,9 @@ class Config:
     SIGNUP_RATE_WINDOW = int(os.environ.get("SIGNUP_RATE_WINDOW", "3600"))
     # Internal hosts the outbound HTTP client may reach on purpose (comma-separated names or IPs).
     FETCH_ALLOW_HOSTS = os.environ.get("FETCH_ALLOW_HOSTS", "")
+    # Passkeys (WebAuthn): the site's host name and origin; by default the request's (behind a proxy, set both).
+    WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")
+    WEBAUTHN_ORIGIN = os.environ.get("WEBAUTHN_ORIGIN", "")
     # Base addresses of the search APIs, by connector (tests and mirrors); empty: the public services.
     SEARCH_API_BASES = {}
     # Search services a new client's keywords use until the agency chooses otherwise.

@@ -10,7 +10,7 @@
 - The registry's items (`source_items`, the bulk of what ingestion writes): distributed by
   their own key, `source_id`, in a co-location group of their own; every ingestion query on
   them names one source (insert ... on conflict, the backfill's read) and goes to one shard.
-- Platform tables that nothing on the workers needs (`user_sessions`, `stripe_events`,
+- Platform tables that nothing on the workers needs (`user_sessions`, `passkeys`, `stripe_events`,
   `alembic_version`): local to the coordinator. No query outer-joins them with a distributed
   table: Citus cannot push such a join to the shards, and under row-level security its planner
   crashes the coordinator on it (Citus 13.2.2); the layout's session query takes two statements
@@ -32,7 +32,7 @@ DISTRIBUTION_COLUMN = "agency_id"
 SHARD_COUNT = 32
 REFERENCE_TABLES = ("agencies", "users", "sources")
 OWN_KEY_TABLES = {"source_items": "source_id"}
-LOCAL_TABLES = ("user_sessions", "stripe_events")
+LOCAL_TABLES = ("user_sessions", "stripe_events", "passkeys")
 
 
 def plan(metadata):

@@ -30,6 +30,9 @@ PLATFORM_ENDPOINTS = {
     "auth.end_one_session", "auth.end_other_sessions",  # a person's own sessions: tests/test_sessions.py
     "auth.login_code", "auth.two_factor_setup", "auth.two_factor_disable",  # a person's own second factor:
     "auth.two_factor_recovery_codes",  # tests/test_two_factor.py
+    "auth.passkey_registration_options", "auth.passkey_add", "auth.passkey_remove",  # a person's own passkeys and
+    "auth.passkey_sign_in_options", "auth.passkey_sign_in", "auth.passkey_second_factor_options",  # sign-in steps:
+    "auth.passkey_second_factor",  # tests/test_passkeys_browser.py
     "auth.confirm_email", "auth.resend_confirmation", "auth.change_email",  # tests/test_email_change.py
     "health.healthz", "i18n.set_language", "billing.webhook",
     "health.pipeline",  # counts and ids only, loopback or STATUS_TOKEN: tests/test_pipeline_status.py

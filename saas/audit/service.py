@@ -29,6 +29,8 @@ ACTIONS = {
     "password_changed": _l("Password changed"),
     "password_reset": _l("Password reset by email"),
     "email_changed": _l("Email address changed"),
+    "passkey_added": _l("Passkey added"),
+    "passkey_removed": _l("Passkey removed"),
     "member_invited": _l("Teammate invited"),
     "invitation_revoked": _l("Invitation cancelled"),
     "member_joined": _l("Joined the agency"),

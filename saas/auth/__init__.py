@@ -11,7 +11,8 @@ bp = Blueprint("auth", __name__)
 def init_app(app):
     """Plug accounts in: their views, the team page, the periodic purges, the agencies' zones."""
     from saas import i18n
-    from saas.auth import members, routes, service, session_views, two_factor_views  # noqa: F401  (views attach to bp)
+    from saas.auth import (members, passkey_views, routes, service, session_views,  # noqa: F401  (views attach to bp)
+                           two_factor_views)
     from saas.auth.jobs import purge_ended_sessions, purge_stale_invitations
     from saas.jobs import periodic
 

@@ -132,3 +132,24 @@ class UserSession(Base):
     second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when this browser passed it
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class Passkey(Base):
+    """A passkey (WebAuthn credential) of a person: a second factor, or a sign-in without a password.
+
+    Only the public key is kept (with the authenticator's signature counter, checked at each use);
+    the private key never leaves the person's device or password manager.
+    """
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url, as browsers send it
+    public_key: Mapped[str] = mapped_column(String(2000))  # COSE key, base64url
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(80))
+    transports: Mapped[list] = mapped_column(JSON, default=list)
+    backed_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from saas import ratelimit
 from saas.audit import service as audit_trail
-from saas.auth import bp, known_devices, service, sessions, two_factor
+from saas.auth import bp, known_devices, passkeys, service, sessions, two_factor
 from saas.auth.jobs import (  # noqa: F401
     send_email_change_link,
     send_email_change_notice,
@@ -279,7 +279,8 @@ def account_sessions():
     from saas.devices import describe
 
     rows = [(record, *describe(record.user_agent)) for record in sessions.active_sessions(current_user)]
-    return {"sessions": rows, "this_session": current_user.current_session}
+    return {"sessions": rows, "this_session": current_user.current_session,
+            "passkeys": passkeys.passkeys_of(current_user)}
 
 
 @bp.route("/account", methods=["GET", "POST"])

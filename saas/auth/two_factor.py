@@ -109,13 +109,20 @@ def renew_recovery_codes(user):
 
 
 def is_enabled(user):
-    """Whether this person signs in with a second factor."""
+    """Whether this person signs in with a second factor: an authenticator app, or a passkey."""
+    from saas.auth.passkeys import has_passkeys
+
+    return has_totp(user) or has_passkeys(user)
+
+
+def has_totp(user):
+    """Whether this person set up an authenticator app."""
     return bool(user.totp_enabled_at and user.totp_secret)
 
 
 def check(user, code, now=None):
     """Check a sign-in's second factor: "totp", "recovery" (that code is now used up) or None."""
-    if not is_enabled(user):
+    if not has_totp(user):
         return None
     step = matching_step(user.totp_secret, code, now, user.totp_last_step)
     if step is not None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from saas import ratelimit
 from saas.audit import service as audit_trail
-from saas.auth import bp, forms, known_devices, service, sessions, two_factor
+from saas.auth import bp, forms, known_devices, passkeys, service, sessions, two_factor
 from saas.auth.members import bp as members_bp
 from saas.auth.routes import _agency_ids, home_for, limited_like_the_password, start_session
 from saas.db import utcnow
@@ -39,7 +39,10 @@ def _pending_key():
 
 
 def _code_page(errors, status):
-    return render_template("auth/login_code.html", errors=errors), status
+    user, _pending = _pending_user()
+    return render_template("auth/login_code.html", errors=errors,
+                           has_app=user is None or two_factor.has_totp(user),
+                           has_passkey=user is not None and passkeys.has_passkeys(user)), status
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -88,7 +91,7 @@ def _setup_page(secret, errors, status=200):
 @login_required
 def two_factor_setup():
     """Set up two-factor sign-in: scan the QR code, type a first code, keep the recovery codes."""
-    if two_factor.is_enabled(current_user):
+    if two_factor.has_totp(current_user):
         return redirect(url_for("auth.account"))
     secret = session.get(SETUP)
     if request.method == "GET" or not secret:
@@ -115,9 +118,9 @@ def _requiring_agencies(user):
 @login_required
 def two_factor_disable():
     """Turn two-factor sign-in off, with the current password (refused while an agency requires it)."""
-    if not two_factor.is_enabled(current_user):
+    if not two_factor.has_totp(current_user):
         return redirect(url_for("auth.account"))
-    requiring = _requiring_agencies(current_user)
+    requiring = [] if passkeys.has_passkeys(current_user) else _requiring_agencies(current_user)
     if requiring:
         flash(_("%(agencies)s requires two-factor sign-in: it stays on.", agencies=", ".join(requiring)), "error")
         return redirect(url_for("auth.account")), 303
@@ -135,7 +138,7 @@ def two_factor_disable():
 @login_required
 def two_factor_recovery_codes():
     """Ten new recovery codes (the old ones stop working), with a code from the app."""
-    if not two_factor.is_enabled(current_user):
+    if not two_factor.has_totp(current_user):
         return redirect(url_for("auth.account"))
     values, errors = read(forms.TwoFactorCodeForm, request.form)
     step = None if errors else two_factor.matching_step(current_user.totp_secret, values["code"],
