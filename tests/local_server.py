@@ -173,3 +173,22 @@ def make_certificates(directory, host_name):
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
         "-days", "2", "-out", "server.pem", "-extfile", "san.ext")
     return directory / "ca.pem", directory / "server.pem", directory / "server.key"
+
+
+def accept_posts(server, statuses, answer=b""):
+    """Let the local server take POSTs: keep each body and headers, answer the statuses in turn (the last one
+    repeats) with `answer` as the body."""
+    server.bodies = []
+
+    class PostHandler(server.httpd.RequestHandlerClass):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            server.requests.append(SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}))
+            server.bodies.append(body)
+            self.send_response(statuses.pop(0) if len(statuses) > 1 else statuses[0])
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+    server.httpd.RequestHandlerClass = PostHandler
+

@@ -13,7 +13,7 @@ from tenants.crisis import deliveries
 from tenants.crisis.jobs import send_alert_digests
 from tenants.crisis.models import AlertDelivery, AlertRule
 from tests.conftest import login, run_worker
-from tests.local_server import SeenRequest, allow_local, local_server  # noqa: F401  (fixtures)
+from tests.local_server import accept_posts, allow_local, local_server  # noqa: F401  (fixtures)
 from tests.mailbox import text_of
 from tests.test_crisis import T, WEEKS, add_mentions, add_rule, detect, make_client, spike_rows, steady, stream
 
@@ -39,23 +39,6 @@ def webhook_only(url, fmt="json"):
     """Rule settings that alert through the webhook alone."""
     return {"webhook_url": url, "webhook_format": fmt, "notify_email": False, "notify_in_app": False,
             "recipient_pole": None}
-
-
-def accept_posts(server, statuses):
-    """Let the local server take POSTs: keep each body, answer the statuses in turn (the last one repeats)."""
-    server.bodies = []
-
-    class PostHandler(server.httpd.RequestHandlerClass):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            server.requests.append(SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}))
-            server.bodies.append(body)
-            self.send_response(statuses.pop(0) if len(statuses) > 1 else statuses[0])
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    server.httpd.RequestHandlerClass = PostHandler
-
 
 
 def deliveries_of(app, agency_id, channel):

@@ -22,27 +22,10 @@ from tenants.monitoring.pipeline.feeds import Item
 from tenants.monitoring.pipeline.ingest import ingest
 from tests.conftest import login, run_worker
 from tests.factories import watched_client
-from tests.local_server import SeenRequest, allow_local, local_server  # noqa: F401  (fixtures)
+from tests.local_server import accept_posts, allow_local, local_server  # noqa: F401  (fixtures)
 from tests.mailbox import text_of
 
 EN = {"Accept-Language": "en"}
-
-
-def receive(server, statuses, answer=b'{"ok":true}'):
-    """Let the local server take POSTs: keep each body and headers, answer the statuses in turn (the last repeats)."""
-    server.bodies = []
-
-    class PostHandler(server.httpd.RequestHandlerClass):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            server.requests.append(SeenRequest(self.path, {k.lower(): v for k, v in self.headers.items()}))
-            server.bodies.append(body)
-            self.send_response(statuses.pop(0) if len(statuses) > 1 else statuses[0])
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-    server.httpd.RequestHandlerClass = PostHandler
 
 
 @pytest.fixture
@@ -90,7 +73,7 @@ def verified(secret, server, index=-1):
 
 
 def test_a_card_event_reaches_the_endpoint_signed_per_standard_webhooks(app, agency, local_server, allow_local):  # noqa: F811
-    receive(local_server, [200])
+    accept_posts(local_server, [200], answer=b'{"ok":true}')
     endpoint_id, secret = add_endpoint(app, agency, local_server.url_for("/hook"))
     assert secret.startswith("whsec_")
     _client_id, card_id = make_card(app, agency)
@@ -110,7 +93,7 @@ def test_a_card_event_reaches_the_endpoint_signed_per_standard_webhooks(app, age
 
 def test_mentions_reach_only_endpoints_whose_client_and_sentiment_filters_match(app, agency, local_server,  # noqa: F811
                                                                                   allow_local):
-    receive(local_server, [200])
+    accept_posts(local_server, [200])
     with app.app_context(), tenancy.agency_scope(agency.id):
         brand, _keyword = watched_client("Danone")
         other, _other_keyword = watched_client("Evian")
@@ -140,7 +123,7 @@ def test_mentions_reach_only_endpoints_whose_client_and_sentiment_filters_match(
 
 
 def test_a_failed_call_is_retried_with_backoff_under_the_same_id(app, agency, local_server, allow_local):  # noqa: F811
-    receive(local_server, [500, 200])
+    accept_posts(local_server, [500, 200])
     app.config["WEBHOOK_RETRY_DELAYS"] = (60, 240)
     try:
         _endpoint_id, secret = add_endpoint(app, agency, local_server.url_for("/hook"))
@@ -168,7 +151,7 @@ def test_a_failed_call_is_retried_with_backoff_under_the_same_id(app, agency, lo
 
 
 def test_an_attempt_whose_worker_died_is_queued_again_once_its_lease_ends(app, agency, local_server, allow_local):  # noqa: F811
-    receive(local_server, [200])
+    accept_posts(local_server, [200])
     add_endpoint(app, agency, local_server.url_for("/hook"))
     make_card(app, agency)
     with app.app_context(), tenancy.agency_scope(agency.id):  # as if a worker died in the call: the job is gone
@@ -188,7 +171,7 @@ def test_an_attempt_whose_worker_died_is_queued_again_once_its_lease_ends(app, a
 
 def test_an_endpoint_that_keeps_failing_is_disabled_with_a_mail_to_the_owners_and_an_audit_entry(
         app, agency, local_server, allow_local, mailbox):  # noqa: F811
-    receive(local_server, [503])
+    accept_posts(local_server, [503])
     app.config.update(WEBHOOK_RETRY_DELAYS=(), WEBHOOK_DISABLE_AFTER_FAILURES=2)
     try:
         endpoint_id, _secret = add_endpoint(app, agency, local_server.url_for("/hook"))
@@ -214,7 +197,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled_with_a_mail_to_the_owners_an
 
 
 def test_failures_for_a_whole_day_disable_the_endpoint(app, agency, local_server, allow_local):  # noqa: F811
-    receive(local_server, [500])
+    accept_posts(local_server, [500])
     endpoint_id, _secret = add_endpoint(app, agency, local_server.url_for("/hook"))
     with app.app_context(), tenancy.agency_scope(agency.id):
         db.session.get(WebhookEndpoint, endpoint_id).failing_since = utcnow() - timedelta(hours=24, minutes=1)
@@ -247,7 +230,7 @@ def test_private_and_metadata_addresses_are_refused_by_the_form_and_at_delivery(
 
 def test_owner_adds_an_endpoint_sees_its_secret_once_sends_a_test_and_redelivers(app, client, agency, local_server,  # noqa: F811
                                                                                  allow_local):
-    receive(local_server, [200])
+    accept_posts(local_server, [200])
     login(client, agency.owner_email)
     base = f"/a/{agency.slug}/webhooks"
     response = client.post(f"{base}/", headers=EN, data={"endpoint_url": local_server.url_for("/hook"),
@@ -403,7 +386,7 @@ def test_a_buzz_is_an_event_of_its_client(app, agency, allow_local):
 
 
 def test_the_log_keeps_the_first_500_bytes_of_a_long_answer(app, agency, local_server, allow_local):  # noqa: F811
-    receive(local_server, [200], answer=b"x" * 5000)
+    accept_posts(local_server, [200], answer=b"x" * 5000)
     add_endpoint(app, agency, local_server.url_for("/hook"))
     make_card(app, agency)
     run_worker(app, "default")
@@ -430,7 +413,7 @@ def test_settings_are_saved_and_a_disabled_endpoint_can_be_enabled_again(app, cl
 
 
 def test_after_a_rotation_both_secrets_sign_for_a_day_then_only_the_new_one(app, agency, local_server, allow_local):  # noqa: F811
-    receive(local_server, [200])
+    accept_posts(local_server, [200])
     endpoint_id, old = add_endpoint(app, agency, local_server.url_for("/hook"))
     with app.app_context(), tenancy.agency_scope(agency.id):
         new = service.rotate_secret(db.session.get(WebhookEndpoint, endpoint_id))

@@ -9,7 +9,7 @@ from tenants.api.models import SCOPES
 from tenants.api.tokens import EXPIRY_DAYS
 
 
-def _optional_id(value):
+def optional_id(value):
     """The client id chosen, None for every client, -1 when it is not a number."""
     value = (value or "").strip()
     if not value:
@@ -28,7 +28,7 @@ class TokenForm(Form):
 
     name = StringField(filters=[strip], validators=[Text(_l("Name"), 80)])
     scope = StringField(filters=[strip], validators=[one_of(SCOPES, _l("Choose read or read and write."))])
-    client = StringField(filters=[_optional_id], validators=[_known_client])
+    client = StringField(filters=[optional_id], validators=[_known_client])
     expiry = StringField(filters=[strip], validators=[
         one_of(tuple(str(days) for days in EXPIRY_DAYS), _l("Choose when the token expires."))])
 

@@ -3,22 +3,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, SelectMultipleField, StringField
 from wtforms.validators import StopValidation
 
-from saas import params
 from saas.forms import Text, strip
 from saas.http_errors import FetchError, error_text
 from saas.http_targets import allowed_hosts, parse_target, resolve_allowed
+from tenants.api.forms import optional_id
 from tenants.api.webhooks.models import EVENT_TYPES, SENTIMENTS
 
 MAX_URL = 1000
-
-
-def _optional_id(value):
-    """The client id chosen, None for every client, -1 when it is not a number."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    number = params.as_int(value, 1, params.MAX_ID)
-    return -1 if number is None else number
 
 
 def endpoint_url_problem(url):
@@ -76,7 +67,7 @@ class EndpointForm(Form):
     description = StringField(filters=[strip], validators=[Text(_l("Description"), 200, required=False)])
     events = EventsField(choices=EVENT_TYPES, validate_choice=False, filters=[lambda v: sorted(set(v or []))],
                          validators=[_some_events])
-    client = StringField(filters=[_optional_id], validators=[_known_client])
+    client = StringField(filters=[optional_id], validators=[_known_client])
     sentiments = SentimentsField(choices=SENTIMENTS, validate_choice=False, filters=[lambda v: sorted(set(v or []))])
 
     def __init__(self, formdata, client_ids=(), **kwargs):
