@@ -73,6 +73,17 @@
     setTimeout(function () { el.classList.add("flash-hide"); }, 5000);
   });
 
+  // A secret shown once (API token, webhook secret): its "Copy" button puts it on the clipboard and says so.
+  document.addEventListener("click", function (evt) {
+    var button = evt.target.closest && evt.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) { return; }
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    navigator.clipboard.writeText(source ? source.textContent.trim() : "").then(function () {
+      button.textContent = button.getAttribute("data-copied") || button.textContent;
+      announce(button.getAttribute("data-copied"));
+    });
+  });
+
   // Close open menus when clicking elsewhere.
   document.addEventListener("click", function (evt) {
     document.querySelectorAll("details.menu[open]").forEach(function (menu) {

@@ -15,7 +15,8 @@ def _page(errors=None, created=None, secret=None, status=200):
     clients = list_clients()
     return render_template("api/tokens.html", tokens=tokens.list_tokens(), clients=clients,
                            client_names={c.id: c.name for c in clients}, errors=errors or {},
-                           form=request.form, created=created, secret=secret, expiries=tokens.EXPIRY_DAYS), status
+                           form={} if created else request.form,  # a token made: the form is blank for the next
+                           created=created, secret=secret, expiries=tokens.EXPIRY_DAYS), status
 
 
 @bp.get("/")
