@@ -19,6 +19,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 from sqlalchemy import func, select, update
 
 from saas import db
@@ -46,7 +47,8 @@ def start_send(release, media_list, sender, overridden=False):
     db.session.add(send)
     db.session.flush()
     seen = set()
-    for contact in service.members(media_list):
+    reachable, excluded = service.members(media_list)
+    for contact in [*reachable, *excluded]:
         email = (contact.email or "").strip().lower()
         if not email or email in seen:
             continue
@@ -112,7 +114,8 @@ def _message(release, recipient, send):
     values = {"first_name": recipient.first_name or "", "outlet": recipient.outlet or ""}
     with force_locale(release.language):
         embargo = releases.embargo_text(release)
-        body_html = merge(str(releases.body_html(release)), values, escape=True)
+        # nh3's clean HTML with the recipient's values escaped in: still safe markup.
+        body_html = Markup(merge(str(releases.body_html(release)), values, escape=True))
         context = {"release": release, "embargo": embargo, "send": send, "unsubscribe": recipient_unsubscribe(recipient)}
         html = render_template("press/_release_mail.html", body=body_html, standalone=True, **context)
         text = render_template("mail/press_release.txt", body=merge(release.body, values), **context)
@@ -184,11 +187,14 @@ def _due(send_id, limit):
 
 
 def _next_wait(send_id):
-    """Seconds until the next retry is due, or None when nothing is waiting."""
-    moment = db.session.scalar(select(func.min(PressSendRecipient.next_attempt_at)).where(
-        PressSendRecipient.send_id == send_id, PressSendRecipient.status == "queued"))
-    if moment is None:
+    """Seconds until a queued recipient is due (0 when one is due now), or None when none is queued."""
+    queued = db.session.execute(select(func.count(), func.min(PressSendRecipient.next_attempt_at)).where(
+        PressSendRecipient.send_id == send_id, PressSendRecipient.status == "queued")).one()
+    if not queued[0]:
         return None
+    if _due(send_id, 1):
+        return 0.0
+    moment = queued[1]
     if moment.tzinfo is None:
         from datetime import timezone
 
@@ -233,15 +239,15 @@ def send_batch(send_id, agency_id):
                                                             PressSendRecipient.status == "sending")):
             send.state, send.finished_at = "done", utcnow()
         return
-    if _due(send_id, 1) == [] and wait > 0:
+    if wait > 0:
         time.sleep(min(wait, 60))  # a retry soon: wait for it here rather than hold a queue slot idle
     _requeue(send_id, agency_id)
 
 
 def _requeue(send_id, agency_id):
-    from saas.jobs import enqueue_after_commit
-
-    enqueue_after_commit(send_batch, send_id, agency_id=agency_id, job_id=f"press-send-next-{send_id}-{time.time_ns()}")
+    """Queue the next batch (every row this job touched is committed already)."""
+    db.commit()
+    enqueue(send_batch, send_id, agency_id=agency_id, job_id=f"press-send-{send_id}-{time.time_ns()}")
 
 
 def unfinished_sends():
