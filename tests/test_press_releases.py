@@ -1,5 +1,4 @@
 """Press releases: CRUD, sanitised Markdown, the board card, the client's approval in the portal, isolation."""
-from sqlalchemy import select
 
 from saas import db
 from tenants.boards.models import BoardCard

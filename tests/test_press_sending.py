@@ -16,8 +16,8 @@ from saas import db, tenancy
 from saas.audit.models import AuditEvent
 from saas.config import ROOT
 from tenants.clients.models import Client
-from tenants.press import releases, service, sending
-from tenants.press.models import MediaList, PressContact, PressRelease, PressSend, PressSendRecipient
+from tenants.press import service, sending
+from tenants.press.models import PressContact, PressRelease, PressSend, PressSendRecipient
 from tests.conftest import login, run_worker
 from tests.mailbox import text_of
 

@@ -43,9 +43,10 @@ def card_description(release):
 
 
 def _slug():
-    from flask import g
+    from saas import tenancy
+    from saas.auth.models import Agency
 
-    return g.agency.slug
+    return db.session.get(Agency, tenancy.current_agency_id()).slug
 
 
 def create_release(values, actor):
