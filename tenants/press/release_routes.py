@@ -33,7 +33,7 @@ def _read_release():
 
 def _form_page(form, errors=None, release=None, status=200):
     return render_template(FORM_PAGE, form=form, errors=errors or {}, release=release, clients=list_clients(),
-                           preview=None), status
+                           preview=releases.rendered(release) if release is not None else None), status
 
 
 @bp.get("/releases/")
