@@ -215,3 +215,13 @@ def test_a_worker_killed_mid_send_resends_nothing_already_sent(app, client, agen
     assert max(received.values()) == 1  # nobody got the release twice
     assert len(received) == 200
     assert statuses(app, agency) == {"sent": 199, "unknown": 1, "do_not_contact": 1}
+
+
+def test_erasing_a_contact_erases_their_send_rows(app, client, agency):
+    start(app, client, agency)
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        contact = db.session.scalar(select(PressContact).where(PressContact.first_name == "Prénom5"))
+        service.erase_contact(contact)
+        db.commit()
+        emails = set(db.session.scalars(select(PressSendRecipient.email)))
+    assert "j5@outlet5.example" not in emails and len(emails) == 200
