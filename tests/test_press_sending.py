@@ -16,8 +16,9 @@ from saas import db, tenancy
 from saas.audit.models import AuditEvent
 from saas.config import ROOT
 from tenants.clients.models import Client
-from tenants.press import service, sending
+from tenants.press import service
 from tenants.press.models import PressContact, PressRelease, PressSend, PressSendRecipient
+from tenants.press.jobs import resume_press_sends
 from tests.conftest import login, run_worker
 from tests.mailbox import text_of
 
@@ -205,8 +206,8 @@ def test_a_worker_killed_mid_send_resends_nothing_already_sent(app, client, agen
             worker.wait()
             assert statuses(app, agency)["sending"] == 1
             time.sleep(2.2)  # the lease is over
-            with app.app_context(), tenancy.agency_scope(agency.id):
-                sending.queue_send(db.session.get(PressSend, send_id), agency.id)  # as the periodic sweep does
+            with app.app_context():
+                assert resume_press_sends() == 1  # the periodic sweep queues the running send again
             server.hang_after = None
             run_worker(app, "mail")
         finally:
@@ -215,6 +216,8 @@ def test_a_worker_killed_mid_send_resends_nothing_already_sent(app, client, agen
     assert max(received.values()) == 1  # nobody got the release twice
     assert len(received) == 200
     assert statuses(app, agency) == {"sent": 199, "unknown": 1, "do_not_contact": 1}
+    page = client.get(f"/a/{agency.slug}/press/sends/{send_id}", headers=EN).get_data(as_text=True)
+    assert "Unknown (check by hand)" in page and "never sent again automatically" in page
 
 
 def test_erasing_a_contact_erases_their_send_rows(app, client, agency):
