@@ -84,6 +84,12 @@ class Config:
     # Press contacts nobody touched or used for this many days are purged daily (GDPR retention).
     PRESS_CONTACT_RETENTION_DAYS = int(os.environ.get("PRESS_CONTACT_RETENTION_DAYS", "1095"))
     PRESS_IMPORT_MAX_BYTES = int(os.environ.get("PRESS_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+    # Press release sends: mails a minute, mails per job (then the job queues the next batch), the lease of a
+    # recipient being sent (longer than SMTP's 30 s timeout), the waits before retrying a transient SMTP error.
+    PRESS_SEND_RATE = int(os.environ.get("PRESS_SEND_RATE", "120"))
+    PRESS_SEND_BATCH = int(os.environ.get("PRESS_SEND_BATCH", "50"))
+    PRESS_SEND_LEASE_SECONDS = int(os.environ.get("PRESS_SEND_LEASE_SECONDS", "120"))
+    PRESS_SEND_RETRY_DELAYS = tuple(float(x) for x in os.environ.get("PRESS_SEND_RETRY_DELAYS", "30,120,600").split(","))
     CONFIRMATION_MAX_AGE = int(os.environ.get("CONFIRMATION_MAX_AGE", str(2 * 24 * 3600)))
 
     # Billing through Stripe: with no secret key, billing is off and no plan limit applies.

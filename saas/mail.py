@@ -29,14 +29,16 @@ def render_mail(template, locale, **context):
     return subject, body, html
 
 
-def send_mail(to, subject, body, html=None):
-    """Send one message through SMTP, or write it to the log when no server is set."""
+def send_mail(to, subject, body, html=None, headers=None):
+    """Send one message through SMTP, or write it to the log when no server is set; `headers` are added."""
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Message-ID"] = make_msgid(domain="relais")
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     if html:
         message.add_alternative(html, subtype="html")

@@ -167,4 +167,22 @@ def populate_press(client, owner, prefix):
                         state="done", total=1, processed=1, created=1, created_by_id=owner.id)
     db.session.add(job)
     db.session.flush()
-    return {"contact_id": contact.id, "list_id": media_list.id, "import_id": job.id}
+    return {"contact_id": contact.id, "list_id": media_list.id, "import_id": job.id,
+            **populate_press_release(client, owner, media_list, prefix)}
+
+
+def populate_press_release(client, owner, media_list, prefix):
+    """Give the client a press release (with its board card) and a finished send to the list, one recipient failed."""
+    from tenants.press import releases, sending
+    from tenants.press.models import PressSendRecipient
+
+    release = releases.create_release({"client_id": client.id, "title": f"{prefix} launch", "body": "**News**",
+                                       "images": [], "attachments": [], "embargo_at": None, "language": "fr"}, owner)
+    release.state = "approved"
+    send = sending.start_send(release, media_list, owner)
+    db.session.flush()
+    for recipient in db.session.query(PressSendRecipient).filter_by(send_id=send.id):
+        recipient.status = "failed"
+    send.state = "done"
+    db.session.flush()
+    return {"release_id": release.id, "send_id": send.id}

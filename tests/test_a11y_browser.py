@@ -75,6 +75,10 @@ def staff_pages(slug, ids):
         ("press", f"{a}/press/"), ("press-contact", f"{a}/press/contacts/{ids['contact_id']}"),
         ("press-lists", f"{a}/press/lists/"), ("press-list", f"{a}/press/lists/{ids['list_id']}"),
         ("press-import", f"{a}/press/imports/new"),
+        ("press-releases", f"{a}/press/releases/"), ("press-release", f"{a}/press/releases/{ids['release_id']}"),
+        ("press-release-new", f"{a}/press/releases/new"),
+        ("press-release-edit", f"{a}/press/releases/{ids['release_id']}/edit"),
+        ("press-send", f"{a}/press/sends/{ids['send_id']}"),
         ("account", "/account"), ("agencies", "/agencies"),
     ]
 

@@ -186,7 +186,7 @@ def test_undo_of_a_bulk_archive_puts_back_exactly_those_mentions_as_they_were(ap
 def test_every_irreversible_form_asks_for_a_confirmation_that_really_appears():
     """hx-confirm does nothing on a plain form: forms say data-confirm, which static/js/app.js asks in a dialog."""
     irreversible = re.compile(r"url_for\('[a-z_]+\.(delete\w*|remove|revoke\w*|cancel_invitation|rotate\w*|"
-                              r"close_crisis|unfollow_feed|archive_keyword)'")
+                              r"close_crisis|unfollow_feed|archive_keyword|send_release|resend_failed)'")
     unconfirmed = []
     for path in glob.glob(os.path.join(ROOT, "templates", "**", "*.html"), recursive=True):
         text = open(path, encoding="utf-8").read()

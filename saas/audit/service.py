@@ -60,6 +60,8 @@ ACTIONS = {
     "press_contact_erased": _l("Press contact erased"),
     "press_contact_exported": _l("Press contact's data exported"),
     "press_contacts_exported": _l("Press contacts exported"),
+    "press_release_sent": _l("Press release sent"),
+    "press_release_resent": _l("Press release sent again to failed recipients"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50

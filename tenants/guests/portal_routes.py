@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from saas.pagecache import cached_page
 from saas.views import guest_allowed
+from saas.web import page_extras
 from saas.forms import clean_comment
 from tenants.guests import approvals, portal
 from tenants.guests import portal_bp as bp
@@ -31,7 +32,7 @@ def render_card(card, errors=None, form=None, status=200):
     return render_template(
         "guests/portal_card.html", card=card, client=card.board.client, comments=comments,
         staff_authors=approvals.staff_authors(comments), errors=errors or {}, form=form or {},
-        preview=not is_guest()), status
+        preview=not is_guest(), **page_extras("portal_card", card)), status
 
 
 @bp.get("/")

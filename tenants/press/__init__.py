@@ -8,10 +8,16 @@ public_bp = Blueprint("press_public", __name__, url_prefix="/press")
 
 def init_app(app):
     """Plug press relations in: the views, the public unsubscribe page, the daily retention purge."""
+    from saas import signals
     from saas.jobs import periodic
-    from tenants.press import import_routes, public, routes  # noqa: F401  (the views attach themselves)
-    from tenants.press.jobs import purge_stale_contacts
+    from saas.web import page_extra
+    from tenants.press import import_routes, public, release_routes, releases, routes  # noqa: F401  (views attach)
+    from tenants.press.jobs import purge_stale_contacts, resume_press_sends
 
     periodic(purge_stale_contacts, cron="41 3 * * *")
+    periodic(resume_press_sends, interval=60)
+    # The portal's approval of a release's card moves the release; the portal shows the release as sent.
+    signals.event_happened.connect(releases.on_event, weak=False)
+    page_extra("portal_card", "press_release")(releases.portal_release)
     app.register_blueprint(bp)
     app.register_blueprint(public_bp)

@@ -125,3 +125,56 @@ class MediaListForm(Form):
     def __init__(self, formdata, client_ids=(), **kwargs):
         super().__init__(formdata, **kwargs)
         self.client_ids = set(client_ids)
+
+
+def _moment(value):
+    """A datetime-local field ("2026-03-01T09:30") as a naive datetime, "" when empty, the text when malformed."""
+    from datetime import datetime
+
+    value = strip(value)
+    if not value:
+        return None
+    try:
+        moment = datetime.strptime(value[:16], "%Y-%m-%dT%H:%M")
+    except ValueError:
+        return value
+    return moment if 1900 <= moment.year <= 2199 else value
+
+
+def _a_moment(form, field):
+    if isinstance(field.data, str):
+        raise StopValidation(_l("Enter the embargo as a date and a time."))
+
+
+def _web_addresses(form, field):
+    from saas.forms import web_address_problem
+
+    for address in field.data:
+        problem = web_address_problem(address)
+        if problem:
+            raise StopValidation(problem)
+
+
+def _lines(value):
+    return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def _one_client(form, field):
+    if len(field.data) != 1 or not set(field.data) <= form.client_ids:
+        raise StopValidation(_l("Choose among the agency's clients."))
+
+
+class ReleaseForm(Form):
+    """A press release: client, title, Markdown body, links to images and attachments, embargo, language."""
+
+    client_id = IdsField(validators=[_one_client])
+    title = StringField(filters=[strip], validators=[Text(_l("Title"), 200)])
+    body = StringField(filters=[strip], validators=[Text(_l("Text"), 100_000, required=False)])
+    images = StringField(filters=[_lines], validators=[Items(_l("Images"), 20, 1000), _web_addresses])
+    attachments = StringField(filters=[_lines], validators=[Items(_l("Attachments"), 20, 1000), _web_addresses])
+    embargo_at = StringField(filters=[_moment], validators=[_a_moment])
+    language = StringField(filters=[strip], validators=[one_of(("fr", "en"), _l("Choose French or English."))])
+
+    def __init__(self, formdata, client_ids=(), **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.client_ids = set(client_ids)

@@ -39,3 +39,19 @@ def purge_stale_contacts():
     if removed:
         log.info("purged %d press contacts untouched for %d days", removed, days)
     return removed
+
+
+@task()
+def resume_press_sends():
+    """Queue again, agency by agency, the sends still running (a job lost with its worker, retries due)."""
+    from sqlalchemy import select
+
+    from tenants.press import sending
+    from tenants.press.models import PressSend
+
+    with tenancy.all_agencies():
+        running = db.session.execute(select(PressSend.agency_id, PressSend.id).where(PressSend.state == "running")).all()
+    for agency_id, send_id in running:
+        with tenancy.agency_scope(agency_id):
+            sending.queue_send(db.session.get(PressSend, send_id), agency_id)
+    return len(running)

@@ -122,3 +122,72 @@ class ContactImport(TenantScoped, Base):
     created_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+RELEASE_STATES = ("draft", "awaiting", "approved", "sent")
+RELEASE_LANGUAGES = ("fr", "en")
+SEND_STATES = ("running", "done")
+# A recipient's status: "sending" is held under a lease while SMTP talks; one left there by a dead
+# worker becomes "unknown" (maybe delivered): never sent again blindly (at most once).
+RECIPIENT_STATES = ("queued", "sending", "sent", "failed", "bounced", "unknown", "unsubscribed", "do_not_contact")
+
+
+class PressRelease(TenantScoped, Base):
+    """A client's press release: Markdown body, links to images and attachments, embargo, approval state."""
+
+    __tablename__ = "press_releases"
+    __tenant_args__ = (tenant_fk("client_id", "clients"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    images: Mapped[list] = mapped_column(JSON, default=list)  # web addresses
+    attachments: Mapped[list] = mapped_column(JSON, default=list)  # web addresses
+    embargo_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    card_id: Mapped[int | None] = mapped_column(Integer, index=True)  # its card on the client's board
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PressSend(TenantScoped, Base):
+    """One sending of a release to a media list, by a staff member (replies go to them)."""
+
+    __tablename__ = "press_sends"
+    __tenant_args__ = (tenant_fk("release_id", "press_releases"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(Integer, index=True)
+    list_id: Mapped[int | None] = mapped_column(Integer)
+    list_name: Mapped[str] = mapped_column(String(120), default="")
+    sender_id: Mapped[int | None] = mapped_column(Integer)
+    sender_name: Mapped[str] = mapped_column(String(200), default="")
+    sender_email: Mapped[str] = mapped_column(String(254), default="")
+    overridden: Mapped[bool] = mapped_column(Boolean, default=False)  # sent without the client's approval
+    state: Mapped[str] = mapped_column(String(8), default="running")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PressSendRecipient(TenantScoped, Base):
+    """One recipient of a send: its address, merge fields and delivery status."""
+
+    __tablename__ = "press_send_recipients"
+    __tenant_args__ = (UniqueConstraint("agency_id", "send_id", "email"), tenant_fk("send_id", "press_sends"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    send_id: Mapped[int] = mapped_column(Integer, index=True)
+    contact_id: Mapped[int | None] = mapped_column(Integer)
+    email: Mapped[str] = mapped_column(String(254))
+    first_name: Mapped[str] = mapped_column(String(80), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
+    outlet: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(14), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str] = mapped_column(String(300), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -20,7 +20,8 @@ from saas.domain import NotFound
 from saas.mail import absolute_url
 from saas.normalize import normalize
 from tenants.clients.models import Client
-from tenants.press.models import ContactImport, MediaList, MediaListMember, PressContact, PressContactClient
+from tenants.press.models import (ContactImport, MediaList, MediaListMember, PressContact, PressContactClient,
+                                  PressSendRecipient)
 
 log = logging.getLogger(__name__)
 
@@ -348,6 +349,8 @@ def _delete_contacts(condition):
     ids = select(PressContact.id).where(condition)
     db.session.execute(delete(MediaListMember).where(MediaListMember.contact_id.in_(ids)))
     db.session.execute(delete(PressContactClient).where(PressContactClient.contact_id.in_(ids)))
+    # The sends keep a row per recipient; an erased person's address and name go with them.
+    db.session.execute(delete(PressSendRecipient).where(PressSendRecipient.contact_id.in_(ids)))
     return db.session.execute(delete(PressContact).where(condition)).rowcount
 
 
