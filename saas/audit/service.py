@@ -58,6 +58,11 @@ ACTIONS = {
     "press_contact_erased": _l("Press contact erased"),
     "press_contact_exported": _l("Press contact's data exported"),
     "press_contacts_exported": _l("Press contacts exported"),
+    "personal_data_downloaded": _l("Personal data downloaded"),
+    "agency_exported": _l("Agency data exported"),
+    "account_deleted": _l("Account deleted"),
+    "agency_deletion_requested": _l("Agency deletion requested"),
+    "agency_restored": _l("Agency restored"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50
