@@ -15,6 +15,7 @@ from saas.db import utcnow
 from saas.gdpr import data, deletion, jobs
 from tests.conftest import PASSWORD, login, run_worker
 from tests.factories import populate
+from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
 
 EN = {"Accept-Language": "en"}
 SECRET_LOOKING = re.compile(r"secret|token|hash|password|nonce|recovery")
@@ -220,3 +221,19 @@ def test_deleting_an_agency_then_restoring_it_then_purging_it(app, two_agencies,
         assert after_b == before_b
         assert db.session.get(Agency, a.agency.id) is None
     assert web.get(f"/a/{slug}/members/").status_code == 404
+
+
+def test_deleting_a_paying_agency_cancels_its_stripe_subscription(app, billing_on, make_agency):
+    from tests.test_billing import paying_agency
+
+    agency, _customer, sub = paying_agency(app, billing_on, make_agency)
+    web = web_for(app, agency.owner_email)
+    response = web.post(f"/a/{agency.slug}/data/delete",
+                        data={"confirm_agency_name": agency.name, "delete_password": PASSWORD}, headers=EN)
+    assert response.status_code == 302
+    assert [call["path"] for call in billing_on.calls("DELETE", "/v1/subscriptions/")] == [f"/v1/subscriptions/{sub['id']}"]
+    assert billing_on.subscriptions[sub["id"]]["status"] == "canceled"
+    # Billing's read-only state (a cancelled subscription) does not stop an owner from restoring the agency.
+    assert web.post(f"/a/{agency.slug}/data/restore").status_code == 302
+    with app.app_context():
+        assert db.session.get(Agency, agency.id).purge_after is None
