@@ -31,8 +31,10 @@ def two_agencies(app, make_agency):
 
 @pytest.fixture(autouse=True)
 def export_dir(app, tmp_path):
+    previous = app.config["EXPORT_DIR"]
     app.config["EXPORT_DIR"] = str(tmp_path / "exports")
     yield tmp_path / "exports"
+    app.config["EXPORT_DIR"] = previous
 
 
 def web_for(app, email):
@@ -145,6 +147,12 @@ def test_sole_owner_cannot_delete_their_account(app, two_agencies):
     assert "only owner of Agence Alpha" in page and "make another member an owner, or delete the agency" in page
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == owner_email(a))) is not None
+    # The way out the page names works: once the agency is deleted (waiting for its purge), the account can go.
+    assert web.post(f"/a/{a.agency.slug}/data/delete", data={"confirm_agency_name": "Agence Alpha",
+                                                            "delete_password": PASSWORD}).status_code == 302
+    assert web.post("/account/delete", data={"delete_password": PASSWORD}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.email == owner_email(a))) is None
 
 
 def test_deleting_an_account_erases_the_person_and_keeps_their_cards(app, two_agencies, make_member):

@@ -18,11 +18,15 @@ APPEND_ONLY_TABLES = ("audit_events",)
 
 
 def sole_owned_agencies(user):
-    """The agencies where `user` is the only owner (their account cannot go before those are settled)."""
+    """The agencies where `user` is the only owner (their account cannot go before those are settled).
+
+    An agency already deleted (waiting for its purge) no longer holds the account back: it goes anyway.
+    """
     with tenancy.all_agencies():
         owned = db.session.execute(
             select(Agency).join(Membership, Membership.agency_id == Agency.id)
-            .where(Membership.user_id == user.id, Membership.role == "owner").order_by(Agency.name)
+            .where(Membership.user_id == user.id, Membership.role == "owner", Agency.purge_after.is_(None))
+            .order_by(Agency.name)
         ).scalars().all()
         if not owned:
             return []
