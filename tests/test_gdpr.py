@@ -245,3 +245,14 @@ def test_deleting_a_paying_agency_cancels_its_stripe_subscription(app, billing_o
     assert web.post(f"/a/{agency.slug}/data/restore").status_code == 302
     with app.app_context():
         assert db.session.get(Agency, agency.id).purge_after is None
+
+
+def test_password_guesses_on_the_deletion_forms_are_limited(app, two_agencies):
+    a, _ = two_agencies
+    web = web_for(app, owner_email(a))
+    statuses = [web.post("/account/delete", data={"delete_password": "guess"}).status_code for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
+    statuses = [web.post(f"/a/{a.agency.slug}/data/delete", data={"confirm_agency_name": "Agence Alpha",
+                                                                   "delete_password": "guess"}).status_code
+                for _ in range(11)]
+    assert statuses == [422] * 10 + [429]

@@ -6,16 +6,16 @@ from flask import Response, current_app, flash, g, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from saas import db
+from saas import db, ratelimit
 from saas.audit import service as audit_trail
-from saas.auth.routes import _form_error, account_sessions, end_session
+from saas.auth.routes import TOO_MANY, _form_error, account_sessions, end_session
 from saas.billing import service as billing
 from saas.db import utcnow
 from saas.forms import read
-from saas.htmx import is_htmx
 from saas.gdpr import agency_bp, bp, deletion, jobs
 from saas.gdpr.data import personal_files
 from saas.gdpr.forms import AccountDeletionForm, AgencyDeletionForm
+from saas.htmx import is_htmx
 from saas.jobs import enqueue, enqueue_after_commit, get_queue
 from saas.views import require_role
 
@@ -68,6 +68,8 @@ def _account_page(errors, status, **context):
 @login_required
 def delete_account():
     """Delete one's account, with the password; refused while the person is the only owner of an agency."""
+    if not ratelimit.allow("account-delete", "10 per hour", str(current_user.id)):  # the password is guessed here too
+        return _account_page({"delete_password": TOO_MANY}, 429)
     values, errors = read(AccountDeletionForm, request.form, user=current_user)
     if errors:
         return _account_page(errors, 422)
@@ -145,6 +147,8 @@ def delete_agency():
     """Delete the agency: read-only for the grace period, restorable, then purged; the subscription ends now."""
     from saas.auth.members import _page
 
+    if not ratelimit.allow("agency-delete", "10 per hour", str(current_user.id)):  # the password is guessed here too
+        return _page({"delete_password": TOO_MANY}, request.form, 429)
     values, errors = read(AgencyDeletionForm, request.form, user=current_user, agency=g.agency)
     if errors:
         return _page(errors, request.form, 422)
