@@ -77,7 +77,7 @@ def create_app(config=None):
     assets.init_app(app)
     errors.init_app(app)
 
-    from saas import audit, auth, billing, health
+    from saas import audit, auth, billing, gdpr, health
 
     auth.init_app(app)
     from saas.auth.two_factor_views import second_factor_required
@@ -86,6 +86,7 @@ def create_app(config=None):
     audit.init_app(app)
     for blueprint in (health.bp, i18n.bp):
         app.register_blueprint(blueprint)
+    gdpr.init_app(app)  # before billing: a deleted agency's read-only guard speaks first
     billing.init_app(app)
     for feature in features():
         feature.init_app(app)

@@ -118,6 +118,11 @@ class Config:
     PAGE_CACHE = os.environ.get("PAGE_CACHE", "on") != "off"
     PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "30"))
     PAGE_CACHE_BYTES = int(os.environ.get("PAGE_CACHE_MB", "64")) * 1024 * 1024
+    # Data rights (saas/gdpr): an agency export's zip stays downloadable this long, under EXPORT_DIR;
+    # a deleted agency is read-only and restorable this many days, then purged.
+    EXPORT_LINK_HOURS = int(os.environ.get("EXPORT_LINK_HOURS", "24"))
+    EXPORT_DIR = os.environ.get("EXPORT_DIR", str(INSTANCE / "exports"))
+    AGENCY_DELETION_GRACE_DAYS = int(os.environ.get("AGENCY_DELETION_GRACE_DAYS", "30"))
     TESTING = False
 
 

@@ -281,9 +281,10 @@ def test_keyword_limit_refuses_the_next_active_keyword_and_keeps_the_query(app, 
 
 
 def workspace_mutations(app):
-    """Every (method, rule) of the workspace that changes state, billing's own excepted."""
+    """Every (method, rule) of the workspace that changes state, billing's own and the data rights excepted
+    (export, deletion, restore stay open: tests/test_gdpr.py)."""
     for rule in app.url_map.iter_rules():
-        if "agency_slug" in rule.arguments and not rule.endpoint.startswith("billing."):
+        if "agency_slug" in rule.arguments and not rule.endpoint.startswith(("billing.", "agency_data.")):
             for method in sorted(rule.methods & MUTATING):
                 yield method, rule
 

@@ -62,6 +62,11 @@ ACTIONS = {
     "press_contacts_exported": _l("Press contacts exported"),
     "press_release_sent": _l("Press release sent"),
     "press_release_resent": _l("Press release sent again to failed recipients"),
+    "personal_data_downloaded": _l("Personal data downloaded"),
+    "agency_exported": _l("Agency data exported"),
+    "account_deleted": _l("Account deleted"),
+    "agency_deletion_requested": _l("Agency deletion requested"),
+    "agency_restored": _l("Agency restored"),
 }
 MIN_RETENTION_DAYS = 30  # the database function refuses to purge younger entries
 PAGE_SIZE = 50

@@ -64,6 +64,9 @@ class Agency(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The owner asks every staff member to sign in with a second factor (saas/auth/two_factor.py).
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # An owner deleted the agency (saas/gdpr): read-only until then, restorable, purged after (migration 0023).
+    purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deletion_requested_by: Mapped[str | None] = mapped_column(String(254))
 
 
 class Membership(TenantScoped, Base):

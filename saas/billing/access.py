@@ -84,7 +84,8 @@ def billing_state(now=None):
 def enforce_billing_access():
     """Remember the billing state; refuse every state change while the workspace is read-only."""
     state = g.billing = billing_state()
-    if state.level != "read_only" or request.method in SAFE_METHODS or request.blueprint == "billing":
+    # The agency's data rights (its export, its deletion and restoring it) stay open in a read-only workspace.
+    if state.level != "read_only" or request.method in SAFE_METHODS or request.blueprint in ("billing", "agency_data"):
         return None
     message = _l("This workspace is read-only: %(reason)s. Your data is kept and stays readable.",
                  reason=state.read_only_reason)

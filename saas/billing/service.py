@@ -240,6 +240,15 @@ def change_plan(subscription, plan, interval, proration_date):
                                                    options={"idempotency_key": key}).to_dict()
 
 
+def cancel_subscription(subscription):
+    """Cancel the agency's live Stripe subscription at once (an agency's deletion); nothing when none is live."""
+    if not billing_enabled() or not subscription.stripe_subscription_id or subscription.status == "canceled":
+        return None
+    remote = stripe_client().v1.subscriptions.cancel(subscription.stripe_subscription_id).to_dict()
+    subscription.status = remote.get("status") or "canceled"
+    return remote
+
+
 def create_portal_url(subscription, locale):
     """Open a Stripe customer portal session; return the address to send the person to."""
     params = {"customer": subscription.stripe_customer_id, "return_url": _return_url(subscription)}
