@@ -183,6 +183,18 @@ class RelaisWorker(Worker):
         except LOST as error:
             self.outage.lost(error)
 
+    def execute_job(self, job, queue):
+        """Run a job in a work horse. When Redis goes away as the job ends (RQ reads the job's status once the horse
+        has exited), the end cannot be recorded: the worker carries on and waits for Redis at its heartbeat instead
+        of quitting, and RQ's registry cleaning sees the job abandoned (its heartbeat expired) and fails or retries
+        it, as for a worker that died."""
+        try:
+            super().execute_job(job, queue)
+        except LOST as error:
+            self.outage.lost(error)
+            self.log.warning("Worker %s: the end of job %s could not be recorded (Redis away); RQ's cleaning will "
+                             "see it abandoned", self.name, job.id)
+
     def request_stop(self, signum, frame):
         self.stopping = True
         super().request_stop(signum, frame)
