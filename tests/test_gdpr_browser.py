@@ -9,6 +9,8 @@ from tests.browser import chromium, screenshot
 from tests.conftest import run_worker
 from tests.test_a11y_browser import SIZES, layout_problems, new_page, sign_in
 
+pytestmark = pytest.mark.browser
+
 
 @pytest.fixture(autouse=True)
 def export_dir(app, tmp_path):
