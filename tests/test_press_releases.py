@@ -99,6 +99,20 @@ def test_changes_requested_bring_the_release_back_to_draft(app, world):
         assert db.session.get(PressRelease, release_id).state == "draft"
 
 
+def test_the_state_follows_the_card_when_approval_is_asked_and_withdrawn_without_a_page_read(app, world):
+    owner, release_id = create(app, world)
+    with in_agency(app, world):
+        card_id = db.session.get(PressRelease, release_id).card_id
+    owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": "request"},
+               headers={"HX-Request": "true"})
+    with in_agency(app, world):  # written when asked, not when a page is read
+        assert db.session.get(PressRelease, release_id).state == "awaiting"
+    owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": "withdraw"},
+               headers={"HX-Request": "true"})
+    with in_agency(app, world):
+        assert db.session.get(PressRelease, release_id).state == "draft"
+
+
 def test_other_agency_release_is_404(app, world, make_agency):
     _owner, release_id = create(app, world)
     other = make_agency("Agence Gamma")

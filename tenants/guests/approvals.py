@@ -75,6 +75,7 @@ def request_approval(board, card, actor):
     awaiting, _approved, _changes = approval_columns(list_columns(board))
     _move_to(board, card, awaiting, actor)
     db.session.flush()
+    signals.event_happened.send("approval.requested", card=card, board=board)
 
 
 def withdraw_approval(board, card):
@@ -83,6 +84,8 @@ def withdraw_approval(board, card):
     db.session.refresh(card)
     if card.approval_state == "awaiting":
         card.approval_state, card.approval_requested_at, card.approval_requested_by_id = "none", None, None
+        db.session.flush()
+        signals.event_happened.send("approval.withdrawn", card=card, board=board)
     db.session.flush()
 
 

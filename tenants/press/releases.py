@@ -2,7 +2,7 @@
 
 The approval is the portal's own (tenants/guests/approvals.py) on the release's card: the state of
 a release not yet sent follows its card's approval state (awaiting, approved; changes requested
-brings it back to draft).
+brings it back to draft), written when the approval is asked, withdrawn or decided (signals), never on a GET.
 """
 from flask import render_template
 from markupsafe import Markup
@@ -33,13 +33,6 @@ def list_releases(client_id=None):
 def release_card(release):
     """The release's card on its client's board, or None (deleted from the board)."""
     return db.session.get(BoardCard, release.card_id) if release.card_id else None
-
-
-def release_cards(found):
-    """The cards of these releases by release id, in one query (None for a card deleted from the board)."""
-    ids = [r.card_id for r in found if r.card_id]
-    cards = {c.id: c for c in db.session.scalars(select(BoardCard).where(BoardCard.id.in_(ids)))} if ids else {}
-    return {r.id: cards.get(r.card_id) for r in found}
 
 
 def card_description(release):
@@ -98,9 +91,13 @@ def release_of_card(card_id):
     return db.session.scalar(select(PressRelease).where(PressRelease.card_id == card_id))
 
 
+APPROVAL_EVENTS = ("approval.requested", "approval.withdrawn", "approval.decided")
+
+
 def on_event(name, card=None, **_values):
-    """Receiver of saas.signals.event_happened: an approval decided on a release's card moves the release."""
-    if name != "approval.decided" or card is None:
+    """Receiver of saas.signals.event_happened: an approval asked, withdrawn or decided on a release's card moves
+    the release (pages only read the state: no write on a GET)."""
+    if name not in APPROVAL_EVENTS or card is None:
         return
     release = release_of_card(card.id)
     if release is not None:
