@@ -40,6 +40,7 @@ PLATFORM_ENDPOINTS = {
     "health.pipeline",  # counts and ids only, loopback or STATUS_TOKEN: tests/test_pipeline_status.py
     "api-docs.openapi_json", "api_docs.docs",  # the API's public description (tests/test_api.py)
     "press_public.unsubscribe",  # a signed token, no session: tests/test_press_contacts.py
+    "newsroom.page", "newsroom.release", "newsroom.feed",  # public once on: tests/test_press_newsroom.py
 }
 NOTHING_YET = {"agency_data.download_export"}  # no export made yet: 410 (tests/test_gdpr.py downloads one)
 API_PREFIX = "/api/v1/"  # token-authenticated routes: swept below with a bearer token instead of a slug

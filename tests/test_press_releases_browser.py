@@ -77,3 +77,42 @@ def test_the_preview_follows_the_typing_and_a_send_shows_its_progress(app, live_
         page.get_by_text("Envoi terminé").wait_for(timeout=10_000)  # the poll saw the end
         screenshot(page, f"press/{size}-fr-send-done")
     assert [m["To"] for m in mailbox.messages if m["List-Unsubscribe"]] == ["journaliste@lumière.example"]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("locale", ("fr", "en"))
+def test_the_newsroom_settings_and_public_pages_pass_axe_and_fit_the_window(app, live_server, press, locale, size):
+    from tenants.press.models import PressNewsroom, PressSend
+
+    agency, ids = press
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        release = db.session.get(PressRelease, ids["approved_id"])
+        release.state = "sent"
+        db.session.add(PressSend(release_id=release.id, list_name="Presse", sender_name="Alice",
+                                 sender_email="alice@example.com", state="done"))
+        db.session.add(PressNewsroom(client_id=ids["client_id"], slug="lumiere", enabled=True,
+                                     intro="Les communiqués de la marque, dès leur envoi."))
+        db.commit()
+    public = f"/newsroom/{agency.slug}/lumiere"
+    findings, layout = {}, {}
+    with chromium() as browser:
+        reader = new_page(browser, locale, size)
+        for name, path in (("newsroom", public), ("newsroom-release", f"{public}/{ids['approved_id']}")):
+            visit(reader, live_server + path, locale)
+            assert "Lancement de la gamme" in reader.content()
+            problems = layout_problems(reader, size)
+            if problems:
+                layout[name] = problems
+            findings[name] = audit(reader)
+            screenshot(reader, f"press/{size}-{locale}-{name}")
+        page = sign_in(new_page(browser, locale, size), live_server, agency.owner_email)
+        visit(page, f"{live_server}/a/{agency.slug}/press/newsroom", locale)
+        assert page.locator("[data-testid=newsroom-link]").count() == 1
+        problems = layout_problems(page, size, staff_sections(agency.slug))
+        if problems:
+            layout["newsroom-settings"] = problems
+        findings["newsroom-settings"] = audit(page)
+        screenshot(page, f"press/{size}-{locale}-newsroom-settings")
+    findings = {name: found for name, found in findings.items() if found}
+    assert not layout, "\n".join(f"[{name}] {problem}" for name, problems in layout.items() for problem in problems)
+    assert not findings, f"axe found violations ({locale}, {size}):" + report(findings)

@@ -6,7 +6,7 @@ from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
 from saas.forms import IdsField, Text, one_of, strip
-from saas.validation import EMAIL_RE
+from saas.validation import EMAIL_RE, SLUG_RE
 from tenants.clients.models import SOCIAL_NETWORKS
 from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES
 
@@ -178,3 +178,17 @@ class ReleaseForm(Form):
     def __init__(self, formdata, client_ids=(), **kwargs):
         super().__init__(formdata, **kwargs)
         self.client_ids = set(client_ids)
+
+
+def _newsroom_slug(form, field):
+    if not field.data or not SLUG_RE.match(field.data):
+        raise StopValidation(_l("Use 1 to 60 lower-case letters, digits and dashes, not starting or ending with a dash."))
+
+
+class NewsroomForm(Form):
+    """A client's public newsroom: on or off, its address, an introduction."""
+
+    enabled = StringField(filters=[lambda value: (value or "") in ("1", "on", "y")])
+    slug = StringField(filters=[lambda value: strip(value).lower()], validators=[_newsroom_slug])
+    intro = StringField(filters=[lambda value: strip(value).replace("\r\n", "\n")],
+                        validators=[Text(_l("Introduction"), 1000, required=False)])

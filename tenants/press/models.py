@@ -191,3 +191,22 @@ class PressSendRecipient(TenantScoped, Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str] = mapped_column(String(300), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PressNewsroom(TenantScoped, Base):
+    """A client's public newsroom: its sent releases once their embargo is over, read-only, with an Atom feed.
+
+    Off until a staff member turns it on; its address is /newsroom/<agency slug>/<slug>.
+    """
+
+    __tablename__ = "press_newsrooms"
+    __tenant_args__ = (UniqueConstraint("agency_id", "client_id"), UniqueConstraint("agency_id", "slug"),
+                       tenant_fk("client_id", "clients"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(60))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    intro: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
