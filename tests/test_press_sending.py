@@ -10,14 +10,14 @@ from collections import Counter
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from saas import db, tenancy
 from saas.audit.models import AuditEvent
 from saas.config import ROOT
 from tenants.clients.models import Client
 from tenants.press import service
-from tenants.press.models import PressContact, PressRelease, PressSend, PressSendRecipient
+from tenants.press.models import MediaList, PressContact, PressRelease, PressSend, PressSendRecipient
 from tenants.press.jobs import resume_press_sends
 from tests.conftest import login, run_worker
 from tests.mailbox import text_of
@@ -228,3 +228,40 @@ def test_erasing_a_contact_erases_their_send_rows(app, client, agency):
         db.commit()
         emails = set(db.session.scalars(select(PressSendRecipient.email)))
     assert "j5@outlet5.example" not in emails and len(emails) == 200
+
+
+def test_a_sent_release_goes_to_a_further_list_and_nobody_gets_it_twice(app, client, agency, fast):
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        media_list = db.session.get(MediaList, agency.list_id)
+        regional = service.create_list({"name": "Régionale", "campaign": "", "client_id": media_list.client_id,
+                                        "filters": {}})
+        overlap = db.session.scalars(select(PressContact).order_by(PressContact.id).limit(3)).all()  # in both
+        fresh = [service.create_contact({"first_name": f"Nouveau{n}", "emails": [f"r{n}@regional.example"],
+                                         "outlets": ["Ouest-France"]}) for n in range(2)]
+        service.add_members(regional, [*overlap, *fresh])
+        db.commit()
+        regional_id = regional.id
+    with Server() as server:
+        app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+        try:
+            start(app, client, agency)
+            run_worker(app, "mail")
+            assert len(server.messages) == 200
+            again = client.post(f"/a/{agency.slug}/press/releases/{agency.release_id}/send",
+                                data={"list_id": regional_id}, headers=EN)
+            assert again.status_code == 302, again.get_data(as_text=True)
+            run_worker(app, "mail")
+            # the same list once more: everyone has it, nothing to send (409, no send row)
+            twice = client.post(f"/a/{agency.slug}/press/releases/{agency.release_id}/send",
+                                data={"list_id": regional_id}, headers=EN)
+            assert twice.status_code == 409 and "already received" in twice.get_data(as_text=True)
+        finally:
+            app.config.update(MAIL_SERVER="", MAIL_PORT=25)
+    recipients = [m["To"] for m in server.messages]
+    assert len(recipients) == 202 and len(set(recipients)) == 202  # the 2 new people, nobody twice
+    assert {"r0@regional.example", "r1@regional.example"} <= set(recipients)
+    assert statuses(app, agency) == {"sent": 202, "do_not_contact": 1, "already_sent": 3}
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        assert db.session.scalar(select(func.count()).select_from(PressSend)) == 2
+    page = client.get(f"/a/{agency.slug}/press/releases/{agency.release_id}", headers=EN).get_data(as_text=True)
+    assert "whoever already received it is skipped" in page and 'data-testid="send-form"' in page

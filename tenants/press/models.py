@@ -129,7 +129,8 @@ RELEASE_LANGUAGES = ("fr", "en")
 SEND_STATES = ("running", "done")
 # A recipient's status: "sending" is held under a lease while SMTP talks; one left there by a dead
 # worker becomes "unknown" (maybe delivered): never sent again blindly (at most once).
-RECIPIENT_STATES = ("queued", "sending", "sent", "failed", "bounced", "unknown", "unsubscribed", "do_not_contact")
+RECIPIENT_STATES = ("queued", "sending", "sent", "failed", "bounced", "unknown", "unsubscribed", "do_not_contact",
+                    "already_sent")  # already_sent: reached by an earlier send of the release (one mail a person)
 
 
 class PressRelease(TenantScoped, Base):

@@ -5,7 +5,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from saas import params
+from saas import db, params
 from saas.errors import render_error
 from saas.forms import read
 from saas.i18n import agency_zone, local_time
@@ -119,21 +119,23 @@ def update_release(release_id):
 def send_release(release_id):
     """Send an approved release to a media list (a staff owner or admin may override a missing approval)."""
     found = get_or_404(PressRelease, release_id)
+    db.session.refresh(found, with_for_update=True)  # two clicks, two tabs: one send at a time per release
     releases.sync_state(found)
     list_id = params.id_arg("list_id", source=request.form)
     media_list = get_or_404(MediaList, list_id) if list_id else None
     override = request.form.get("override") == "1"
     if media_list is None:
         return _detail(found, {"list_id": _("Choose a media list.")}, 422)
-    if found.state == "sent":
-        return _detail(found, {"list_id": _("This release has already been sent.")}, 409)
-    if found.state != "approved":
+    if not sending.new_recipients(found, media_list):
+        return _detail(found, {"list_id": _("Nobody on this list can receive it: everyone has already received this "
+                                            "release, asked not to be contacted, or has no address.")}, 409)
+    if found.state not in ("approved", "sent"):  # sent: to a further list, its approval given before
         if not override:
             return _detail(found, {"list_id": _("The client has not approved this release yet.")}, 409)
         if g.membership.role not in ("owner", "admin"):
             return _detail(found, {"list_id": _("Only an owner or an admin may send without the client's approval.")},
                            403)
-    send = sending.start_send(found, media_list, current_user, overridden=found.state != "approved")
+    send = sending.start_send(found, media_list, current_user, overridden=found.state not in ("approved", "sent"))
     sending.queue_send_after_commit(send, g.agency.id)
     flash(_("Sending started."), "success")
     return redirect(url_for("press.send_status", send_id=send.id))

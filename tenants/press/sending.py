@@ -20,7 +20,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 
 from saas import db
 from saas.audit import service as audit_trail
@@ -31,7 +31,7 @@ from tenants.press import releases, service
 from tenants.press.models import PressContact, PressRelease, PressSend, PressSendRecipient
 
 MERGE = re.compile(r"\{\{\s*(first_name|outlet)\s*\}\}")
-SKIPPED = ("unsubscribed", "do_not_contact")
+SKIPPED = ("unsubscribed", "do_not_contact", "already_sent")
 FINAL = ("sent", "failed", "bounced", "unknown", *SKIPPED)
 
 
@@ -40,8 +40,27 @@ def merge(text, values, escape=False):
     return MERGE.sub(lambda m: html_lib.escape(values[m.group(1)]) if escape else values[m.group(1)], text)
 
 
+def already_reached(release):
+    """The addresses a send of this release mailed or holds for mailing (sent, queued, failed, unknown...): a release
+    goes to further lists, each person once."""
+    return set(db.session.scalars(
+        select(PressSendRecipient.email)
+        .join(PressSend, and_(PressSend.agency_id == PressSendRecipient.agency_id,
+                              PressSend.id == PressSendRecipient.send_id))
+        .where(PressSend.release_id == release.id, PressSendRecipient.status.not_in(SKIPPED))))
+
+
+def new_recipients(release, media_list):
+    """How many of the list's members a send of this release would mail (reachable and not reached before)."""
+    reached = already_reached(release)
+    reachable, _excluded = service.members(media_list)
+    return len({(c.email or "").strip().lower() for c in reachable} - reached - {""})
+
+
 def start_send(release, media_list, sender, overridden=False):
-    """Create the send and one row per member of the list (those who cannot be mailed marked skipped)."""
+    """Create the send and one row per member of the list (those who cannot be mailed, or already received the
+    release from an earlier send, marked skipped). The caller holds the release's row lock."""
+    reached = already_reached(release)
     send = PressSend(release_id=release.id, list_id=media_list.id, list_name=media_list.name, sender_id=sender.id,
                      sender_name=sender.name or sender.email, sender_email=sender.email, overridden=overridden)
     db.session.add(send)
@@ -53,7 +72,7 @@ def start_send(release, media_list, sender, overridden=False):
         if not email or email in seen:
             continue
         seen.add(email)
-        status = "do_not_contact" if contact.do_not_contact else "queued"
+        status = "do_not_contact" if contact.do_not_contact else "already_sent" if email in reached else "queued"
         db.session.add(PressSendRecipient(send_id=send.id, contact_id=contact.id, email=email,
                                           first_name=contact.first_name, name=contact.name,
                                           outlet=(contact.outlets or [""])[0], status=status))
