@@ -67,12 +67,23 @@ def test_edit_then_sent_release_refuses_edits(app, world):
     assert owner.post(f"/a/{world.slug}/press/releases/{release_id}", data=release_form(world)).status_code == 409
 
 
-def test_the_guest_approves_the_release_in_the_portal_as_it_will_be_sent(app, world):
-    owner, release_id = create(app, world, body="Texte **important**.")
+def approval(app, world, owner, release_id, action="request"):
+    """Ask (or withdraw) the client's approval on the release's card; return the card's id and the answer."""
     with in_agency(app, world):
         card_id = db.session.get(PressRelease, release_id).card_id
-    asked = owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": "request"},
-                       headers={"HX-Request": "true"})
+    answer = owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": action},
+                        headers={"HX-Request": "true"})
+    return card_id, answer
+
+
+def state(app, world, release_id):
+    with in_agency(app, world):
+        return db.session.get(PressRelease, release_id).state
+
+
+def test_the_guest_approves_the_release_in_the_portal_as_it_will_be_sent(app, world):
+    owner, release_id = create(app, world, body="Texte **important**.")
+    card_id, asked = approval(app, world, owner, release_id)
     assert asked.status_code == 200
     assert "Awaiting approval" in owner.get(f"/a/{world.slug}/press/releases/").get_data(as_text=True)
     guest = signed_in(app, world.guest)
@@ -89,28 +100,18 @@ def test_the_guest_approves_the_release_in_the_portal_as_it_will_be_sent(app, wo
 
 def test_changes_requested_bring_the_release_back_to_draft(app, world):
     owner, release_id = create(app, world)
-    with in_agency(app, world):
-        card_id = db.session.get(PressRelease, release_id).card_id
-    owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": "request"},
-               headers={"HX-Request": "true"})
+    card_id, _asked = approval(app, world, owner, release_id)
     guest = signed_in(app, world.guest)
     assert guest.post(f"/a/{world.slug}/portal/cards/{card_id}/changes", data={"body": "Le titre"}).status_code == 302
-    with in_agency(app, world):
-        assert db.session.get(PressRelease, release_id).state == "draft"
+    assert state(app, world, release_id) == "draft"
 
 
 def test_the_state_follows_the_card_when_approval_is_asked_and_withdrawn_without_a_page_read(app, world):
     owner, release_id = create(app, world)
-    with in_agency(app, world):
-        card_id = db.session.get(PressRelease, release_id).card_id
-    owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": "request"},
-               headers={"HX-Request": "true"})
-    with in_agency(app, world):  # written when asked, not when a page is read
-        assert db.session.get(PressRelease, release_id).state == "awaiting"
-    owner.post(f"/a/{world.slug}/guests/cards/{card_id}/approval", data={"action": "withdraw"},
-               headers={"HX-Request": "true"})
-    with in_agency(app, world):
-        assert db.session.get(PressRelease, release_id).state == "draft"
+    approval(app, world, owner, release_id)
+    assert state(app, world, release_id) == "awaiting"  # written when asked, not when a page is read
+    approval(app, world, owner, release_id, "withdraw")
+    assert state(app, world, release_id) == "draft"
 
 
 def test_other_agency_release_is_404(app, world, make_agency):
