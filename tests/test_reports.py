@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from saas import db, tenancy
 from saas.auth.models import Membership, User
@@ -46,7 +47,7 @@ def make_report(client, agency, client_id, **fields):
 
 def report_row(app, agency, report_id):
     with app.app_context(), tenancy.agency_scope(agency.id):
-        row = db.session.get(Report, report_id)
+        row = db.session.get(Report, report_id, options=[undefer(Report.pdf)])
         db.session.expunge(row)
         return row
 

@@ -50,7 +50,7 @@ class Report(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(10), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(String(500), default="")
-    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # read only by what sends it
     figures: Mapped[dict] = mapped_column(JSON, default=dict)  # the dashboard as it was (snapshot.py)
     mailed_to: Mapped[list] = mapped_column(JSON, default=list)  # memberships mailed already (a rerun skips them)
     mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

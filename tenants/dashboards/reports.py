@@ -9,7 +9,6 @@ from babel.dates import format_skeleton
 from flask import current_app, g, render_template
 from flask_babel import force_locale, get_locale
 from sqlalchemy import exc, select
-from sqlalchemy.orm import defer
 
 from saas import db, signals, tenancy
 from saas.auth.models import Agency, Membership, User
@@ -65,8 +64,7 @@ def reports_of(client_id, ready_only=False):
     query = select(Report).where(Report.client_id == client_id)
     if ready_only:
         query = query.where(Report.status == "ready")
-    return db.session.scalars(query.options(defer(Report.pdf))
-                              .order_by(Report.first_day.desc(), Report.id.desc())).all()
+    return db.session.scalars(query.order_by(Report.first_day.desc(), Report.id.desc())).all()
 
 
 def report_of(client, report_id):
