@@ -4,6 +4,12 @@ serious. Screenshots kept in test-artifacts/reports/."""
 import os
 
 import pytest
+from sqlalchemy import select
+
+from saas import db, tenancy
+from saas.auth.models import Membership, User
+from tenants.clients.models import Client
+from tenants.guests import service as guests
 
 from tests.a11y import audit, overflow, report, small_targets
 from tests.browser import ARTIFACTS, chromium
@@ -23,9 +29,22 @@ def shot(page, name):
     return path
 
 
+def add_guest(app, agency, client_id, make_member):
+    """A guest of Danone (its portal lists the ready reports)."""
+    email = make_member(agency, "marc@danone.test", role="guest", name="Marc")
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        user = db.session.scalar(select(User).where(User.email == email))
+        membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+        guests.set_guest_clients(membership, [db.session.get(Client, client_id)])
+        db.commit()
+    return email
+
+
 @pytest.mark.parametrize("size", SIZES)
-def test_a_report_is_asked_for_made_and_read_on_a_laptop_and_a_phone(app, live_server, busy_client, size):  # noqa: F811
+def test_a_report_is_asked_for_made_and_read_on_a_laptop_and_a_phone(app, live_server, busy_client, make_member,  # noqa: F811
+                                                                     size):
     agency, client_id = busy_client
+    guest = add_guest(app, agency, client_id, make_member)
     findings = {}
     with chromium() as browser:
         page = sign_in(new_page(browser, "fr", size), live_server, agency.owner_email)
@@ -58,4 +77,17 @@ def test_a_report_is_asked_for_made_and_read_on_a_laptop_and_a_phone(app, live_s
             assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
             with open(os.path.join(SHOTS, "report-fr.pdf"), "wb") as kept:
                 kept.write(pdf.body())
+        # The client's guest finds it in the portal and opens its PDF.
+        page = sign_in(new_page(browser, "fr", size), live_server, guest)
+        page.goto(f"{live_server}/a/{agency.slug}/portal/")
+        link = page.locator("[data-testid=portal-report-pdf]")
+        assert link.count() == 1
+        shot(page, f"portal-reports-fr-{size}")
+        pdf = page.request.get(f"{live_server}{link.get_attribute('href')}")
+        assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
+        assert overflow(page)["excess"] <= 0
+        if size != "laptop":
+            assert not small_targets(page)
+        if audit(page):
+            findings["portal"] = audit(page)
     assert not findings, report(findings)
