@@ -1,17 +1,26 @@
 """Stored reports: a client's dashboard frozen with the agency's commentary, rendered to PDF by a real RQ worker,
 announced to webhooks, retried then marked failed, resumed after a lost worker; schedules that make one report per
 period and mail it with its PDF through a real SMTP server; guests who see only their own client's reports."""
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import date, timedelta
 from io import BytesIO
 
+import psycopg
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
+from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
 from saas import db, tenancy
+from saas.config import ROOT
+from saas.jobs import redis_connection
 from saas.auth.models import Membership, User
 from saas.db import utcnow
 from tenants.clients.models import Client
@@ -302,3 +311,45 @@ def test_a_guest_sees_only_their_own_clients_ready_reports_in_the_portal(app, cl
     # The staff side of reports is not the guest's.
     assert client.get(f"{base(agency, known['danone'])}/{made['danone']}.pdf").status_code == 404
     assert client.get(base(agency, known["danone"])).status_code == 404
+
+
+def _children(pid):
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def test_a_worker_killed_mid_render_is_run_again_by_the_sweep(app, client, agency, known, monkeypatch, database_url,
+                                                               redis_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("holds a PostgreSQL table lock to stop the render half-way")
+    monkeypatch.setattr(render_report, "retry", (2, (0, 0)))  # RQ's backoff without the wait
+    login(client, agency.owner_email)
+    report_id = make_report(client, agency, known["danone"])
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "BASE_URL": "http://localhost",
+           "SECRET_KEY": app.config["SECRET_KEY"]}
+    # The render reads the client after it has committed "rendering": holding the clients table stops it there.
+    with psycopg.connect(database_url) as lock:
+        lock.execute("LOCK TABLE clients IN ACCESS EXCLUSIVE MODE")
+        worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "default"], env=env,
+                                  cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while report_row(app, agency, report_id).status != "rendering" and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert report_row(app, agency, report_id).status == "rendering"
+        finally:
+            for pid in (*_children(worker.pid), worker.pid):
+                os.kill(pid, signal.SIGKILL)
+            worker.wait()
+        lock.rollback()
+    row = report_row(app, agency, report_id)
+    assert (row.status, row.attempts) == ("rendering", 1)
+    with app.app_context():
+        # The dead worker's heartbeat runs out (as it does after the job's timeout): nothing runs the job any more.
+        started = StartedJobRegistry("default", connection=redis_connection())
+        for entry in redis_connection().zrange(started.key, 0, -1):
+            redis_connection().zadd(started.key, {entry: 1})
+        assert resume_reports() == 1
+    run_worker(app, "default")
+    row = report_row(app, agency, report_id)
+    assert (row.status, row.attempts) == ("ready", 2) and row.pdf.startswith(b"%PDF")
