@@ -21,6 +21,7 @@ from sqlalchemy.orm import undefer
 from saas import db, tenancy
 from saas.config import ROOT
 from saas.jobs import redis_connection
+from saas.audit.models import AuditEvent
 from saas.auth.models import Membership, User
 from saas.db import utcnow
 from tenants.clients.models import Client
@@ -259,6 +260,8 @@ def test_a_scheduled_report_is_made_once_rendered_and_mailed_with_its_pdf_in_eac
         schedule = db.session.scalar(select(ReportSchedule))
         assert (schedule.frequency, schedule.recipient_ids) == ("weekly", [people["lea"], people["marc"]])
         schedule.created_at = utcnow() - timedelta(days=30)
+        entry = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report_schedule_created")).one()
+        assert entry.target == "Danone" and entry.details["recipients"] == "2"
         db.commit()
     with app.app_context():
         assert run_report_schedules() == 1
@@ -353,3 +356,20 @@ def test_a_worker_killed_mid_render_is_run_again_by_the_sweep(app, client, agenc
     run_worker(app, "default")
     row = report_row(app, agency, report_id)
     assert (row.status, row.attempts) == ("ready", 2) and row.pdf.startswith(b"%PDF")
+
+
+def test_a_schedule_is_stopped_and_another_clients_schedule_is_404(app, client, agency, known, people):
+    login(client, agency.owner_email)
+    schedules = f"/a/{agency.slug}/clients/{known['danone']}/report-schedules"
+    assert client.post(schedules, data={"frequency": "monthly", "language": "en",
+                                        "recipient_ids": [people["marc"]]}).status_code == 302
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        schedule_id = db.session.scalar(select(ReportSchedule.id))
+    other = f"/a/{agency.slug}/clients/{known['evian']}/report-schedules/{schedule_id}/delete"
+    assert client.post(other).status_code == 404
+    page = client.get(base(agency, known["danone"]), headers=EN).get_data(as_text=True)
+    assert "Every 1st, the month before" in page and "To: Marc" in page
+    assert client.post(f"{schedules}/{schedule_id}/delete").status_code == 302
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        assert db.session.scalar(select(func.count()).select_from(ReportSchedule)) == 0
+        assert db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "report_schedule_stopped")).one() == "Danone"

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas import db, params
+from saas.audit import service as audit_trail
 from saas.exports import XLSX_MIMETYPE
 from saas.forms import read
 from saas.i18n import local_today
@@ -128,6 +129,9 @@ def create_schedule(client_id):
         return _index(client, schedule_form=request.form, schedule_errors=errors, status=422)
     db.session.add(ReportSchedule(client_id=client.id, frequency=values["frequency"], language=values["language"],
                                   recipient_ids=values["recipient_ids"], created_by_id=current_user.id))
+    # Client data mailed on its own, week after week: who set it up, and for how many people, is kept.
+    audit_trail.record("report_schedule_created", client.name, {"client_id": client.id, "frequency": values["frequency"],
+                                                                "recipients": len(values["recipient_ids"])})
     db.commit()
     flash(_("The report schedule is saved."), "success")
     return redirect(url_for("dashboards.client_reports", client_id=client.id))
@@ -141,6 +145,7 @@ def delete_schedule(client_id, schedule_id):
     if schedule.client_id != client.id:
         abort(404)
     db.session.delete(schedule)
+    audit_trail.record("report_schedule_stopped", client.name, {"client_id": client.id, "frequency": schedule.frequency})
     db.commit()
     flash(_("The report schedule is stopped."), "success")
     return redirect(url_for("dashboards.client_reports", client_id=client.id))
