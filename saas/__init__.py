@@ -23,6 +23,7 @@ def import_models():
     import tenants.boards.notifications.models  # noqa: F401
     import tenants.clients.models  # noqa: F401
     import tenants.crisis.models  # noqa: F401
+    import tenants.dashboards.models  # noqa: F401
     import tenants.guests.models  # noqa: F401
     import tenants.monitoring.models  # noqa: F401
     import tenants.press.models  # noqa: F401

@@ -29,8 +29,11 @@ def render_mail(template, locale, **context):
     return subject, body, html
 
 
-def send_mail(to, subject, body, html=None, headers=None):
-    """Send one message through SMTP, or write it to the log when no server is set; `headers` are added."""
+def send_mail(to, subject, body, html=None, headers=None, attachments=()):
+    """Send one message through SMTP, or write it to the log when no server is set.
+
+    `headers` are added; `attachments` are (file name, bytes, MIME type).
+    """
     config = current_app.config
     message = EmailMessage()
     message["Subject"] = subject
@@ -42,6 +45,9 @@ def send_mail(to, subject, body, html=None, headers=None):
     message.set_content(body)
     if html:
         message.add_alternative(html, subtype="html")
+    for filename, content, mimetype in attachments:
+        maintype, subtype = mimetype.split("/", 1)
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     if not config["MAIL_SERVER"]:
         log.warning("MAIL_SERVER is not set; mail to %s not sent:\nSubject: %s\n\n%s", to, subject, body)
         return

@@ -27,6 +27,6 @@ seat_requested = _signals.signal("seat-requested")
 # Sent by the features when something happened that an agency may want to hear of outside Relais (the
 # outbound webhooks listen), inside the sender's transaction, in the agency's scope. sender: the event type
 # ("mention.created", "crisis.opened", "crisis.closed", "buzz.detected", "card.created", "card.moved",
-# "approval.requested", "approval.withdrawn", "approval.decided"; the webhooks send those of
+# "approval.requested", "approval.withdrawn", "approval.decided", "report.ready"; the webhooks send those of
 # tenants/api/webhooks/models.py); keywords: the objects it is about (see tenants/api/webhooks/events.py).
 event_happened = _signals.signal("event-happened")

@@ -1,5 +1,6 @@
 """Data for tests: a populated agency (client, extra member, pending invitation)."""
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 
@@ -52,6 +53,7 @@ def populate(app, agency, prefix):
         ids.update(populate_api(agency.id, owner, prefix))
         ids.update(populate_webhooks(prefix))
         ids.update(populate_press(client, owner, prefix))
+        ids.update(populate_reports(client, owner, membership, prefix))
         db.commit()
     return Populated(agency, ids, client.name)
 
@@ -186,3 +188,18 @@ def populate_press_release(client, owner, media_list, prefix):
     send.state = "done"
     db.session.flush()
     return {"release_id": release.id, "send_id": send.id}
+
+
+def populate_reports(client, owner, member, prefix):
+    """Give the client a ready report (its PDF stands in: a few bytes) and a weekly schedule to the member."""
+    from tenants.dashboards import periods, reports
+    from tenants.dashboards.models import ReportSchedule
+
+    report = reports.create_report(client, periods.custom(date(2026, 11, 2), date(2026, 11, 8)),
+                                   {"language": "fr", "summary": f"{prefix} summary", "highlights": ""}, owner.id)
+    report.status, report.pdf = "ready", b"%PDF-1.4 " + prefix.encode()
+    schedule = ReportSchedule(client_id=client.id, frequency="weekly", language="fr", recipient_ids=[member.id],
+                              created_by_id=owner.id)
+    db.session.add(schedule)
+    db.session.flush()
+    return {"report_id": report.id, "schedule_id": schedule.id}

@@ -19,7 +19,7 @@ from tenants.guests.approvals import add_client_comment
 from tenants.guests.models import GuestClient
 from tenants.monitoring.models import Mention
 from tests.conftest import PASSWORD, login
-from tests.factories import populate
+from tests.factories import populate, populate_reports
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
 from tests.mailbox import text_of
 from tests.conftest import run_worker
@@ -61,8 +61,10 @@ def build_world(app, make_agency):
         db.session.flush()
         other = _card(boards.get_or_create_board(second), "Second brand launch", visible=True)
         add_client_comment(board, card, "Hello from the agency", author, notify=False)
+        second_report = populate_reports(second, author, author, "Second brand")["report_id"]
         db.commit()
-        ids = {**a.ids, "a2_id": second.id, "hidden_card_id": hidden.id, "a2_card_id": other.id}
+        ids = {**a.ids, "a2_id": second.id, "hidden_card_id": hidden.id, "a2_card_id": other.id,
+               "a2_report_id": second_report}
     for name in ("mail", "default"):
         with app.app_context():
             get_queue(name).empty()

@@ -11,7 +11,8 @@ from tests.test_guests import HIDDEN_NOTE, INTERNAL_NOTE, build_world, signed_in
 from tests.test_isolation import MUTATING_FORM, build, methods, snapshot, workspace_rules
 
 GUEST_REDIRECTS = {"workspace.home": "portal/"}  # endpoint -> where a guest's GET is sent, under /a/<slug>/
-PORTAL = {"portal.home", "portal.client", "portal.card", "portal.comment", "portal.approve", "portal.request_changes"}
+PORTAL = {"portal.home", "portal.client", "portal.card", "portal.comment", "portal.approve", "portal.request_changes",
+          "report_portal.report_pdf"}
 PLATFORM_GETS = {"auth.index": {}, "auth.login": {}, "auth.signup": {}, "auth.forgot_password": {},
                  "auth.account": {}, "auth.agencies": {}, "health.healthz": {},
                  "auth.reset_password": {"token": "x"}, "auth.accept_invitation": {"token": "x"},
@@ -45,10 +46,10 @@ def assert_clean(body, hidden, where):
 
 
 def forged_ids(world):
-    """Ids the guest was not invited to: another client of A and its card, a hidden card of A1, agency B's."""
+    """Ids the guest was not invited to: another client of A, its card and report, a hidden card of A1, agency B's."""
     return [{"client_id": world.ids["a2_id"], "card_id": world.ids["a2_card_id"]},
-            {"card_id": world.ids["hidden_card_id"]},
-            {"client_id": world.b_ids["client_id"], "card_id": world.b_ids["card_id"]}]
+            {"card_id": world.ids["hidden_card_id"]}, {"report_id": world.ids["a2_report_id"]},
+            {"client_id": world.b_ids["client_id"], "card_id": world.b_ids["card_id"], "report_id": world.b_ids["report_id"]}]
 
 
 def test_a_guest_reaches_only_the_portal_of_their_own_client(app, world, guest, database_url):

@@ -62,6 +62,8 @@ ACTIONS = {
     "press_contacts_exported": _l("Press contacts exported"),
     "press_release_sent": _l("Press release sent"),
     "press_release_resent": _l("Press release sent again to failed recipients"),
+    "report_schedule_created": _l("Report schedule created"),
+    "report_schedule_stopped": _l("Report schedule stopped"),
     "personal_data_downloaded": _l("Personal data downloaded"),
     "agency_exported": _l("Agency data exported"),
     "account_deleted": _l("Account deleted"),

@@ -75,9 +75,9 @@ def custom(first, last):
     return Period("custom", first, last, first - timedelta(days=length), first - timedelta(days=1))
 
 
-def month_arg(name, default):
-    """A YYYY-MM month from the query string, as (year, month); `default` when absent; else 400."""
-    text = params.text_arg(name, 20)
+def month_arg(name, default, source=None):
+    """A YYYY-MM month from the query string (or `source`), as (year, month); `default` when absent; else 400."""
+    text = params.text_arg(name, 20, source=source)
     if not text:
         return default
     found = _MONTH_RE.fullmatch(text)
@@ -86,17 +86,20 @@ def month_arg(name, default):
     return int(found.group(1)), int(found.group(2))
 
 
-def period_from_request():
-    """Read `period` (7d, 30d, month, custom), `month`, `from` and `to`; a bad value is a 400."""
+def period_from_request(source=None):
+    """Read `period` (7d, 30d, month, custom), `month`, `from` and `to` (query string, or a form as `source`).
+
+    A bad value is a 400 (params.BadParameter, which a form's view may show instead).
+    """
     today = local_today()
-    kind = params.choice_arg("period", CHOICES, "30d")
+    kind = params.choice_arg("period", CHOICES, "30d", source=source)
     if kind == "7d":
         return last_days(7, today)
     if kind == "month":
-        return calendar_month(*month_arg("month", (today.year, today.month)))
+        return calendar_month(*month_arg("month", (today.year, today.month), source))
     if kind == "custom":
-        first = params.date_arg("from", today - timedelta(days=29))
-        last = params.date_arg("to", today)
+        first = params.date_arg("from", today - timedelta(days=29), source=source)
+        last = params.date_arg("to", today, source=source)
         if last < first:
             raise params.BadParameter("to", _("The end of the period must not be before its start."))
         if (last - first).days + 1 > MAX_DAYS or first - timedelta(days=MAX_DAYS) < params.MIN_DATE:

@@ -1,29 +1,21 @@
 """Dashboard views: a client's figures for a chosen period, against the previous one."""
 from io import BytesIO
 
-from babel.dates import format_skeleton
 from flask import render_template, send_file
-from flask_babel import get_locale
 
 from saas.exports import XLSX_MIMETYPE
 from saas.pagecache import cached_page
 from saas.views import get_or_404
 from tenants.clients.models import Client
-from tenants.dashboards import bp, figures, pdf, periods, spreadsheet, svg
+from tenants.dashboards import bp, figures, pdf, periods, reports, spreadsheet
 
 
 def _dashboard_context(client_id, printed=False):
     client = get_or_404(Client, client_id)
     period = periods.period_from_request()
     dashboard = figures.client_dashboard(client.id, period)
-    locale = get_locale()
-    label = lambda day: format_skeleton("MMMd", day, locale=locale)  # noqa: E731  ("Nov 3", "3 nov.")
-    # On A4 the charts are narrower: a smaller view box keeps their numbers readable.
-    volume, sentiment = ({"width": 720, "height": 200}, {"width": 420, "height": 240}) if printed else ({}, {})
-    charts = {"volume": svg.volume_chart(dashboard.days, label, client.color, **volume),
-              "sentiment": svg.sentiment_chart(dashboard.days, label, **sentiment),
-              "split": svg.split_bar(dashboard.current)}
-    return {"client": client, "d": dashboard, "period": period, "charts": charts, "choices": periods.CHOICES}
+    return {"client": client, "d": dashboard, "period": period, "charts": reports.charts_for(dashboard, client.color, printed),
+            "choices": periods.CHOICES}
 
 
 @bp.get("/<int:client_id>/dashboard")

@@ -71,7 +71,7 @@ def events_of(event_type, **objects):
         return [(board.client_id, None, {"card": card_data(card, board), "decision": card.approval_state,
                                          "decided_at": isoformat(card.approval_decided_at),
                                          "comment": objects.get("comment") or ""})]
-    if event_type == "report.ready":  # no emitter yet: reports do not exist
+    if event_type == "report.ready":  # tenants/dashboards/reports.mark_ready: the report as report_data() writes it
         return [(objects.get("client_id"), None, objects["data"])]
     raise ValueError(f"unknown event type {event_type!r}")
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from saas.db import Base, UTCDateTime, utcnow
 from saas.tenancy import TenantScoped, tenant_fk
 
-# Every event an endpoint may subscribe to. report.ready has no emitter yet (reports do not exist):
-# it is listed so that an endpoint can subscribe now and receive reports when they come.
+# Every event an endpoint may subscribe to (report.ready: a client's stored report has its PDF,
+# tenants/dashboards/reports.py).
 EVENT_TYPES = ("mention.created", "crisis.opened", "crisis.closed", "buzz.detected", "card.created", "card.moved",
                "approval.decided", "report.ready")
 TEST_EVENT = "webhook.test"  # the "send a test event" button

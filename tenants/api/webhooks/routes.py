@@ -19,7 +19,7 @@ def _labels():
                        "crisis.closed": _("A crisis is closed"), "buzz.detected": _("A buzz is detected"),
                        "card.created": _("A card is created"), "card.moved": _("A card moves to another column"),
                        "approval.decided": _("The client approves a card or asks for changes"),
-                       "report.ready": _("A report is ready (reports are coming soon)"),
+                       "report.ready": _("A report is ready"),
                        TEST_EVENT: _("Test event")},
             "sentiments": {"positive": _("Positive"), "neutral": _("Neutral"), "negative": _("Negative")},
             "statuses": {"pending": _("Pending"), "retrying": _("Retrying"), "sent": _("Delivered"),

@@ -1,0 +1,61 @@
+"""A dashboard frozen as JSON (a report's figures) and read back as the objects the dashboard's partial reads.
+
+Dates and moments are ISO texts; the few mentions listed keep only what the partial shows of them.
+"""
+from datetime import date, datetime
+from types import SimpleNamespace
+
+from tenants.dashboards.figures import Dashboard, Day, Totals
+from tenants.dashboards.periods import Period
+
+MENTION_FIELDS = ("id", "url", "title", "excerpt", "source_kind", "source_name", "author", "sentiment",
+                  "sentiment_corrected")
+
+
+def _totals(totals):
+    return {"positive": totals.positive, "neutral": totals.neutral, "negative": totals.negative}
+
+
+def _mention(mention):
+    return {**{name: getattr(mention, name) for name in MENTION_FIELDS},
+            "excerpt": (mention.excerpt or "")[:300], "published_at": mention.published_at.isoformat()}
+
+
+def freeze(dashboard):
+    """The dashboard as plain JSON values."""
+    return {
+        "days": [{"day": d.day.isoformat(), "positive": d.positive, "neutral": d.neutral, "negative": d.negative,
+                  "previous": d.previous} for d in dashboard.days],
+        "current": _totals(dashboard.current), "previous": _totals(dashboard.previous),
+        "sources": [list(row) for row in dashboard.sources], "authors": [list(row) for row in dashboard.authors],
+        "visible": [_mention(m) for m in dashboard.visible],
+        "most_negative": [_mention(m) for m in dashboard.most_negative],
+        "alerts": [[moment.isoformat(), kind, score, crisis_id, alert_id, rule]
+                   for moment, kind, score, crisis_id, alert_id, rule in dashboard.alerts],
+        "board": dict(dashboard.board),
+    }
+
+
+def _thawed_mention(values):
+    return SimpleNamespace(**{**values, "published_at": datetime.fromisoformat(values["published_at"])})
+
+
+def thaw(figures, period):
+    """A Dashboard of frozen figures for `period` (its template reads it as it reads a live one)."""
+    return Dashboard(
+        period=period,
+        days=[Day(date.fromisoformat(d["day"]), d["positive"], d["neutral"], d["negative"], d["previous"])
+              for d in figures.get("days", [])],
+        current=Totals(**figures.get("current", {})), previous=Totals(**figures.get("previous", {})),
+        sources=[tuple(row) for row in figures.get("sources", [])],
+        authors=[tuple(row) for row in figures.get("authors", [])],
+        visible=[_thawed_mention(m) for m in figures.get("visible", [])],
+        most_negative=[_thawed_mention(m) for m in figures.get("most_negative", [])],
+        alerts=[(datetime.fromisoformat(a[0]), *a[1:]) for a in figures.get("alerts", [])],
+        board={"created": 0, "done": 0, "approved": 0, "changes": 0, **figures.get("board", {})},
+    )
+
+
+def period_of(report):
+    """The report's period, as the dashboard's Period."""
+    return Period(report.period_kind, report.first_day, report.last_day, report.previous_first, report.previous_last)
