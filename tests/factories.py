@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from saas import db, tenancy
+from saas.db import utcnow
 from saas.auth import service as accounts
 from saas.auth.models import Membership
 from tenants.clients.models import Client
@@ -185,4 +186,25 @@ def populate_press_release(client, owner, media_list, prefix):
         recipient.status = "failed"
     send.state = "done"
     db.session.flush()
-    return {"release_id": release.id, "send_id": send.id}
+    return {"release_id": release.id, "send_id": send.id, **populate_press_coverage(release, owner, prefix)}
+
+
+def populate_press_coverage(release, owner, prefix):
+    """Give the release an accepted piece of coverage, gathered in a press review shared with the client."""
+    from datetime import timedelta
+
+    from tenants.press import coverage, reviews
+    from tenants.press.models import PressReview
+
+    row, _created = coverage.add_by_url(release.client_id, release, {
+        "url": f"https://{prefix.lower()}-matin.example/article", "outlet": f"{prefix} Matin", "author": "",
+        "headline": f"{prefix} coverage headline", "published_at": utcnow(), "sentiment": "positive",
+        "reach": 12000, "media_value": None}, owner)
+    today = utcnow().date()
+    review = PressReview(client_id=release.client_id, title=f"{prefix} review", first_day=today - timedelta(days=30),
+                         last_day=today + timedelta(days=1), created_by_id=owner.id)
+    db.session.add(review)
+    db.session.flush()
+    reviews.set_items(review, [row.id])
+    reviews.share(review, True)
+    return {"coverage_id": row.id, "review_id": review.id}

@@ -23,7 +23,7 @@ def render_client(client):
         "guests/portal_client.html", client=client, cards=cards,
         awaiting=[card for card in cards if card.approval_state == "awaiting"],
         comment_counts=portal.client_comment_counts(cards), summary=portal.monitoring_summary(client),
-        mentions=portal.shared_mentions(client), preview=not is_guest())
+        mentions=portal.shared_mentions(client), preview=not is_guest(), **page_extras("portal_client", client))
 
 
 def render_card(card, errors=None, form=None, status=200):

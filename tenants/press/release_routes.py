@@ -11,7 +11,7 @@ from saas.forms import read
 from saas.i18n import agency_zone, local_time
 from saas.views import get_or_404
 from tenants.clients.service import list_clients
-from tenants.press import bp, forms, releases, sending, service
+from tenants.press import bp, coverage, forms, releases, sending, service
 from tenants.press.models import MediaList, PressRelease, PressSend
 
 FORM_PAGE = "press/release_form.html"
@@ -79,13 +79,25 @@ def preview_release():
     return render_template("press/_preview.html", rendered=releases.rendered(draft))
 
 
-def _detail(release, errors=None, status=200):
+def detail_page(release, errors=None, status=200, key_terms_typed=None, coverage_typed=None, row_errors=None,
+                row_form=None):
+    """The release's page: as it will be sent, approval, sending, sends, and its coverage."""
     card = releases.release_card(release)
     releases.sync_state(release, card)
     lists = service.all_lists()
+    client_name = _client_names().get(release.client_id, "")
+    rows = coverage.of_release(release)
+    terms = coverage.release_terms(release, client_name)
     return render_template("press/release.html", release=release, card=card, rendered=releases.rendered(release),
                            lists=lists, counts=service.member_counts(lists), sends=sending.sends_of(release),
-                           client_name=_client_names().get(release.client_id, ""), errors=errors or {}), status
+                           client_name=client_name, errors=errors or {}, coverage_rows=rows,
+                           contacts=coverage.contacts_by_id(rows), terms=terms, needed=coverage.needed(terms),
+                           window=coverage.window(release), key_terms_typed=key_terms_typed,
+                           typed=coverage_typed or {}, row_errors=row_errors or {}, row_form=row_form or {},
+                           origin="release"), status
+
+
+_detail = detail_page
 
 
 @bp.get("/releases/<int:release_id>")
