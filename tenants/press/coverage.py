@@ -27,11 +27,11 @@ from tenants.press.models import (MAX_MEDIA_VALUE, MAX_REACH, PressContact, Pres
 COVERAGE_KINDS = ("rss",)  # press outlets, news (Google News), blogs: what the query language calls "press"
 MAX_TERMS = 8
 # Words of press-release titles that say nothing about the news itself.
-FILLER = frozenset(normalize(" ".join((
+FILLER = frozenset(normalize(
     "lance lancent lancement annonce annoncent presente presentent devoile devoilent inaugure nouveau nouvelle "
     "nouveaux nouvelles communique presse officiel officielle premier premiere grand grande "
-    "launch launches launched announce announces announced unveil unveils new introduces release press first "
-))).split())
+    "launch launches launched announce announces announced unveil unveils new introduces release press first"
+).split())
 
 
 def domain_of(url):
@@ -60,7 +60,7 @@ def derived_terms(title, client_name=""):
     stop, brand = _stop_words(), set(normalize(client_name or "").split())
     found = []
     for word in normalize(title or "").split():
-        if word in stop or word in brand or word in found or (len(word) < 3 and not word.isdigit()):
+        if word in stop or word in brand or word in found or len(word) < 3:
             continue
         if len(word) > 4 and word[-1] in "sx":  # a plural: its stem starts the singular and the plural
             word = word[:-1]
