@@ -317,3 +317,15 @@ def test_the_sent_release_window_starts_at_the_send_and_runs_after_a_later_embar
         release.embargo_at = sent_at + timedelta(days=2)
         start, end = coverage.window(release)
         assert start == sent_at and end == sent_at + timedelta(days=16)
+
+
+def test_a_contacts_page_lists_the_releases_received_and_the_coverage_written(app, world):
+    with in_agency(app, world):
+        row = db.session.get(PressCoverage, world.ids["coverage_id"])
+        row.contact_id, row.headline = world.ids["contact_id"], "<i>Un article</i> signé"
+        db.commit()
+    owner = signed_in(app, world.owner)
+    page = owner.get(f"/a/{world.slug}/press/contacts/{world.ids['contact_id']}").get_data(as_text=True)
+    history = page[page.index('data-testid="contact-history"'):]
+    assert "Alpha launch" in history and "Failed" in history  # the populated send failed for this recipient
+    assert "&lt;i&gt;Un article&lt;/i&gt; signé" in history and "<i>Un article" not in history

@@ -318,3 +318,18 @@ def forget_contacts(contact_ids_query):
 def totals(rows):
     """(count, reach, media value) of coverage rows (unknown figures count as nothing)."""
     return (len(rows), sum(row.reach or 0 for row in rows), sum((row.media_value or Decimal(0)) for row in rows))
+
+
+def contact_history(contact):
+    """What a contact received and wrote: [(release, sent at, status)] newest first, and their accepted coverage."""
+    received = db.session.execute(
+        select(PressRelease, PressSend.created_at, PressSendRecipient.status)
+        .join(PressSend, and_(PressSend.agency_id == PressSendRecipient.agency_id,
+                              PressSend.id == PressSendRecipient.send_id))
+        .join(PressRelease, and_(PressRelease.agency_id == PressSend.agency_id, PressRelease.id == PressSend.release_id))
+        .where(PressSendRecipient.contact_id == contact.id)
+        .order_by(PressSend.created_at.desc(), PressSend.id.desc()).limit(100)).all()
+    authored = db.session.scalars(select(PressCoverage).where(
+        PressCoverage.contact_id == contact.id, PressCoverage.status == "accepted")
+        .order_by(PressCoverage.published_at.desc().nulls_last(), PressCoverage.id.desc()).limit(100)).all()
+    return [tuple(row) for row in received], authored
