@@ -47,8 +47,7 @@ def search_coverage(release_id):
     """Look for the release's coverage now (an RQ job); proposals appear on the release's page."""
     release = get_or_404(PressRelease, release_id)
     if release.state != "sent":
-        flash(_("Coverage is looked for once the release has been sent."), "error")
-        return redirect(url_for("press.release", release_id=release.id)), 409
+        return detail_page(release, {"coverage": _("Coverage is looked for once the release has been sent.")}, 409)
     enqueue_after_commit(find_release_coverage, release.id, agency_id=g.agency.id,
                          job_id=f"press-coverage-{release.id}")
     flash(_("Looking for coverage in the client's mentions: proposals appear here in a moment."), "success")
@@ -100,7 +99,7 @@ def coverage_figures(coverage_id):
     if errors:
         if is_htmx():
             return _row(row, errors, request.form, 422)
-        if request.form.get("from") == "client":
+        if request.form.get("from") == "client" or row.release_id is None:
             return _client_page(db.session.get(Client, row.client_id), row_errors={row.id: errors},
                                 row_form={row.id: request.form}, status=422)
         return detail_page(get_or_404(PressRelease, row.release_id), status=422, row_errors={row.id: errors},
