@@ -147,6 +147,8 @@ def test_accept_and_reject_with_htmx_and_the_card_counts_the_accepted(app, world
     accepted = owner.post(f"/a/{world.slug}/press/coverage/{ids['https://quotidien.example/velo-cargo']}/decision",
                           data={"action": "accept"}, headers=HX)
     assert accepted.status_code == 200 and 'data-status="accepted"' in accepted.get_data(as_text=True)
+    assert "1 accepted · 1 to review" in accepted.get_data(as_text=True)  # the counts, swapped out of band
+    assert "Coverage accepted." in accepted.headers["HX-Trigger"]
     rejected = owner.post(f"/a/{world.slug}/press/coverage/{ids['https://blog.example/electra']}/decision",
                           data={"action": "reject"})
     assert rejected.status_code == 302

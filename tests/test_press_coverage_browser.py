@@ -76,6 +76,7 @@ def test_a_proposal_is_accepted_in_place_and_a_bad_figure_refused(app, live_serv
         proposal.locator("[data-testid=coverage-accept]").click()
         page.locator("[data-testid=coverage-item][data-status=accepted]").nth(1).wait_for()
         assert page.locator("[data-testid=coverage-item][data-status=proposed]").count() == 1
+        assert page.locator("#coverage-count").inner_text().startswith("2 acceptées")
         assert page.locator(".coverage-headline b").count() == 0  # the headline's markup is text
         accepted = page.locator("[data-testid=coverage-item][data-status=accepted]").first
         accepted.locator("input[name=reach]").fill("-40")

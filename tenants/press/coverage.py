@@ -205,10 +205,10 @@ def of_release(release):
         order, PressCoverage.published_at.desc().nulls_last(), PressCoverage.id.desc())).all()
 
 
-def accepted_count(release_id):
-    """How many pieces of coverage of a release were accepted."""
-    return db.session.scalar(select(func.count()).where(PressCoverage.release_id == release_id,
-                                                        PressCoverage.status == "accepted")) or 0
+def status_counts(release_id):
+    """{status: count} of a release's coverage."""
+    return dict(db.session.execute(select(PressCoverage.status, func.count()).where(
+        PressCoverage.release_id == release_id).group_by(PressCoverage.status)).all())
 
 
 def card_coverage(card):

@@ -2,13 +2,13 @@
 and a client's coverage page with its filters."""
 from datetime import timedelta
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas import db, params
 from saas.forms import read
-from saas.htmx import is_htmx
+from saas.htmx import announce, is_htmx
 from saas.i18n import local_moment
 from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404
@@ -29,9 +29,14 @@ def _values(values):
     return {**values, "published_at": local_moment(day) if day is not None else None}
 
 
-def _row(row, errors=None, form=None, status=200):
-    return render_template(ROW, c=row, contacts=coverage.contacts_by_id([row]), row_errors={row.id: errors or {}},
-                           row_form={row.id: form or {}}, origin=request.form.get("from", "release")), status
+def _row(row, errors=None, form=None, status=200, counted=False):
+    """A coverage row (htmx); after a decision on a release's page, its counts too (swapped out of band)."""
+    origin = request.form.get("from", "release")
+    body = render_template(ROW, c=row, contacts=coverage.contacts_by_id([row]), row_errors={row.id: errors or {}},
+                           row_form={row.id: form or {}}, origin=origin)
+    if counted and origin == "release" and row.release_id:
+        body += render_template("press/_coverage_count.html", counts=coverage.status_counts(row.release_id), oob=True)
+    return body, status
 
 
 def _back(row):
@@ -87,7 +92,8 @@ def decide_coverage(coverage_id):
         raise params.BadParameter("action", _("Choose to accept or to reject."))
     coverage.decide(row, action == "accept", current_user)
     if is_htmx():
-        return _row(row)
+        response = make_response(*_row(row, counted=True))
+        return announce(response, _("Coverage accepted.") if action == "accept" else _("Coverage rejected."))
     return _back(row)
 
 
