@@ -122,8 +122,8 @@ def propose(release):
     start, end = span
     scope = f"release:{release.id}"
     agency_id = release.agency_id
-    chosen = select(
-        literal(agency_id), Mention.client_id, literal(release.id), Mention.id, literal(scope, String),
+    chosen = select(  # the mention's own agency_id: on Citus the INSERT ... SELECT stays on the agency's shard
+        Mention.agency_id, Mention.client_id, literal(release.id), Mention.id, literal(scope, String),
         Mention.item_key, Mention.url, Mention.source_name, func.coalesce(Mention.author, ""), Mention.title,
         Mention.published_at, func.coalesce(Mention.sentiment_corrected, Mention.sentiment),
         literal("monitoring", String), literal("proposed", String), literal(utcnow(), UTCDateTime),
