@@ -249,8 +249,8 @@ def test_a_press_review_as_page_and_pdf_with_the_agency_name(app, world):
     owner = signed_in(app, world.owner)
     today = utcnow().date()
     made = owner.post(f"/a/{world.slug}/press/reviews/", data={
-        "client_id": world.ids["client_id"], "title": "Revue de mars", "first_day": (today - timedelta(days=3)).isoformat(),
-        "last_day": (today + timedelta(days=1)).isoformat()})
+        "client_id": world.ids["client_id"], "title": "Revue de mars",
+        "first_day": (today - timedelta(days=3)).isoformat(), "last_day": (today + timedelta(days=1)).isoformat()})
     assert made.status_code == 302
     review_id = int(made.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     page = owner.get(f"/a/{world.slug}/press/reviews/{review_id}").get_data(as_text=True)

@@ -326,7 +326,8 @@ def contact_history(contact):
         select(PressRelease, PressSend.created_at, PressSendRecipient.status)
         .join(PressSend, and_(PressSend.agency_id == PressSendRecipient.agency_id,
                               PressSend.id == PressSendRecipient.send_id))
-        .join(PressRelease, and_(PressRelease.agency_id == PressSend.agency_id, PressRelease.id == PressSend.release_id))
+        .join(PressRelease, and_(PressRelease.agency_id == PressSend.agency_id,
+                                 PressRelease.id == PressSend.release_id))
         .where(PressSendRecipient.contact_id == contact.id)
         .order_by(PressSend.created_at.desc(), PressSend.id.desc()).limit(100)).all()
     authored = db.session.scalars(select(PressCoverage).where(

@@ -97,13 +97,10 @@ def detail_page(release, errors=None, status=200, key_terms_typed=None, coverage
                            origin="release"), status
 
 
-_detail = detail_page
-
-
 @bp.get("/releases/<int:release_id>")
 def release(release_id):
     """A release: as it will be sent, its approval state, its card, sending to a media list, its sends."""
-    return _detail(get_or_404(PressRelease, release_id))
+    return detail_page(get_or_404(PressRelease, release_id))
 
 
 @bp.get("/releases/<int:release_id>/edit")
@@ -140,15 +137,15 @@ def send_release(release_id):
     media_list = get_or_404(MediaList, list_id) if list_id else None
     override = request.form.get("override") == "1"
     if media_list is None:
-        return _detail(found, {"list_id": _("Choose a media list.")}, 422)
+        return detail_page(found, {"list_id": _("Choose a media list.")}, 422)
     if found.state == "sent":
-        return _detail(found, {"list_id": _("This release has already been sent.")}, 409)
+        return detail_page(found, {"list_id": _("This release has already been sent.")}, 409)
     if found.state != "approved":
         if not override:
-            return _detail(found, {"list_id": _("The client has not approved this release yet.")}, 409)
+            return detail_page(found, {"list_id": _("The client has not approved this release yet.")}, 409)
         if g.membership.role not in ("owner", "admin"):
-            return _detail(found, {"list_id": _("Only an owner or an admin may send without the client's approval.")},
-                           403)
+            refusal = _("Only an owner or an admin may send without the client's approval.")
+            return detail_page(found, {"list_id": refusal}, 403)
     send = sending.start_send(found, media_list, current_user, overridden=found.state != "approved")
     sending.queue_send_after_commit(send, g.agency.id)
     flash(_("Sending started."), "success")
