@@ -90,6 +90,8 @@ class Config:
     PRESS_SEND_BATCH = int(os.environ.get("PRESS_SEND_BATCH", "50"))
     PRESS_SEND_LEASE_SECONDS = int(os.environ.get("PRESS_SEND_LEASE_SECONDS", "120"))
     PRESS_SEND_RETRY_DELAYS = tuple(float(x) for x in os.environ.get("PRESS_SEND_RETRY_DELAYS", "30,120,600").split(","))
+    # Press coverage: days after a release's send (or its embargo, when later) in which mentions are proposed.
+    PRESS_COVERAGE_WINDOW_DAYS = int(os.environ.get("PRESS_COVERAGE_WINDOW_DAYS", "14"))
     CONFIRMATION_MAX_AGE = int(os.environ.get("CONFIRMATION_MAX_AGE", str(2 * 24 * 3600)))
 
     # Billing through Stripe: with no secret key, billing is off and no plan limit applies.

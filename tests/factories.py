@@ -5,6 +5,7 @@ from datetime import date
 from sqlalchemy import select
 
 from saas import db, tenancy
+from saas.db import utcnow
 from saas.auth import service as accounts
 from saas.auth.models import Membership
 from tenants.clients.models import Client
@@ -187,19 +188,52 @@ def populate_press_release(client, owner, media_list, prefix):
         recipient.status = "failed"
     send.state = "done"
     db.session.flush()
-    return {"release_id": release.id, "send_id": send.id}
+    return {"release_id": release.id, "send_id": send.id, **populate_press_coverage(release, owner, prefix)}
+
+
+def _blank_pdf():
+    """A valid one-page PDF without text (a ready report's stand-in: the guest sweeps read PDFs back)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer, out = PdfWriter(), io.BytesIO()
+    writer.add_blank_page(width=72, height=72)
+    writer.write(out)
+    return out.getvalue()
 
 
 def populate_reports(client, owner, member, prefix):
-    """Give the client a ready report (its PDF stands in: a few bytes) and a weekly schedule to the member."""
+    """Give the client a ready report (its PDF stands in: a blank page) and a weekly schedule to the member."""
     from tenants.dashboards import periods, reports
     from tenants.dashboards.models import ReportSchedule
 
     report = reports.create_report(client, periods.custom(date(2026, 11, 2), date(2026, 11, 8)),
                                    {"language": "fr", "summary": f"{prefix} summary", "highlights": ""}, owner.id)
-    report.status, report.pdf = "ready", b"%PDF-1.4 " + prefix.encode()
+    report.status, report.pdf = "ready", _blank_pdf()
     schedule = ReportSchedule(client_id=client.id, frequency="weekly", language="fr", recipient_ids=[member.id],
                               created_by_id=owner.id)
     db.session.add(schedule)
     db.session.flush()
     return {"report_id": report.id, "schedule_id": schedule.id}
+
+
+def populate_press_coverage(release, owner, prefix):
+    """Give the release an accepted piece of coverage, gathered in a press review shared with the client."""
+    from datetime import timedelta
+
+    from tenants.press import coverage, reviews
+    from tenants.press.models import PressReview
+
+    row, _created = coverage.add_by_url(release.client_id, release, {
+        "url": f"https://{prefix.lower()}-matin.example/article", "outlet": f"{prefix} Matin", "author": "",
+        "headline": f"{prefix} coverage headline", "published_at": utcnow(), "sentiment": "positive",
+        "reach": 12000, "media_value": None}, owner)
+    today = utcnow().date()
+    review = PressReview(client_id=release.client_id, title=f"{prefix} review", first_day=today - timedelta(days=30),
+                         last_day=today + timedelta(days=1), created_by_id=owner.id)
+    db.session.add(review)
+    db.session.flush()
+    reviews.set_items(review, [row.id])
+    reviews.share(review, True)
+    return {"coverage_id": row.id, "review_id": review.id}

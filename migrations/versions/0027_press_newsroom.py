@@ -4,7 +4,7 @@ Tenant table (PRIMARY KEY (agency_id, id) on PostgreSQL, row-level security); on
 in the agency.
 
 Revision ID: 0027
-Revises: 0025
+Revises: 0026
 """
 import sqlalchemy as sa
 from alembic import op
@@ -12,7 +12,7 @@ from alembic import op
 from saas.tenancy import rls_statements
 
 revision = "0027"
-down_revision = "0025"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

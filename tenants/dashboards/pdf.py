@@ -4,9 +4,9 @@ import os
 from flask import current_app
 
 
-def print_stylesheet():
-    """The print layout's CSS, given to the template inline (WeasyPrint fetches nothing)."""
-    path = os.path.join(current_app.static_folder, "css", "dashboard-print.css")
+def print_stylesheet(name="dashboard-print.css"):
+    """A print layout's CSS (static/css/<name>), given to the template inline (WeasyPrint fetches nothing)."""
+    path = os.path.join(current_app.static_folder, "css", name)
     with open(path, encoding="utf-8") as stylesheet:
         return stylesheet.read()
 

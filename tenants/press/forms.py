@@ -192,3 +192,110 @@ class NewsroomForm(Form):
     slug = StringField(filters=[lambda value: strip(value).lower()], validators=[_newsroom_slug])
     intro = StringField(filters=[lambda value: strip(value).replace("\r\n", "\n")],
                         validators=[Text(_l("Introduction"), 1000, required=False)])
+def _keep(value):
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _coverage_url(form, field):
+    from tenants.press.coverage_urls import coverage_url_problem
+
+    problem = coverage_url_problem(field.data)
+    if problem:
+        raise StopValidation(problem)
+
+
+def _a_day(value):
+    """A date field ("2026-03-01") as a date, None when empty, the text when malformed."""
+    from datetime import date
+
+    value = strip(value)
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value[:10]) if len(value) == 10 else None
+    except ValueError:
+        day = None
+    return day if day is not None and 1900 <= day.year <= 2199 else value
+
+
+def _is_day(form, field):
+    if isinstance(field.data, str):
+        raise StopValidation(_l("Enter the date as a day, like 2026-03-01."))
+
+
+def _number(parse, message):
+    def check(form, field):
+        try:
+            field.data = parse(field.data)
+        except ValueError:
+            raise StopValidation(message) from None
+    return check
+
+
+REACH_PROBLEM = _l("Enter the reach as a whole number from 0 to 1,000,000,000,000.")
+MEDIA_VALUE_PROBLEM = _l("Enter the media value in euros, from 0 to 1,000,000,000, with at most two decimals.")
+
+
+def _reach_check(form, field):
+    from tenants.press.coverage import parse_reach
+
+    _number(parse_reach, REACH_PROBLEM)(form, field)
+
+
+def _media_value_check(form, field):
+    from tenants.press.coverage import parse_media_value
+
+    _number(parse_media_value, MEDIA_VALUE_PROBLEM)(form, field)
+
+
+class CoverageFiguresForm(Form):
+    """The figures of a piece of coverage: reach, media value (both optional)."""
+
+    reach = StringField(filters=[_keep], validators=[_reach_check])
+    media_value = StringField(filters=[_keep], validators=[_media_value_check])
+
+
+class CoverageForm(CoverageFiguresForm):
+    """Coverage added by hand: its address, outlet, author, headline, day, sentiment and figures."""
+
+    url = StringField(filters=[strip], validators=[_coverage_url])
+    outlet = StringField(filters=[strip], validators=[Text(_l("Outlet"), 300, required=False)])
+    author = StringField(filters=[strip], validators=[Text(_l("Author"), 200, required=False)])
+    headline = StringField(filters=[strip], validators=[Text(_l("Headline"), 500, required=False)])
+    published_on = StringField(filters=[_a_day], validators=[_is_day])
+    sentiment = StringField(filters=[lambda value: strip(value) or "neutral"], validators=[
+        one_of(("positive", "neutral", "negative"), _l("Choose a sentiment."))])
+
+
+class KeyTermsForm(Form):
+    """A release's own key terms (empty: derived from its title)."""
+
+    key_terms = StringField(filters=[strip], validators=[Text(_l("Key terms"), 500, required=False)])
+
+
+def _review_day(form, field):
+    if field.data is None:
+        raise StopValidation(_l("Enter the date as a day, like 2026-03-01."))
+    _is_day(form, field)
+
+
+class ReviewForm(Form):
+    """A press review: client, title, first and last day."""
+
+    client_id = IdsField(validators=[_one_client])
+    title = StringField(filters=[strip], validators=[Text(_l("Title"), 200)])
+    first_day = StringField(filters=[_a_day], validators=[_review_day])
+    last_day = StringField(filters=[_a_day], validators=[_review_day])
+
+    def __init__(self, formdata, client_ids=(), **kwargs):
+        super().__init__(formdata, **kwargs)
+        self.client_ids = set(client_ids)
+
+    def validate(self, extra_validators=None):
+        """Check the fields, then that the period runs forward and lasts a year at most."""
+        valid = super().validate(extra_validators)
+        first, last = self.first_day.data, self.last_day.data
+        if valid and ((last - first).days < 0 or (last - first).days > 366):
+            self.last_day.errors = [str(_l("The last day comes after the first, at most a year later."))]
+            valid = False
+        return valid

@@ -55,3 +55,26 @@ def resume_press_sends():
         with tenancy.agency_scope(agency_id):
             sending.queue_send(db.session.get(PressSend, send_id), agency_id)
     return len(running)
+
+
+@task(timeout=600, retry=(2, (30, 120)))
+def find_release_coverage(release_id, agency_id):
+    """Propose, from the client's mentions, the coverage of one sent release (idempotent)."""
+    from tenants.press import coverage
+    from tenants.press.models import PressRelease
+
+    release = db.session.get(PressRelease, release_id)
+    return coverage.propose(release) if release is not None else 0
+
+
+@task()
+def watch_coverage():
+    """Queue the coverage search of every sent release whose window is still open (every agency)."""
+    from saas.jobs import enqueue
+    from tenants.press import coverage
+
+    with tenancy.all_agencies():
+        watched = coverage.releases_to_watch()
+    for agency_id, release_id in watched:
+        enqueue(find_release_coverage, release_id, agency_id=agency_id, job_id=f"press-coverage-{release_id}")
+    return len(watched)

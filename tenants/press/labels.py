@@ -19,3 +19,10 @@ def type_labels():
 def basis_labels():
     """GDPR lawful bases."""
     return {"legitimate_interest": _l("Legitimate interest"), "consent": _l("Consent"), "contract": _l("Contract")}
+
+
+def recipient_labels():
+    """A send recipient's delivery statuses (the same words as the send page)."""
+    return {"queued": _l("Queued"), "sending": _l("Sending"), "sent": pgettext("recipient", "Sent"),
+            "failed": _l("Failed"), "bounced": _l("Bounced"), "unknown": _l("Unknown (check by hand)"),
+            "unsubscribed": _l("Unsubscribed"), "do_not_contact": _l("Do not contact")}

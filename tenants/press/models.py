@@ -3,9 +3,10 @@
 Contacts are people who are not users: each carries its lawful basis and source (GDPR), a
 "do not contact" flag every send honours, and the moments used by the retention purge.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, Integer, LargeBinary, Numeric, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.db import Base, UTCDateTime, utcnow
@@ -149,6 +150,8 @@ class PressRelease(TenantScoped, Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     state: Mapped[str] = mapped_column(String(10), default="draft")
     card_id: Mapped[int | None] = mapped_column(Integer, index=True)  # its card on the client's board
+    # The words a mention must hold to be proposed as coverage, set by the RP; None: derived from the title.
+    key_terms: Mapped[list | None] = mapped_column(JSON)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -211,3 +214,78 @@ class PressNewsroom(TenantScoped, Base):
     intro: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+COVERAGE_STATES = ("proposed", "accepted", "rejected")
+COVERAGE_ORIGINS = ("monitoring", "manual")
+MAX_REACH = 10**12  # readers, viewers: above every audience on earth
+MAX_MEDIA_VALUE = 10**9  # euros (advertising value equivalent), two decimals
+
+
+class PressCoverage(TenantScoped, Base):
+    """An article or post about a client ("retombée"): proposed from monitoring, or added by hand; accepted or not.
+
+    `scope` is "release:<id>" for coverage of a release, "client:<id>" otherwise, and `url_key` the
+    mentions' own key of the address (sha256, 40 hex): one row per address and scope, whatever the
+    number of runs of the proposal job. The mention and the contact are plain ids: a mention deleted
+    with its keyword, a contact erased, and the coverage stays (its text is copied here).
+    """
+
+    __tablename__ = "press_coverage"
+    __tenant_args__ = (UniqueConstraint("agency_id", "scope", "url_key"),
+                       tenant_fk("client_id", "clients"), tenant_fk("release_id", "press_releases"),
+                       CheckConstraint("status IN ('proposed','accepted','rejected')", name="status"),
+                       CheckConstraint("reach IS NULL OR (reach >= 0 AND reach <= 1000000000000)", name="reach"),
+                       CheckConstraint("media_value IS NULL OR (media_value >= 0 AND media_value <= 1000000000)",
+                                       name="media_value"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    release_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    mention_id: Mapped[int | None] = mapped_column(Integer)
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    scope: Mapped[str] = mapped_column(String(24))
+    url_key: Mapped[str] = mapped_column(String(40))
+    url: Mapped[str] = mapped_column(String(1000))
+    outlet: Mapped[str] = mapped_column(String(300), default="")
+    author: Mapped[str] = mapped_column(String(200), default="")
+    headline: Mapped[str] = mapped_column(String(500), default="")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sentiment: Mapped[str] = mapped_column(String(8), default="neutral")
+    reach: Mapped[int | None] = mapped_column(BigInteger)
+    media_value: Mapped[float | None] = mapped_column(Numeric(12, 2))
+    origin: Mapped[str] = mapped_column(String(10), default="monitoring")
+    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    decided_by_id: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PressReview(TenantScoped, Base):
+    """A press review ("revue de presse"): accepted coverage of a client over a period, shareable in the portal."""
+
+    __tablename__ = "press_reviews"
+    __tenant_args__ = (tenant_fk("client_id", "clients"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    shared_with_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    shared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class PressReviewItem(TenantScoped, Base):
+    """A piece of coverage picked for a press review."""
+
+    __tablename__ = "press_review_items"
+    __tenant_args__ = (UniqueConstraint("agency_id", "review_id", "coverage_id"),
+                       tenant_fk("review_id", "press_reviews"), tenant_fk("coverage_id", "press_coverage"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(Integer, index=True)
+    coverage_id: Mapped[int] = mapped_column(Integer, index=True)

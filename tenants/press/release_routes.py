@@ -11,7 +11,7 @@ from saas.forms import read
 from saas.i18n import agency_zone, local_time
 from saas.views import get_or_404
 from tenants.clients.service import list_clients
-from tenants.press import bp, forms, releases, sending, service
+from tenants.press import bp, coverage, forms, releases, sending, service
 from tenants.press.models import MediaList, PressRelease, PressSend
 
 FORM_PAGE = "press/release_form.html"
@@ -76,18 +76,27 @@ def preview_release():
     return render_template("press/_preview.html", rendered=releases.rendered(draft))
 
 
-def _detail(release, errors=None, status=200):
+def detail_page(release, errors=None, status=200, key_terms_typed=None, coverage_typed=None, row_errors=None,
+                row_form=None):
+    """The release's page: as it will be sent, approval, sending, sends, and its coverage."""
     card = releases.release_card(release)
     lists = service.all_lists()
+    client_name = _client_names().get(release.client_id, "")
+    rows = coverage.of_release(release)
+    terms = coverage.release_terms(release, client_name)
     return render_template("press/release.html", release=release, card=card, rendered=releases.rendered(release),
                            lists=lists, counts=service.member_counts(lists), sends=sending.sends_of(release),
-                           client_name=_client_names().get(release.client_id, ""), errors=errors or {}), status
+                           client_name=client_name, errors=errors or {}, coverage_rows=rows,
+                           contacts=coverage.contacts_by_id(rows), terms=terms, needed=coverage.needed(terms),
+                           window=coverage.window(release), key_terms_typed=key_terms_typed,
+                           typed=coverage_typed or {}, row_errors=row_errors or {}, row_form=row_form or {},
+                           origin="release"), status
 
 
 @bp.get("/releases/<int:release_id>")
 def release(release_id):
     """A release: as it will be sent, its approval state, its card, sending to a media list, its sends."""
-    return _detail(get_or_404(PressRelease, release_id))
+    return detail_page(get_or_404(PressRelease, release_id))
 
 
 @bp.get("/releases/<int:release_id>/edit")
@@ -125,16 +134,16 @@ def send_release(release_id):
     media_list = get_or_404(MediaList, list_id) if list_id else None
     override = request.form.get("override") == "1"
     if media_list is None:
-        return _detail(found, {"list_id": _("Choose a media list.")}, 422)
+        return detail_page(found, {"list_id": _("Choose a media list.")}, 422)
     if not sending.new_recipients(found, media_list):
-        return _detail(found, {"list_id": _("Nobody on this list can receive it: everyone has already received this "
-                                            "release, asked not to be contacted, or has no address.")}, 409)
+        return detail_page(found, {"list_id": _("Nobody on this list can receive it: everyone has already received "
+                                                "this release, asked not to be contacted, or has no address.")}, 409)
     if found.state not in ("approved", "sent"):  # sent: to a further list, its approval given before
         if not override:
-            return _detail(found, {"list_id": _("The client has not approved this release yet.")}, 409)
+            return detail_page(found, {"list_id": _("The client has not approved this release yet.")}, 409)
         if g.membership.role not in ("owner", "admin"):
-            return _detail(found, {"list_id": _("Only an owner or an admin may send without the client's approval.")},
-                           403)
+            refusal = _("Only an owner or an admin may send without the client's approval.")
+            return detail_page(found, {"list_id": refusal}, 403)
     send = sending.start_send(found, media_list, current_user, overridden=found.state not in ("approved", "sent"))
     sending.queue_send_after_commit(send, g.agency.id)
     flash(_("Sending started."), "success")

@@ -13,9 +13,9 @@ from saas.i18n import agency_zone, local_today
 from saas.views import get_all_or_404, get_or_404
 from tenants.clients.service import list_clients
 from tenants.monitoring import catalogue
-from tenants.press import bp, forms, service
+from tenants.press import bp, coverage, forms, service
 from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES, MediaList, PressContact
-from tenants.press.labels import basis_labels, kind_labels, type_labels
+from tenants.press.labels import basis_labels, kind_labels, recipient_labels, type_labels
 
 CONTACT_PAGE = "press/contact.html"
 
@@ -50,8 +50,10 @@ def _form_page(values, errors=None, contact=None, status=200):
                "networks": forms.SOCIAL_NETWORKS, "outlet_names": [outlet["name"] for outlet in catalogue.outlets()],
                **_choices()}
     if contact is not None:
+        received, authored = coverage.contact_history(contact)
         context.update(linked=service.contact_clients(contact), lists=service.lists_of(contact),
-                       all_lists=service.all_lists())
+                       all_lists=service.all_lists(), received=received, authored=authored,
+                       recipient_labels=recipient_labels())
     return render_template(CONTACT_PAGE, **context), status
 
 

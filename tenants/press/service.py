@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, func, or_, select, update
 
 from saas import db, tenancy
 from saas import search as text_search
@@ -21,7 +21,7 @@ from saas.mail import absolute_url
 from saas.normalize import normalize
 from tenants.clients.models import Client
 from tenants.press.models import (ContactImport, MediaList, MediaListMember, PressContact, PressContactClient,
-                                  PressSendRecipient)
+                                  PressCoverage, PressSendRecipient)
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +351,8 @@ def _delete_contacts(condition):
     db.session.execute(delete(PressContactClient).where(PressContactClient.contact_id.in_(ids)))
     # The sends keep a row per recipient; an erased person's address and name go with them.
     db.session.execute(delete(PressSendRecipient).where(PressSendRecipient.contact_id.in_(ids)))
+    # Coverage they wrote stays (it was published); only the link to the erased contact goes.
+    db.session.execute(update(PressCoverage).where(PressCoverage.contact_id.in_(ids)).values(contact_id=None))
     return db.session.execute(delete(PressContact).where(condition)).rowcount
 
 
