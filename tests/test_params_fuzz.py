@@ -166,7 +166,8 @@ class Sweep:
         """The rule's URL with the agency's slug and ids, some replaced by `override` (sent as typed)."""
         values = {"agency_slug": self.slug, "token": "no-such-token", "filename": "css/app.css",
                   "session_id": 1,  # a person's own session (tests/test_sessions.py)
-                  "passkey_id": 1}  # a person's own passkey (tests/test_passkeys.py)
+                  "passkey_id": 1,  # a person's own passkey (tests/test_passkeys.py)
+                  "workspace": self.slug, "slug": "fuzz-news"}  # a public newsroom (tests/test_press_newsroom.py)
         values.update({arg: self.ids[key] for arg, key in OBJECT_PARAMS.items()})
         values.update(override or {})
         return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: quote(str(values[m.group(1)]), safe="%"), rule.rule)
