@@ -177,7 +177,7 @@ def populate_press(client, owner, prefix):
 def populate_press_release(client, owner, media_list, prefix):
     """Give the client a press release (with its board card) and a finished send to the list, one recipient failed."""
     from tenants.press import releases, sending
-    from tenants.press.models import PressSendRecipient
+    from tenants.press.models import PressReply, PressSendRecipient
 
     release = releases.create_release({"client_id": client.id, "title": f"{prefix} launch", "body": "**News**",
                                        "images": [], "attachments": [], "embargo_at": None, "language": "fr"}, owner)
@@ -188,7 +188,20 @@ def populate_press_release(client, owner, media_list, prefix):
         recipient.status = "failed"
     send.state = "done"
     db.session.flush()
-    return {"release_id": release.id, "send_id": send.id, **populate_press_coverage(release, owner, prefix)}
+    contact = media_list_contact(media_list)
+    reply = PressReply(contact_id=contact, release_id=release.id, received_at=utcnow(), channel="phone",
+                       outcome="interested", note=f"{prefix} calls back", created_by_id=owner.id)
+    db.session.add(reply)
+    db.session.flush()
+    return {"release_id": release.id, "send_id": send.id, "reply_id": reply.id,
+            **populate_press_coverage(release, owner, prefix)}
+
+
+def media_list_contact(media_list):
+    """The id of a contact a media list holds by hand."""
+    from tenants.press.models import MediaListMember
+
+    return db.session.scalar(select(MediaListMember.contact_id).where(MediaListMember.list_id == media_list.id))
 
 
 def _blank_pdf():

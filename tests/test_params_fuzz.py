@@ -58,6 +58,8 @@ FORM_VALUES = {
     "interval": "month", "proration_date": "1",
     "reach": "1000", "media_value": "10.50", "published_on": "2026-05-01", "first_day": "2026-05-01",
     "last_day": "2026-05-31", "key_terms": "fuzz",
+    "received_at": "2026-05-01T10:00", "channel": "email", "outcome": "interested", "note": "Fuzz",
+    "release_id": "{release_id}",
 }
 
 INT4, HUGE, BIGINT = str(2**31), str(10**30), str(2**63)

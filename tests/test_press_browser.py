@@ -47,6 +47,7 @@ def press(app, make_agency):
 def pages(slug, ids):
     base = f"/a/{slug}/press"
     return [("press-contacts", f"{base}/"), ("press-contact", f"{base}/contacts/{ids['contact']}"),
+            ("press-contact-replies", f"{base}/contacts/{ids['contact_id']}"),
             ("press-new-contact", f"{base}/contacts/new"), ("press-lists", f"{base}/lists/"),
             ("press-list", f"{base}/lists/{ids['list_id']}?q=martin"), ("press-import", f"{base}/imports/new"),
             ("press-import-report", f"{base}/imports/{ids['import_id']}")]
@@ -76,6 +77,29 @@ def test_press_pages_pass_axe_fit_the_window_and_the_menu_reaches_them(live_serv
     assert not layout, f"press pages not usable at {SIZES[size]['width']} px ({locale}):\n" + "\n".join(
         f"[{name}] {problem}" for name, problems in layout.items() for problem in problems)
     assert not findings, f"axe found violations ({locale}, {size}):" + report(findings)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_reply_is_logged_from_the_contacts_page(live_server, press, size):
+    agency, ids = press
+    with chromium() as browser:
+        page = sign_in(new_page(browser, "fr", size), live_server, agency.owner_email)
+        visit(page, f"{live_server}/a/{agency.slug}/press/contacts/{ids['contact_id']}", "fr")
+        form = page.locator("[data-testid=reply-form]")
+        form.locator("#received_at").fill("2026-03-02T10:15")
+        form.locator("#reply_release").select_option(label="Lumière launch")
+        form.locator("#reply_channel").select_option("phone")
+        form.locator("#reply_outcome").select_option("interview")
+        form.locator("#reply_note").fill("Veut rencontrer la fondatrice jeudi")
+        form.locator("[data-testid=log-reply]").click()
+        page.wait_for_url("**#contact-replies")
+        logged = page.locator("[data-testid=reply]", has_text="fondatrice")
+        assert "Demande une interview" in logged.inner_text() and "02/03/2026 10:15" in logged.inner_text()
+        assert "Lumière launch" in logged.inner_text() and "fondatrice" in logged.inner_text()
+        logged.scroll_into_view_if_needed()
+        screenshot(page, f"press/{size}-fr-contact-reply")
+        visit(page, f"{live_server}/a/{agency.slug}/press/releases/{ids['release_id']}", "fr")
+        assert "fondatrice" in page.locator("[data-testid=release-replies]").inner_text()
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -9,7 +9,7 @@ Revises: 0020
 import sqlalchemy as sa
 from alembic import op
 
-from saas.tenancy import rls_statements
+from saas.migration_tables import create_tenant_table, enable_row_security
 
 revision = "0021"
 down_revision = "0020"
@@ -19,30 +19,9 @@ depends_on = None
 TABLES = ("press_contacts", "press_contact_clients", "press_media_lists", "press_media_list_members", "press_imports")
 
 
-def _tenant(table, *columns, fks=(), uniques=()):
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    op.create_table(
-        table,
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        *columns,
-        sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f(f"fk_{table}_agency_id_agencies"),
-                                ondelete="CASCADE"),
-        *[sa.ForeignKeyConstraint(["agency_id", column], [f"{target}.agency_id", f"{target}.id"],
-                                  name=op.f(f"fk_{table}_agency_id_{column}_{target}"), ondelete=ondelete)
-          for column, target, ondelete in fks],
-        sa.PrimaryKeyConstraint("agency_id", "id", name=op.f(f"pk_{table}"), info={"sqlite_rowid_id": True}),
-        *[sa.UniqueConstraint("agency_id", *names, name=op.f(f"uq_{table}_agency_id_{'_'.join(names)}"))
-          for names in uniques],
-        *([sa.UniqueConstraint("agency_id", "id", name=op.f(f"uq_{table}_agency_id_id"))] if sqlite else []),
-    )
-    with op.batch_alter_table(table) as batch_op:
-        batch_op.create_index(batch_op.f(f"ix_{table}_agency_id"), ["agency_id"], unique=False)
-
-
 def upgrade():
     moment = lambda name, nullable=False: sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)  # noqa: E731
-    _tenant("press_contacts",
+    create_tenant_table("press_contacts",
             sa.Column("first_name", sa.String(length=80), nullable=False),
             sa.Column("last_name", sa.String(length=80), nullable=False),
             sa.Column("kind", sa.String(length=12), nullable=False),
@@ -63,25 +42,25 @@ def upgrade():
             sa.Column("data_source", sa.String(length=200), nullable=False),
             sa.Column("do_not_contact", sa.Boolean(), nullable=False),
             moment("do_not_contact_at", True), moment("created_at"), moment("updated_at"), moment("last_used_at", True))
-    _tenant("press_contact_clients",
+    create_tenant_table("press_contact_clients",
             sa.Column("contact_id", sa.Integer(), nullable=False),
             sa.Column("client_id", sa.Integer(), nullable=False),
             fks=(("contact_id", "press_contacts", "CASCADE"), ("client_id", "clients", "CASCADE")),
             uniques=(("contact_id", "client_id"),))
-    _tenant("press_media_lists",
+    create_tenant_table("press_media_lists",
             sa.Column("name", sa.String(length=120), nullable=False),
             sa.Column("campaign", sa.String(length=120), nullable=False),
             sa.Column("client_id", sa.Integer(), nullable=True),
             sa.Column("filters", sa.JSON(), nullable=False),
             moment("created_at"), moment("updated_at"),
             fks=(("client_id", "clients", "CASCADE"),))
-    _tenant("press_media_list_members",
+    create_tenant_table("press_media_list_members",
             sa.Column("list_id", sa.Integer(), nullable=False),
             sa.Column("contact_id", sa.Integer(), nullable=False),
             moment("added_at"),
             fks=(("list_id", "press_media_lists", "CASCADE"), ("contact_id", "press_contacts", "CASCADE")),
             uniques=(("list_id", "contact_id"),))
-    _tenant("press_imports",
+    create_tenant_table("press_imports",
             sa.Column("filename", sa.String(length=200), nullable=False),
             sa.Column("file_kind", sa.String(length=4), nullable=False),
             sa.Column("content", sa.LargeBinary(), nullable=True),
@@ -100,10 +79,7 @@ def upgrade():
                           ("press_media_list_members", "list_id"), ("press_media_list_members", "contact_id")):
         with op.batch_alter_table(table) as batch_op:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            for statement in rls_statements(table):
-                op.execute(statement)
+    enable_row_security(*TABLES)
 
 
 def downgrade():

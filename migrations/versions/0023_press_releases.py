@@ -9,7 +9,7 @@ Revises: 0022
 import sqlalchemy as sa
 from alembic import op
 
-from saas.tenancy import rls_statements
+from saas.migration_tables import create_tenant_table, enable_row_security
 
 revision = "0023"
 down_revision = "0022"
@@ -19,30 +19,9 @@ depends_on = None
 TABLES = ("press_releases", "press_sends", "press_send_recipients")
 
 
-def _tenant(table, *columns, fks=(), uniques=()):
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    op.create_table(
-        table,
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        *columns,
-        sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f(f"fk_{table}_agency_id_agencies"),
-                                ondelete="CASCADE"),
-        *[sa.ForeignKeyConstraint(["agency_id", column], [f"{target}.agency_id", f"{target}.id"],
-                                  name=op.f(f"fk_{table}_agency_id_{column}_{target}"), ondelete=ondelete)
-          for column, target, ondelete in fks],
-        sa.PrimaryKeyConstraint("agency_id", "id", name=op.f(f"pk_{table}"), info={"sqlite_rowid_id": True}),
-        *[sa.UniqueConstraint("agency_id", *names, name=op.f(f"uq_{table}_agency_id_{'_'.join(names)}"))
-          for names in uniques],
-        *([sa.UniqueConstraint("agency_id", "id", name=op.f(f"uq_{table}_agency_id_id"))] if sqlite else []),
-    )
-    with op.batch_alter_table(table) as batch_op:
-        batch_op.create_index(batch_op.f(f"ix_{table}_agency_id"), ["agency_id"], unique=False)
-
-
 def upgrade():
     moment = lambda name, nullable=False: sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)  # noqa: E731
-    _tenant("press_releases",
+    create_tenant_table("press_releases",
             sa.Column("client_id", sa.Integer(), nullable=False),
             sa.Column("title", sa.String(length=200), nullable=False),
             sa.Column("body", sa.Text(), nullable=False),
@@ -55,7 +34,7 @@ def upgrade():
             sa.Column("created_by_id", sa.Integer(), nullable=True),
             moment("created_at"), moment("updated_at"),
             fks=(("client_id", "clients", "CASCADE"),))
-    _tenant("press_sends",
+    create_tenant_table("press_sends",
             sa.Column("release_id", sa.Integer(), nullable=False),
             sa.Column("list_id", sa.Integer(), nullable=True),
             sa.Column("list_name", sa.String(length=120), nullable=False),
@@ -66,7 +45,7 @@ def upgrade():
             sa.Column("state", sa.String(length=8), nullable=False),
             moment("created_at"), moment("finished_at", True),
             fks=(("release_id", "press_releases", "CASCADE"),))
-    _tenant("press_send_recipients",
+    create_tenant_table("press_send_recipients",
             sa.Column("send_id", sa.Integer(), nullable=False),
             sa.Column("contact_id", sa.Integer(), nullable=True),
             sa.Column("email", sa.String(length=254), nullable=False),
@@ -84,10 +63,7 @@ def upgrade():
                           ("press_sends", "release_id"), ("press_send_recipients", "send_id")):
         with op.batch_alter_table(table) as batch_op:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            for statement in rls_statements(table):
-                op.execute(statement)
+    enable_row_security(*TABLES)
 
 
 def downgrade():

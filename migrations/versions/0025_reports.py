@@ -10,7 +10,7 @@ Revises: 0024
 import sqlalchemy as sa
 from alembic import op
 
-from saas.tenancy import rls_statements
+from saas.migration_tables import create_tenant_table, enable_row_security
 
 revision = "0025"
 down_revision = "0024"
@@ -20,32 +20,10 @@ depends_on = None
 TABLES = ("report_schedules", "reports")
 
 
-def _tenant(table, *columns, fks=(), uniques=()):
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    op.create_table(
-        table,
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        *columns,
-        sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f(f"fk_{table}_agency_id_agencies"),
-                                ondelete="CASCADE"),
-        *[sa.ForeignKeyConstraint(["agency_id", column], [f"{target}.agency_id", f"{target}.id"],
-                                  name=op.f(f"fk_{table}_agency_id_{column}_{target}"), ondelete="CASCADE")
-          for column, target in fks],
-        sa.PrimaryKeyConstraint("agency_id", "id", name=op.f(f"pk_{table}"), info={"sqlite_rowid_id": True}),
-        *[sa.UniqueConstraint("agency_id", *names, name=op.f(f"uq_{table}_agency_id_{'_'.join(names)}"))
-          for names in uniques],
-        *([sa.UniqueConstraint("agency_id", "id", name=op.f(f"uq_{table}_agency_id_id"))] if sqlite else []),
-    )
-    with op.batch_alter_table(table) as batch_op:
-        batch_op.create_index(batch_op.f(f"ix_{table}_agency_id"), ["agency_id"], unique=False)
-        batch_op.create_index(batch_op.f(f"ix_{table}_client_id"), ["client_id"], unique=False)
-
-
 def upgrade():
     moment = lambda name, nullable=False: sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)  # noqa: E731
     day = lambda name: sa.Column(name, sa.Date(), nullable=False)  # noqa: E731
-    _tenant("report_schedules",
+    create_tenant_table("report_schedules",
             sa.Column("client_id", sa.Integer(), nullable=False),
             sa.Column("frequency", sa.String(length=8), nullable=False),
             sa.Column("language", sa.String(length=2), nullable=False),
@@ -53,8 +31,8 @@ def upgrade():
             sa.Column("active", sa.Boolean(), nullable=False),
             sa.Column("created_by_id", sa.Integer(), nullable=True),
             moment("created_at"),
-            fks=(("client_id", "clients"),))
-    _tenant("reports",
+            fks=(("client_id", "clients"),), indexes=("client_id",))
+    create_tenant_table("reports",
             sa.Column("client_id", sa.Integer(), nullable=False),
             sa.Column("schedule_id", sa.Integer(), nullable=True),
             sa.Column("period_kind", sa.String(length=8), nullable=False),
@@ -72,11 +50,8 @@ def upgrade():
             sa.Column("created_by_id", sa.Integer(), nullable=True),
             moment("created_at"), moment("rendered_at", True),
             fks=(("client_id", "clients"),),
-            uniques=(("schedule_id", "first_day"),))
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            for statement in rls_statements(table):
-                op.execute(statement)
+            uniques=(("schedule_id", "first_day"),), indexes=("client_id",))
+    enable_row_security(*TABLES)
 
 
 def downgrade():

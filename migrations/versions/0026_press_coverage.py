@@ -10,7 +10,7 @@ Revises: 0025
 import sqlalchemy as sa
 from alembic import op
 
-from saas.tenancy import rls_statements
+from saas.migration_tables import create_tenant_table, enable_row_security
 
 revision = "0026"
 down_revision = "0025"
@@ -20,33 +20,11 @@ depends_on = None
 TABLES = ("press_coverage", "press_reviews", "press_review_items")
 
 
-def _tenant(table, *columns, fks=(), uniques=(), checks=()):
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    op.create_table(
-        table,
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        *columns,
-        sa.Column("agency_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["agency_id"], ["agencies.id"], name=op.f(f"fk_{table}_agency_id_agencies"),
-                                ondelete="CASCADE"),
-        *[sa.ForeignKeyConstraint(["agency_id", column], [f"{target}.agency_id", f"{target}.id"],
-                                  name=op.f(f"fk_{table}_agency_id_{column}_{target}"), ondelete=ondelete)
-          for column, target, ondelete in fks],
-        *[sa.CheckConstraint(condition, name=op.f(f"ck_{table}_{name}")) for name, condition in checks],
-        sa.PrimaryKeyConstraint("agency_id", "id", name=op.f(f"pk_{table}"), info={"sqlite_rowid_id": True}),
-        *[sa.UniqueConstraint("agency_id", *names, name=op.f(f"uq_{table}_agency_id_{'_'.join(names)}"))
-          for names in uniques],
-        *([sa.UniqueConstraint("agency_id", "id", name=op.f(f"uq_{table}_agency_id_id"))] if sqlite else []),
-    )
-    with op.batch_alter_table(table) as batch_op:
-        batch_op.create_index(batch_op.f(f"ix_{table}_agency_id"), ["agency_id"], unique=False)
-
-
 def upgrade():
     moment = lambda name, nullable=False: sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)  # noqa: E731
     with op.batch_alter_table("press_releases") as batch_op:
         batch_op.add_column(sa.Column("key_terms", sa.JSON(), nullable=True))
-    _tenant("press_coverage",
+    create_tenant_table("press_coverage",
             sa.Column("client_id", sa.Integer(), nullable=False),
             sa.Column("release_id", sa.Integer(), nullable=True),
             sa.Column("mention_id", sa.Integer(), nullable=True),
@@ -70,7 +48,7 @@ def upgrade():
             checks=(("status", "status IN ('proposed','accepted','rejected')"),
                     ("reach", "reach IS NULL OR (reach >= 0 AND reach <= 1000000000000)"),
                     ("media_value", "media_value IS NULL OR (media_value >= 0 AND media_value <= 1000000000)")))
-    _tenant("press_reviews",
+    create_tenant_table("press_reviews",
             sa.Column("client_id", sa.Integer(), nullable=False),
             sa.Column("title", sa.String(length=200), nullable=False),
             sa.Column("first_day", sa.Date(), nullable=False),
@@ -80,7 +58,7 @@ def upgrade():
             sa.Column("created_by_id", sa.Integer(), nullable=True),
             moment("created_at"), moment("updated_at"),
             fks=(("client_id", "clients", "CASCADE"),))
-    _tenant("press_review_items",
+    create_tenant_table("press_review_items",
             sa.Column("review_id", sa.Integer(), nullable=False),
             sa.Column("coverage_id", sa.Integer(), nullable=False),
             fks=(("review_id", "press_reviews", "CASCADE"), ("coverage_id", "press_coverage", "CASCADE")),
@@ -90,10 +68,7 @@ def upgrade():
                           ("press_review_items", "review_id"), ("press_review_items", "coverage_id")):
         with op.batch_alter_table(table) as batch_op:
             batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=False)
-    if op.get_bind().dialect.name == "postgresql":
-        for table in TABLES:
-            for statement in rls_statements(table):
-                op.execute(statement)
+    enable_row_security(*TABLES)
 
 
 def downgrade():

@@ -8,7 +8,7 @@ from wtforms.validators import StopValidation
 from saas.forms import IdsField, Text, one_of, strip
 from saas.validation import EMAIL_RE, SLUG_RE
 from tenants.clients.models import SOCIAL_NETWORKS
-from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES
+from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES, REPLY_CHANNELS, REPLY_OUTCOMES
 
 SPLIT = re.compile(r"[;,\n]+")
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}$")
@@ -299,3 +299,30 @@ class ReviewForm(Form):
             self.last_day.errors = [str(_l("The last day comes after the first, at most a year later."))]
             valid = False
         return valid
+
+
+def _received(form, field):
+    from datetime import timedelta
+
+    from saas.db import utcnow
+    from saas.i18n import agency_zone
+
+    if field.data is None or isinstance(field.data, str):
+        raise StopValidation(_l("Enter when they replied, as a date and a time."))
+    moment = field.data.replace(tzinfo=agency_zone())
+    if moment > utcnow() + timedelta(minutes=5):
+        raise StopValidation(_l("A reply cannot come from the future."))
+    if moment.year < 2000:
+        raise StopValidation(_l("Enter a date after 2000."))
+    field.data = moment
+
+
+class ReplyForm(Form):
+    """A contact's reply logged by the RP: when (in the agency's zone), how, what it means, a note."""
+
+    received_at = StringField(filters=[_moment], validators=[_received])
+    channel = StringField(filters=[strip], validators=[one_of(REPLY_CHANNELS, _l("Choose how they replied."))])
+    outcome = StringField(filters=[strip], validators=[one_of(REPLY_OUTCOMES, _l("Choose what the reply says."))])
+    note = StringField(filters=[lambda value: strip(value).replace("\r\n", "\n")],
+                       validators=[Text(_l("Note"), 5000, required=False)])
+

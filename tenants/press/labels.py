@@ -26,3 +26,16 @@ def recipient_labels():
     return {"queued": _l("Queued"), "sending": _l("Sending"), "sent": pgettext("recipient", "Sent"),
             "failed": _l("Failed"), "bounced": _l("Bounced"), "unknown": _l("Unknown (check by hand)"),
             "unsubscribed": _l("Unsubscribed"), "do_not_contact": _l("Do not contact")}
+
+
+def channel_labels():
+    """How a contact replied."""
+    return {"email": _l("Email"), "phone": _l("Phone"), "social": _l("Social network"),
+            "meeting": _l("Meeting"), "other": pgettext("reply channel", "Other")}
+
+
+def outcome_labels():
+    """What a contact's reply means for the agency."""
+    return {"interested": _l("Interested"), "interview": _l("Asks for an interview"),
+            "more_info": _l("Asks for more information"), "declined": _l("Not interested"),
+            "other": pgettext("reply outcome", "Other")}

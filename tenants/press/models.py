@@ -289,3 +289,31 @@ class PressReviewItem(TenantScoped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(Integer, index=True)
     coverage_id: Mapped[int] = mapped_column(Integer, index=True)
+
+
+REPLY_CHANNELS = ("email", "phone", "social", "meeting", "other")
+REPLY_OUTCOMES = ("interested", "interview", "more_info", "declined", "other")
+
+
+class PressReply(TenantScoped, Base):
+    """A contact's answer to the agency, logged by the RP: when, how, what it means, about which release.
+
+    Journalists answer the sender's own mailbox (Reply-To), which Relais does not read: the RP writes the
+    gist here, so the whole agency sees it in the contact's history and on the release.
+    """
+
+    __tablename__ = "press_replies"
+    __tenant_args__ = (tenant_fk("contact_id", "press_contacts"), tenant_fk("release_id", "press_releases"),
+                       CheckConstraint("channel IN ('email','phone','social','meeting','other')", name="channel"),
+                       CheckConstraint("outcome IN ('interested','interview','more_info','declined','other')",
+                                       name="outcome"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, index=True)
+    release_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(8), default="email")
+    outcome: Mapped[str] = mapped_column(String(10), default="interested")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

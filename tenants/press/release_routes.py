@@ -11,7 +11,8 @@ from saas.forms import read
 from saas.i18n import agency_zone, local_time
 from saas.views import get_or_404
 from tenants.clients.service import list_clients
-from tenants.press import bp, coverage, forms, releases, sending, service
+from tenants.press import bp, coverage, forms, releases, replies, sending, service
+from tenants.press.labels import channel_labels, outcome_labels
 from tenants.press.models import MediaList, PressRelease, PressSend
 
 FORM_PAGE = "press/release_form.html"
@@ -90,7 +91,8 @@ def detail_page(release, errors=None, status=200, key_terms_typed=None, coverage
                            contacts=coverage.contacts_by_id(rows), terms=terms, needed=coverage.needed(terms),
                            window=coverage.window(release), key_terms_typed=key_terms_typed,
                            typed=coverage_typed or {}, row_errors=row_errors or {}, row_form=row_form or {},
-                           origin="release"), status
+                           origin="release", replies=replies.of_release(release), channel_labels=channel_labels(),
+                           outcome_labels=outcome_labels()), status
 
 
 @bp.get("/releases/<int:release_id>")

@@ -8,14 +8,17 @@ from flask_babel import gettext as _
 from saas import db, exports, params, tenancy
 from saas.audit import service as audit_trail
 from saas.errors import render_error
+from saas.domain import NotFound
 from saas.forms import read
-from saas.i18n import agency_zone, local_today
+from saas.i18n import agency_zone, local_now, local_today
 from saas.views import get_all_or_404, get_or_404
 from tenants.clients.service import list_clients
 from tenants.monitoring import catalogue
-from tenants.press import bp, coverage, forms, service
-from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES, MediaList, PressContact
-from tenants.press.labels import basis_labels, kind_labels, recipient_labels, type_labels
+from tenants.press import bp, coverage, forms, replies, service
+from tenants.press.models import (KINDS, LAWFUL_BASES, OUTLET_TYPES, REPLY_CHANNELS, REPLY_OUTCOMES, MediaList,
+                                  PressContact, PressRelease, PressReply)
+from tenants.press.labels import (basis_labels, channel_labels, kind_labels, outcome_labels, recipient_labels,
+                                  type_labels)
 
 CONTACT_PAGE = "press/contact.html"
 
@@ -45,7 +48,7 @@ def index():
                            args=args, options=service.filter_choices(), **_choices())
 
 
-def _form_page(values, errors=None, contact=None, status=200):
+def _form_page(values, errors=None, contact=None, status=200, reply_values=None, reply_errors=None):
     context = {"values": values, "errors": errors or {}, "contact": contact, "clients": list_clients(),
                "networks": forms.SOCIAL_NETWORKS, "outlet_names": [outlet["name"] for outlet in catalogue.outlets()],
                **_choices()}
@@ -53,7 +56,10 @@ def _form_page(values, errors=None, contact=None, status=200):
         received, authored = coverage.contact_history(contact)
         context.update(linked=service.contact_clients(contact), lists=service.lists_of(contact),
                        all_lists=service.all_lists(), received=received, authored=authored,
-                       recipient_labels=recipient_labels())
+                       recipient_labels=recipient_labels(), replies=replies.of_contact(contact),
+                       reply=reply_values or {"received_at": local_now().strftime("%Y-%m-%dT%H:%M")},
+                       reply_errors=reply_errors or {}, channel_labels=channel_labels(),
+                       outcome_labels=outcome_labels(), channels=REPLY_CHANNELS, outcomes=REPLY_OUTCOMES)
     return render_template(CONTACT_PAGE, **context), status
 
 
@@ -98,10 +104,14 @@ def create_contact():
 def contact(contact_id):
     """A contact's page: what the agency knows, its GDPR record, the edit form."""
     found = get_or_404(PressContact, contact_id)
+    return _form_page(_typed(_contact_values(found)), contact=found)
+
+
+def _contact_values(found):
     values = {key: getattr(found, key) for key in (*service.TEXT_FIELDS, *service.LIST_FIELDS)}
     values.update({f"handle_{network}": handle for network, handle in (found.social_handles or {}).items()})
     values["client_ids"] = [client.id for client in service.contact_clients(found)]
-    return _form_page(_typed(values), contact=found)
+    return values
 
 
 @bp.post("/contacts/<int:contact_id>")
@@ -138,6 +148,33 @@ def add_to_list(contact_id):
     service.add_members(media_list, [found])
     flash(_("%(name)s added to “%(list)s”.", name=found.name or found.email, list=media_list.name), "success")
     return redirect(url_for("press.contact", contact_id=found.id))
+
+
+@bp.post("/contacts/<int:contact_id>/replies")
+def log_reply(contact_id):
+    """Log a contact's reply (when, how, what it means, about which release, a note)."""
+    found = get_or_404(PressContact, contact_id)
+    values, errors = read(forms.ReplyForm, request.form)
+    release_id = params.id_arg("release_id", source=request.form)
+    release = get_or_404(PressRelease, release_id) if release_id is not None else None
+    if errors:
+        return _form_page(_typed(_contact_values(found)), contact=found, status=422,
+                          reply_values=request.form, reply_errors=errors)
+    replies.log_reply(found, values, release)
+    flash(_("Reply of %(name)s logged.", name=found.name or found.email), "success")
+    return redirect(url_for("press.contact", contact_id=found.id, _anchor="contact-replies"))
+
+
+@bp.post("/contacts/<int:contact_id>/replies/<int:reply_id>/delete")
+def delete_reply(contact_id, reply_id):
+    """Delete a reply logged by mistake."""
+    found = get_or_404(PressContact, contact_id)
+    reply = get_or_404(PressReply, reply_id)
+    if reply.contact_id != found.id:
+        raise NotFound()
+    replies.remove(reply)
+    flash(_("Reply deleted."), "success")
+    return redirect(url_for("press.contact", contact_id=found.id, _anchor="contact-replies"))
 
 
 @bp.get("/contacts/<int:contact_id>/data.json")

@@ -20,6 +20,7 @@ from saas.domain import NotFound
 from saas.mail import absolute_url
 from saas.normalize import normalize
 from tenants.clients.models import Client
+from tenants.press import replies
 from tenants.press.models import (ContactImport, MediaList, MediaListMember, PressContact, PressContactClient,
                                   PressCoverage, PressSendRecipient)
 
@@ -342,6 +343,7 @@ def subject_data(contact):
         "last_used_at": moment(contact.last_used_at),
         "clients": [client.name for client in contact_clients(contact)],
         "media_lists": [media_list.name for media_list in lists_of(contact)],
+        "replies": replies.subject_data(contact),
     }
 
 
@@ -351,6 +353,7 @@ def _delete_contacts(condition):
     db.session.execute(delete(PressContactClient).where(PressContactClient.contact_id.in_(ids)))
     # The sends keep a row per recipient; an erased person's address and name go with them.
     db.session.execute(delete(PressSendRecipient).where(PressSendRecipient.contact_id.in_(ids)))
+    replies.forget_contacts(ids)
     # Coverage they wrote stays (it was published); only the link to the erased contact goes.
     db.session.execute(update(PressCoverage).where(PressCoverage.contact_id.in_(ids)).values(contact_id=None))
     return db.session.execute(delete(PressContact).where(condition)).rowcount
