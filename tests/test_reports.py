@@ -373,3 +373,24 @@ def test_a_schedule_is_stopped_and_another_clients_schedule_is_404(app, client, 
     with app.app_context(), tenancy.agency_scope(agency.id):
         assert db.session.scalar(select(func.count()).select_from(ReportSchedule)) == 0
         assert db.session.scalars(select(AuditEvent.target).where(AuditEvent.action == "report_schedule_stopped")).one() == "Danone"
+
+
+def test_a_report_without_a_summary_gets_the_figures_written_in_its_language(app, client, agency, known):
+    login(client, agency.owner_email)
+    report_id = make_report(client, agency, known["danone"], summary="", highlights="")
+    written = re.sub(r"[\u202f\xa0]", " ", report_row(app, agency, report_id).summary)
+    assert written == ("1–7 nov. 2026 : 7 mentions de Danone. En hausse de 250 % sur la période précédente (2). "
+                       "29 % de mentions négatives, 29 % de positives. "
+                       "Jour le plus actif : mardi 3 novembre 2026, avec 3 mentions. "
+                       "Premier média : Le Monde (4 mentions). 1 alerte de crise. 1 alerte de buzz.")
+    english = make_report(client, agency, known["danone"], summary="", highlights="", language="en")
+    assert report_row(app, agency, english).summary.startswith("Nov 1\u2009–\u20097, 2026: 7 mentions of Danone. Up 250%")
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        evian = db.session.scalar(select(Client).where(Client.name == "Evian"))
+        quiet = reports.create_report(evian, periods.custom(date(2026, 11, 1), date(2026, 11, 2)), {"language": "fr"},
+                                      None)
+        assert quiet.summary.replace("\u202f", " ").replace("\xa0", " ") == "1–2 nov. 2026 : aucune mention d’Evian."
+        db.session.rollback()
+    run_worker(app, "default")
+    text = pdf_text(client.get(f"{base(agency, known['danone'])}/{report_id}.pdf").data)
+    assert "Jour le plus actif : mardi 3 novembre 2026" in text  # the PDF carries it like typed commentary

@@ -15,7 +15,7 @@ from saas.auth.models import Agency, Membership, User
 from saas.db import utcnow
 from saas.i18n import local_time
 from tenants.clients.models import Client
-from tenants.dashboards import figures, pdf, periods, snapshot, svg
+from tenants.dashboards import figures, pdf, periods, snapshot, summary, svg
 from tenants.dashboards.models import Report, ReportSchedule
 from tenants.guests.models import GuestClient
 
@@ -35,11 +35,15 @@ def charts_for(dashboard, colour, printed=False):
 
 
 def create_report(client, period, values, author_id, schedule_id=None):
-    """Freeze the client's dashboard for `period` as a queued report with the agency's commentary (flushed)."""
+    """Freeze the client's dashboard for `period` as a queued report with the agency's commentary (flushed).
+
+    Without a summary (a scheduled report, or none typed), the summary is written from the figures.
+    """
     dashboard = figures.client_dashboard(client.id, period)
+    written = values.get("summary") or summary.written_summary(dashboard, client.name, values["language"])
     report = Report(client_id=client.id, schedule_id=schedule_id, period_kind=period.kind, first_day=period.first,
                     last_day=period.last, previous_first=period.previous_first, previous_last=period.previous_last,
-                    language=values["language"], summary=values.get("summary", ""),
+                    language=values["language"], summary=written,
                     highlights=values.get("highlights", ""), status="queued", attempts=0, error="",
                     figures=snapshot.freeze(dashboard), mailed_to=[], created_by_id=author_id)
     db.session.add(report)
