@@ -72,8 +72,8 @@ def test_the_inbox_filters_by_tag_and_exports_the_tags_defused(app, client, make
     base, mention = f"/a/{data.agency.slug}", data.ids["mention_id"]
     login(client, data.agency.owner_email)
     client.post(f"{base}/mentions/{mention}/tags", data={"tag": "=HYPERLINK(\"x\")"})
-    assert 'id="mention-' in client.get(f"{base}/mentions/?tag=ALPHA+TAG").get_data(as_text=True)
-    assert 'id="mention-' not in client.get(f"{base}/mentions/?tag=other").get_data(as_text=True)
+    assert 'class="mention ' in client.get(f"{base}/mentions/?tag=ALPHA+TAG").get_data(as_text=True)
+    assert 'class="mention ' not in client.get(f"{base}/mentions/?tag=other").get_data(as_text=True)
     assert 'value="ALPHA TAG"' in client.get(f"{base}/mentions/?tag=ALPHA+TAG").get_data(as_text=True)
     exported = client.get(f"{base}/mentions/export.csv?tag=alpha+tag", headers=EN).get_data(as_text=True)
     lines = list(csv.reader(io.StringIO(exported.lstrip("\ufeff")), delimiter=","))
