@@ -29,6 +29,7 @@ API_MESSAGES = {
     402: (_l("Read-only workspace"), _l("This workspace is read-only for now (billing): reads work, writes are refused.")),
     403: (_l("Not allowed"), _l("This token's scope does not allow this action.")),
     404: (_l("Not found"), _l("This resource does not exist, or the token cannot see it.")),
+    409: (_l("Not ready"), _l("This resource is not in a state that allows it yet. Try again later.")),
     422: (_l("Invalid data"), _l("Some values are missing or not valid.")),
     429: (_l("Too many requests"), _l("This token sent too many requests. Wait, then try again.")),
 }

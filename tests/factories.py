@@ -81,7 +81,7 @@ def populate_boards(client, member, owner, prefix):
 def populate_monitoring(client, prefix):
     """Give the client a keyword, a followed feed and a mention."""
     from saas.db import utcnow
-    from tenants.monitoring import service
+    from tenants.monitoring import service, tags
     from tenants.monitoring.models import Mention
 
     keyword = service.create_keyword(client.id, f"{prefix} brand", None)
@@ -90,6 +90,7 @@ def populate_monitoring(client, prefix):
                       item_key=f"{prefix}-item", title=f"{prefix} Client mention", excerpt="", published_at=utcnow())
     db.session.add(mention)
     db.session.flush()
+    tags.add(mention, f"{prefix} tag", None)
     return {"keyword_id": keyword.id, "source_id": source.id, "mention_id": mention.id}
 
 

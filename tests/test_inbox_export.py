@@ -60,10 +60,10 @@ def test_french_csv_has_bom_semicolons_paris_time_french_words_and_no_live_formu
     assert header[0] == "Publiée (Europe/Paris)" and header[3] == "Type de source" and header[11] == "Score de tonalité"
     assert first == ["05/01/2026 07:41", "'@SUM(1)", "'-2+3+cmd|' /C calc'!A0", "Flux RSS", "'+33 6 12 34 56 78",
                      "'" + HYPERLINK, "'@SUM(1)", "'" + DDE, "https://news.example/1", "Français", "Négative", "-0,5",
-                     "Nouveau"]
+                     "Nouveau", ""]  # no tags
     assert second[0] == "05/01/2026 00:30"  # 23:30 UTC the day before
     assert second[4:8] == ["r/france", "'\r=1+1", "' =1+1", 'Plain; with "quotes", commas\x0b and a tab\tinside']
-    assert second[9:] == ["Indéterminée", "Positive", "0,25", "Lu"]
+    assert second[9:] == ["Indéterminée", "Positive", "0,25", "Lu", ""]
 
 
 def test_english_csv_uses_commas_iso_dates_and_english_words(client, hostile):
@@ -71,7 +71,7 @@ def test_english_csv_uses_commas_iso_dates_and_english_words(client, hostile):
     header, first, _ = read_csv(client.get(f"/a/{agency.slug}/mentions/export.csv", headers=EN), ",")
     assert header[:4] == ["Published (Europe/Paris)", "Client", "Keyword", "Source type"]
     assert first[0] == "2026-01-05 07:41" and first[5] == "'" + HYPERLINK
-    assert first[9:] == ["French", "Negative", "-0.5", "New"]
+    assert first[9:] == ["French", "Negative", "-0.5", "New", ""]
 
 
 def test_xlsx_keeps_formulas_as_quoted_text_and_numbers_and_dates_as_such(client, hostile):

@@ -47,9 +47,9 @@ PLATFORM_ENDPOINTS = {
 NOTHING_YET = {"agency_data.download_export"}  # no export made yet: 410 (tests/test_gdpr.py downloads one)
 API_PREFIX = "/api/v1/"  # token-authenticated routes: swept below with a bearer token instead of a slug
 MUTATING_JSON = {"title": "Pirate", "column_id": 1, "after_id": 0, "status": "archived", "sentiment": "negative",
-                 "body": "Pirate"}
+                 "body": "Pirate", "tags": ["Pirate"]}
 MUTATING_FORM = {"name": "Pirate", "email": "pirate@evil.test", "role": "owner", "pole": "rp",
-                 "sector": "x", "color": "#000000", "confirm_name": "", "q": ""}
+                 "sector": "x", "color": "#000000", "confirm_name": "", "q": "", "tag": "Pirate"}
 
 
 def workspace_rules(app):

@@ -44,7 +44,7 @@ QUERY_PARAMETERS = {
     "action": "sign_in", "person": "1",
     "period": "custom", "month": "2026-05",
     "beat": "Tech", "outlet_type": "national", "region": "Bretagne", "page": "1", "kind": "crisis",
-    "release": "{release_id}",
+    "release": "{release_id}", "tag": "urgent",
 }
 # Good values of the form fields that open the way to the fields read after them (others are left out).
 FORM_VALUES = {
@@ -57,7 +57,7 @@ FORM_VALUES = {
     "lang": "fr", "email_mode": "off", "plan": "solo", "due_date": "2026-05-01", "due_time": "10:00",
     "interval": "month", "proration_date": "1",
     "reach": "1000", "media_value": "10.50", "published_on": "2026-05-01", "first_day": "2026-05-01",
-    "last_day": "2026-05-31", "key_terms": "fuzz",
+    "last_day": "2026-05-31", "key_terms": "fuzz", "tag": "urgent",
     "received_at": "2026-05-01T10:00", "channel": "email", "outcome": "interested", "note": "Fuzz",
     "release_id": "{release_id}",
 }

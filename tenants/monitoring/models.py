@@ -197,3 +197,22 @@ class CardMention(TenantScoped, Base):
     card_id: Mapped[int] = mapped_column(Integer, index=True)
     mention_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+MAX_TAG_LENGTH = 40  # characters of one tag, once trimmed
+MAX_TAGS = 20  # tags of one mention
+
+
+class MentionTag(TenantScoped, Base):
+    """A label the agency put on a mention ("rappel produit", "à traiter"): free text, one per folded form."""
+
+    __tablename__ = "mention_tags"
+    __tenant_args__ = (UniqueConstraint("agency_id", "mention_id", "tag_key"), tenant_fk("mention_id", "mentions"),
+                       Index("ix_mention_tags_key", "agency_id", "tag_key"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mention_id: Mapped[int] = mapped_column(Integer, index=True)
+    tag: Mapped[str] = mapped_column(String(MAX_TAG_LENGTH))  # as first typed
+    tag_key: Mapped[str] = mapped_column(String(4 * MAX_TAG_LENGTH))  # casefolded: "Crise" and "crise" are one tag
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -58,7 +58,7 @@ def docs():
 
 def init_app(app):
     """Plug the API in: spec settings, blueprints, authentication, CSRF exemption, rate limit."""
-    from tenants.api.v1 import routes
+    from tenants.api.v1 import report_routes, routes
 
     for key, value in {"API_TITLE": "Relais API", "API_VERSION": "v1", "OPENAPI_VERSION": "3.1.0",
                        "OPENAPI_URL_PREFIX": "/api/v1", "OPENAPI_JSON_PATH": "openapi.json"}.items():
@@ -68,8 +68,9 @@ def init_app(app):
     api.init_app(app, spec_kwargs={"info": {"description": "Bearer token: Authorization: Bearer rls_…"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     app.extensions["relais_api"] = api
-    _hook(routes.BLUEPRINTS, routes.authenticate)
-    for blueprint in routes.BLUEPRINTS:
+    blueprints = (*routes.BLUEPRINTS, *report_routes.BLUEPRINTS)
+    _hook(blueprints, routes.authenticate)
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_bp)
 

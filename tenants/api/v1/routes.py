@@ -1,5 +1,5 @@
-"""The API's resources: clients, keywords, mentions (the inbox's filters and keyset pages), boards, cards and
-their comments, crises and alerts.
+"""The API's resources: clients, keywords, mentions (the inbox's filters and keyset pages, their tags), boards,
+cards and their comments, crises and alerts (stored reports: report_routes.py).
 
 Each view loads through the tenant scope (an id of another agency is a 404) and, for a token
 limited to one client, answers 404 for every other client's data. Writes go through the
@@ -21,6 +21,7 @@ from tenants.boards.service import column_cards, get_or_create_board, list_colum
 from tenants.clients.models import Client
 from tenants.clients.service import list_clients
 from tenants.crisis.models import AlertRule, Crisis, CrisisAlert
+from tenants.monitoring import tags
 from tenants.monitoring.models import Keyword, Mention
 from tenants.monitoring.web import inbox
 from tenants.api import tokens
@@ -200,7 +201,7 @@ def list_mentions(_args):
     if filters.client_id is not None:
         get_or_404(Client, filters.client_id)
     rows, following = inbox.page(filters, params.cursor_arg("after"))
-    return {"items": rows, "next_cursor": following}
+    return {"items": tags.attach(rows), "next_cursor": following}
 
 
 @mentions_bp.get("/<int:mention_id>")
@@ -208,7 +209,7 @@ def list_mentions(_args):
 @documented(mentions_bp, 401, 404, 429)
 def get_mention(mention_id):
     """One mention."""
-    return _visible_mention(mention_id)
+    return tags.attach([_visible_mention(mention_id)])[0]
 
 
 @mentions_bp.patch("/<int:mention_id>")
@@ -216,14 +217,19 @@ def get_mention(mention_id):
 @mentions_bp.response(200, schemas.MentionSchema)
 @documented(mentions_bp, 401, 403, 404, 422, 429)
 def update_mention(values, mention_id):
-    """Change a mention's status (new, read, archived) and/or correct its sentiment."""
+    """Change a mention's status (new, read, archived), correct its sentiment, and/or set its tags (all of them)."""
     mention = _visible_mention(mention_id)
+    if "tags" in values:
+        try:
+            tags.replace(mention, values["tags"], g.api_token.created_by_id)
+        except tags.TagError as refusal:
+            return problem(422, refusal, {"json": {"tags": [str(refusal)]}})
     if "status" in values:
         mention.status = values["status"]
     if "sentiment" in values:
         inbox.correct_sentiment(mention, values["sentiment"], None)
     db.session.flush()
-    return mention
+    return tags.attach([mention])[0]
 
 
 def _visible_mention(mention_id):

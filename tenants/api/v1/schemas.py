@@ -1,8 +1,9 @@
 """The API's JSON shapes (marshmallow): they validate requests and generate the OpenAPI document."""
+from flask import url_for
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from saas import params
-from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS
+from tenants.monitoring.models import MAX_TAG_LENGTH, MAX_TAGS, MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS
 
 class Input(Schema):
     """A request body: fields it does not know are ignored."""
@@ -13,6 +14,8 @@ class Input(Schema):
 
 NO_NUL = r"^[^\u0000]*$"  # PostgreSQL stores no NUL byte
 SOME_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"  # and at least one visible character
+# A tag: no control character, at least one visible one (tenants/monitoring/tags.py trims and collapses spaces).
+TAG = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
 
 
 def Text(pattern=NO_NUL, **kwargs):
@@ -57,6 +60,7 @@ class MentionSchema(Schema):
     language = fields.String()
     sentiment = fields.Function(lambda m: m.sentiment_corrected or m.sentiment)
     status = fields.String()
+    tags = fields.List(fields.String(), metadata={"description": "The agency's tags on the mention, sorted."})
 
 
 class MentionPageSchema(Schema):
@@ -74,12 +78,60 @@ class MentionQuerySchema(Schema):
     from_ = fields.Date(data_key="from", validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
     to = fields.Date(validate=validate.Range(params.MIN_DATE, params.MAX_DATE))
     q = Text(validate=[validate.Length(max=200)])
+    tag = Text(validate=[validate.Length(max=MAX_TAG_LENGTH)], metadata={"description": "Mentions with this tag (any case)."})
     after = Text(validate=[validate.Length(max=200)], metadata={"description": "A `next_cursor`."})
 
 
 class MentionPatchSchema(Input):
     status = fields.String(validate=validate.OneOf(MENTION_STATUSES))
     sentiment = fields.String(validate=validate.OneOf(SENTIMENTS))
+    tags = fields.List(Text(TAG, validate=[validate.Length(1, MAX_TAG_LENGTH)]), validate=validate.Length(max=MAX_TAGS),
+                       metadata={"description": "The mention's tags, all of them (they replace its tags; [] removes "
+                                                "them). Trimmed; a tag in another case counts once."})
+
+
+class ReportSchema(Schema):
+    id = fields.Integer()
+    client_id = fields.Integer()
+    period = fields.String(attribute="period_kind", metadata={"description": "7d, 30d, month or custom."})
+    first_day = fields.Date()
+    last_day = fields.Date()
+    language = fields.String()
+    state = fields.String(attribute="status", metadata={"description": "queued, rendering, ready or failed."})
+    created_at = fields.DateTime()
+    ready_at = fields.DateTime(attribute="rendered_at", allow_none=True)
+    links = fields.Function(lambda r: report_links(r), metadata={"description": "self, and pdf once ready."})
+
+
+def report_links(report):
+    """Where the report and its PDF are read through the API."""
+    links = {"self": url_for("api_reports.get_report", report_id=report.id)}
+    if report.status == "ready":
+        links["pdf"] = url_for("api_reports.report_pdf", report_id=report.id)
+    return links
+
+
+class TotalsSchema(Schema):
+    positive = fields.Integer()
+    neutral = fields.Integer()
+    negative = fields.Integer()
+    total = fields.Integer()
+
+
+class FiguresSchema(Schema):
+    current = fields.Nested(TotalsSchema)
+    previous = fields.Nested(TotalsSchema)
+    days = fields.List(fields.Dict(), metadata={"description": "day, positive, neutral, negative, previous."})
+    sources = fields.List(fields.Dict(), metadata={"description": "kind, name, mentions, negative."})
+    authors = fields.List(fields.Dict(), metadata={"description": "author, mentions, negative."})
+    alerts = fields.List(fields.Dict(), metadata={"description": "at, kind, score, crisis_id."})
+    board = fields.Dict(metadata={"description": "Cards created, done, approved and sent back for changes."})
+
+
+class ReportDetailSchema(ReportSchema):
+    summary = fields.String()
+    highlights = fields.List(fields.String(), attribute="highlight_lines")
+    figures = fields.Nested(FiguresSchema, attribute="figures_summary")
 
 
 class CardSchema(Schema):

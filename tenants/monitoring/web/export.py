@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from saas import db
 from saas.errors import render_error
 from tenants.clients.models import Client
+from tenants.monitoring import tags
 from tenants.monitoring.web.inbox import filtered, read_filters
 from tenants.monitoring.models import Keyword, Mention
 
@@ -35,7 +36,7 @@ def header(zone_name):
     """The column titles, in the reader's language."""
     return [_("Published (%(zone)s)", zone=zone_name), _("Client"), _("Keyword"), _("Source type"), _("Source"),
             _("Author"), _("Title"), _("Excerpt"), _("Link"), _("Language"), _("Sentiment"), _("Sentiment score"),
-            _("Status")]
+            _("Status"), _("Tags")]
 
 
 def human_values():
@@ -50,11 +51,17 @@ def human_values():
 
 
 def rows(filters, client_names, keyword_queries, words, batch=1000):
-    """Yield one list of typed values per mention, newest first, reading the database in batches."""
+    """Yield one list of typed values per mention, newest first, reading the database in batches (the tags of a
+    batch in one query; a cell of tags starting like a formula is defused by saas/exports.py like any text)."""
     query = filtered(filters).order_by(Mention.published_at.desc(), Mention.id.desc())
-    for mention in db.session.scalars(query.execution_options(yield_per=batch)):
-        yield [mention.published_at, client_names.get(mention.client_id, ""), keyword_queries.get(mention.keyword_id, ""),
-               words["source"].get(mention.source_kind, mention.source_kind), mention.source_name, mention.author or "",
-               mention.title, mention.excerpt, mention.url or "", words["language"].get(mention.language, mention.language),
-               words["sentiment"].get(mention.current_sentiment, mention.current_sentiment),
-               round(mention.sentiment_score, 3), words["status"].get(mention.status, mention.status)]
+    for mentions in db.session.scalars(query.execution_options(yield_per=batch)).partitions():
+        labels = tags.tags_of([m.id for m in mentions])
+        for mention in mentions:
+            yield [mention.published_at, client_names.get(mention.client_id, ""),
+                   keyword_queries.get(mention.keyword_id, ""),
+                   words["source"].get(mention.source_kind, mention.source_kind), mention.source_name,
+                   mention.author or "", mention.title, mention.excerpt, mention.url or "",
+                   words["language"].get(mention.language, mention.language),
+                   words["sentiment"].get(mention.current_sentiment, mention.current_sentiment),
+                   round(mention.sentiment_score, 3), words["status"].get(mention.status, mention.status),
+                   ", ".join(labels.get(mention.id, []))]

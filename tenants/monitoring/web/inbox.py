@@ -6,8 +6,9 @@ from sqlalchemy import and_, func, or_, select, update
 
 from saas import db, params
 from saas.i18n import local_moment, local_time
+from tenants.monitoring import tags
 from tenants.monitoring.web import search
-from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
+from tenants.monitoring.models import MAX_TAG_LENGTH, MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
 
 PAGE_SIZE = 50
 
@@ -26,12 +27,14 @@ class InboxFilters:
     date_from: datetime | None = None
     date_to: datetime | None = None
     text: str = ""
+    tag: str = ""
     errors: dict = field(default_factory=dict)
 
     def as_args(self):
         """The filters as query-string arguments (for links and the export)."""
         values = {"client": self.client_id, "mention": self.mention_id, "keyword": self.keyword_id, "source": self.source,
                   "sentiment": self.sentiment, "lang": self.language, "status": self.status, "q": self.text or None,
+                  "tag": self.tag or None,
                   "from": local_time(self.date_from).date().isoformat() if self.date_from else None,
                   "to": local_time(self.date_to).date().isoformat() if self.date_to else None}
         return {k: v for k, v in values.items() if v not in (None, "")}
@@ -63,6 +66,7 @@ def read_filters(args):
         status=params.choice_arg("status", MENTION_STATUSES, source=args),
         date_from=_day_bound(args, "from", errors), date_to=_day_bound(args, "to", errors, end_of_day=True),
         text=params.text_arg("q", 200, source=args), errors=errors,
+        tag=" ".join(params.text_arg("tag", 4 * MAX_TAG_LENGTH, source=args).split()),
     )
 
 
@@ -82,6 +86,8 @@ def filtered(filters):
     text_condition = search.matching(filters.text)
     if text_condition is not None:
         query = query.where(text_condition)
+    if filters.tag:
+        query = query.where(tags.matching(filters.tag))
     if filters.status:
         query = query.where(Mention.status == filters.status)
     else:

@@ -20,7 +20,7 @@ from saas.views import get_or_404
 from saas.web import page_extra
 from saas.audit import service as audit_trail
 from tenants.clients.models import Client
-from tenants.monitoring import bp, mention_cards
+from tenants.monitoring import bp, mention_cards, tags
 from tenants.monitoring.web import export, inbox
 from tenants.monitoring.models import MENTION_STATUSES, SENTIMENTS, Keyword, Mention
 from tenants.monitoring.web.preview import segments
@@ -35,10 +35,11 @@ def _lookups():
 
 
 def _row_context(rows, clients, keywords):
-    """What a mention row shows besides the mention: client, keyword, highlights, its card."""
+    """What a mention row shows besides the mention: client, keyword, highlights, its card, its tags."""
+    ids = [m.id for m in rows]
     return {"client_names": {c.id: c for c in clients}, "keyword_names": {k.id: k.query for k in keywords},
-            "segments": segments, "sentiments": SENTIMENTS,
-            "linked_cards": mention_cards.cards_of([m.id for m in rows])}
+            "segments": segments, "sentiments": SENTIMENTS, "linked_cards": mention_cards.cards_of(ids),
+            "mention_tags": tags.tags_of(ids)}
 
 
 # Inbox rows, each rendered once per distinct content (saas/fragments.py): the inbox and its live
@@ -51,16 +52,17 @@ _rows = Fragments("monitoring/_mention.html", size=5_000)
 def mention_rows(context, mentions):
     """The rows of `mentions` (monitoring/_mention.html), with the clients, keywords and cards of the page."""
     clients, keywords, cards = context["client_names"], context["keyword_names"], context["linked_cards"]
+    labels = context["mention_tags"]
 
     def key(m):
         client = clients.get(m.client_id)
         return (m.id, m.status, m.sentiment, m.sentiment_corrected, m.source_kind, m.source_name, m.author,
                 m.published_at, m.language, m.title, m.url, m.excerpt, repr(m.highlights), m.shared_with_client,
                 None if client is None else (client.name, client.color), keywords.get(m.keyword_id),
-                tuple(cards.get(m.id) or ()))
+                tuple(cards.get(m.id) or ()), tuple(labels.get(m.id) or ()))
 
     shared = {"client_names": clients, "keyword_names": keywords, "linked_cards": cards, "segments": segments,
-              "sentiments": SENTIMENTS}
+              "sentiments": SENTIMENTS, "mention_tags": labels}
     return _rows.render(mentions, key, lambda m: {"mention": m, **shared})
 
 
@@ -74,7 +76,7 @@ def mentions():
     clients, keywords = _lookups()
     context = {"mentions": rows, "cursor": cursor, "filters": filters, "args": filters.as_args(),
                "clients": clients, "keywords": keywords, "latest_id": inbox.latest_id(), "statuses": MENTION_STATUSES,
-               **_row_context(rows, clients, keywords)}
+               "agency_tags": tags.agency_tags(), **_row_context(rows, clients, keywords)}
     if is_htmx() and position:
         return render_block(PAGE, "rows", **context)
     return render_template(PAGE, **context)
@@ -140,6 +142,36 @@ def correct_sentiment(mention_id):
     inbox.correct_sentiment(mention, label, g.membership.user_id)
     clients, keywords = _lookups()
     return render_template("monitoring/_mention.html", mention=mention, **_row_context([mention], clients, keywords))
+
+
+def _tagged_row(mention, error=None, typed=""):
+    """A mention's row after a change of its tags (htmx), else back to the inbox; 422 with the message on a refusal."""
+    if not is_htmx():
+        return render_error(422, error) if error else redirect(_back_to_inbox())
+    clients, keywords = _lookups()
+    row = render_template("monitoring/_mention.html", mention=mention, tag_error=error, tag_typed=typed,
+                          **_row_context([mention], clients, keywords))
+    return row, 422 if error else 200
+
+
+@bp.post("/mentions/<int:mention_id>/tags")
+def add_tag(mention_id):
+    """Put a tag on a mention (the agency's tags are suggested as it is typed)."""
+    mention = get_or_404(Mention, mention_id)
+    typed = params.text_arg("tag", 1000, source=request.form)
+    try:
+        tags.add(mention, typed, g.membership.user_id)
+    except tags.TagError as refusal:
+        return _tagged_row(mention, str(refusal), typed)
+    return _tagged_row(mention)
+
+
+@bp.post("/mentions/<int:mention_id>/tags/remove")
+def remove_tag(mention_id):
+    """Take a tag off a mention (putting it back is one click: nothing to confirm)."""
+    mention = get_or_404(Mention, mention_id)
+    tags.remove(mention, params.text_arg("tag", 1000, source=request.form))
+    return _tagged_row(mention)
 
 
 @bp.post("/mentions/<int:mention_id>/card")
