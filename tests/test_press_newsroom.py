@@ -146,3 +146,20 @@ def test_no_newsroom_shows_another_agency_s_release_nor_survives_archiving_or_de
         db.session.get(Agency, world.agency_id).purge_after = utcnow() + timedelta(days=30)
         db.commit()
     assert anyone.get(f"/newsroom/{world.slug}/yaourts-alpha").status_code == 404
+
+
+def test_releases_are_ordered_by_when_they_came_out_not_when_they_were_written(app, world):
+    owner = signed_in(app, world.owner)
+    # Written first, sent 5 days ago under an embargo lifted an hour ago: it came out last.
+    late = release(app, world, "Embargo levé ce matin", sent_ago=timedelta(days=5),
+                   embargo=utcnow() - timedelta(hours=1))
+    release(app, world, "Envoyé hier", sent_ago=timedelta(days=1))
+    turn_on(app, world, owner)
+    with in_agency(app, world):
+        from tenants.press import newsroom
+
+        shown = [row for row in newsroom.published_releases(world.ids["client_id"])
+                 if row[0].title != "Alpha launch"]  # the world's own, sent just now
+        assert [row[0].title for row in shown] == ["Embargo levé ce matin", "Envoyé hier"]
+        assert shown[0][0].id == late and shown[0][1] > utcnow() - timedelta(hours=2)
+        assert newsroom.published_release(world.ids["client_id"], late)[1] == shown[0][1]

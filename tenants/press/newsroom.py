@@ -9,7 +9,7 @@ newsroom turned off, an archived client or an agency being deleted.
 import re
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from saas import db
 from saas.db import utcnow
@@ -66,7 +66,9 @@ def _published():
     first_sent = (select(PressSend.agency_id, PressSend.release_id, func.min(PressSend.created_at).label("sent_at"))
                   .group_by(PressSend.agency_id, PressSend.release_id).subquery())
     now = utcnow()
-    return (select(PressRelease, first_sent.c.sent_at)
+    published_at = case((PressRelease.embargo_at > first_sent.c.sent_at, PressRelease.embargo_at),
+                        else_=first_sent.c.sent_at).label("published_at")
+    return (select(PressRelease, published_at)
             .join(first_sent, and_(first_sent.c.agency_id == PressRelease.agency_id,
                                    first_sent.c.release_id == PressRelease.id))
             .where(PressRelease.state == "sent",
@@ -75,20 +77,17 @@ def _published():
 
 def published_releases(client_id, limit=SHOWN):
     """The client's releases out, newest first: [(release, published at)]."""
-    rows = db.session.execute(_published().where(PressRelease.client_id == client_id)
-                              .order_by(PressRelease.id.desc()).limit(limit)).all()
-    found = [(release, max(sent_at, release.embargo_at) if release.embargo_at else sent_at) for release, sent_at in rows]
-    return sorted(found, key=lambda row: row[1], reverse=True)
+    query = _published().where(PressRelease.client_id == client_id)
+    rows = db.session.execute(query.order_by(query.selected_columns.published_at.desc(), PressRelease.id.desc())
+                              .limit(limit)).all()
+    return [tuple(row) for row in rows]
 
 
 def published_release(client_id, release_id):
     """One of the client's releases, if it is out: (release, published at) or None."""
     row = db.session.execute(_published().where(and_(PressRelease.client_id == client_id,
                                                      PressRelease.id == release_id))).first()
-    if row is None:
-        return None
-    release, sent_at = row
-    return release, (max(sent_at, release.embargo_at) if release.embargo_at else sent_at)
+    return None if row is None else tuple(row)
 
 
 def public_body(release):
