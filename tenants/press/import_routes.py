@@ -6,7 +6,7 @@ from saas import params
 from saas.errors import render_error
 from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404
-from tenants.press import bp, imports, service
+from tenants.press import bp, imports
 from tenants.press.jobs import run_import
 from tenants.press.models import ContactImport
 
@@ -14,7 +14,7 @@ UPLOAD_PAGE = "press/import_new.html"
 
 
 def _upload_page(error=None, status=200):
-    return render_template(UPLOAD_PAGE, error=error, recent=service.recent_imports(),
+    return render_template(UPLOAD_PAGE, error=error, recent=imports.recent_imports(),
                            limit=imports.max_bytes() // (1024 * 1024), rows=imports.max_rows()), status
 
 
@@ -52,7 +52,7 @@ def upload_import():
         header, _rows = imports.inspect(kind, content)
     except imports.UnreadableFile as problem:
         return _upload_page(str(problem), 422)
-    job = service.keep_import(upload.filename[:200], kind, content, header, imports.guess_mapping(header),
+    job = imports.keep_import(upload.filename[:200], kind, content, header, imports.guess_mapping(header),
                               g.membership.user_id)
     return redirect(url_for("press.import_page", import_id=job.id))
 
@@ -89,7 +89,7 @@ def run_import_now(import_id):
     if not set(mapping.values()) & {"first_name", "last_name", "full_name", "emails"}:
         job.mapping = mapping
         return _mapping_page(job, _("Choose at least the column of the names or of the email addresses."), 422)
-    service.queue_import(job, mapping)
+    imports.queue_import(job, mapping)
     enqueue_after_commit(run_import, job.id, agency_id=g.agency.id, job_id=f"press-import-{job.id}")
     return redirect(url_for("press.import_page", import_id=job.id))
 

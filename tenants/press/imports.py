@@ -21,7 +21,7 @@ from saas.normalize import normalize
 from saas.validation import EMAIL_RE
 from tenants.clients.models import SOCIAL_NETWORKS
 from tenants.press import service
-from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES, PressContact
+from tenants.press.models import KINDS, LAWFUL_BASES, OUTLET_TYPES, ContactImport, PressContact
 
 MAX_XLSX_UNPACKED = 60 * 1024 * 1024
 MAX_PROBLEMS = 500  # rows listed in the report (the counts stay exact)
@@ -327,3 +327,25 @@ def run(job):
             db.session.flush()
             db.commit()
     job.state, job.finished_at, job.content = "done", utcnow(), None
+
+
+# -- the uploaded file, kept until its import runs -------------------------------------------------------------
+
+def keep_import(filename, kind, content, header, mapping, user_id):
+    """Keep an uploaded file until its import runs: its columns and the guessed mapping."""
+    job = ContactImport(filename=filename, file_kind=kind, content=content, headers=header, mapping=mapping,
+                        created_by_id=user_id)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def queue_import(job, mapping):
+    """Record the mapping chosen; the import waits for its job."""
+    job.mapping, job.state = mapping, "queued"
+
+
+def recent_imports(limit=10):
+    """The agency's last imports, newest first."""
+    return db.session.scalars(select(ContactImport).order_by(ContactImport.created_at.desc(),
+                                                             ContactImport.id.desc()).limit(limit)).all()

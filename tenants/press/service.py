@@ -21,7 +21,7 @@ from saas.mail import absolute_url
 from saas.normalize import normalize
 from tenants.clients.models import Client
 from tenants.press import replies
-from tenants.press.models import (ContactImport, MediaList, MediaListMember, PressContact, PressContactClient,
+from tenants.press.models import (MediaList, MediaListMember, PressContact, PressContactClient,
                                   PressCoverage, PressSendRecipient)
 
 log = logging.getLogger(__name__)
@@ -394,25 +394,3 @@ def get_contact(contact_id):
     if contact is None:
         raise NotFound()
     return contact
-
-
-# -- imports --------------------------------------------------------------------------------------------------
-
-def keep_import(filename, kind, content, header, mapping, user_id):
-    """Keep an uploaded file until its import runs: its columns and the guessed mapping."""
-    job = ContactImport(filename=filename, file_kind=kind, content=content, headers=header, mapping=mapping,
-                        created_by_id=user_id)
-    db.session.add(job)
-    db.session.flush()
-    return job
-
-
-def queue_import(job, mapping):
-    """Record the mapping chosen; the import waits for its job."""
-    job.mapping, job.state = mapping, "queued"
-
-
-def recent_imports(limit=10):
-    """The agency's last imports, newest first."""
-    return db.session.scalars(select(ContactImport).order_by(ContactImport.created_at.desc(),
-                                                             ContactImport.id.desc()).limit(limit)).all()
