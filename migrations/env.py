@@ -32,9 +32,20 @@ def run_migrations_online():
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url)
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table (copy, drop, rename): with foreign keys on, dropping it would
+            # cascade to the rows pointing at it. Off for the whole upgrade (SQLite ignores the PRAGMA inside a
+            # transaction, so before the first one), then every key is checked once the upgrade is done.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.rollback()
+            if broken:
+                raise RuntimeError(f"SQLite: {len(broken)} rows point at rows that are gone: {broken[:5]}")
     engine.dispose()
 
 

@@ -49,6 +49,7 @@ def populate(app, agency, prefix):
         ids = {"client_id": client.id, "membership_id": membership.id, "invitation_id": invitation.id}
         ids.update(populate_boards(client, membership, owner, prefix))
         ids.update(populate_monitoring(client, prefix))
+        ids.update(populate_competitors(client, prefix))
         ids.update(populate_crisis(client, membership, prefix))
         ids.update(populate_guests(agency.slug, client, owner, ids, prefix))
         ids.update(populate_api(agency.id, owner, prefix))
@@ -92,6 +93,22 @@ def populate_monitoring(client, prefix):
     db.session.flush()
     tags.add(mention, f"{prefix} tag", None)
     return {"keyword_id": keyword.id, "source_id": source.id, "mention_id": mention.id}
+
+
+def populate_competitors(client, prefix):
+    """Give the client a competitor with a keyword and a mention it found."""
+    from saas.db import utcnow
+    from tenants.monitoring import competitors
+    from tenants.monitoring.models import CompetitorMention
+
+    competitor = competitors.create_competitor(client.id, f"{prefix} Rival")
+    keyword = competitors.add_keyword(competitor, f"{prefix} rival brand", None)
+    keyword.backfill_state = "done"
+    db.session.add(CompetitorMention(client_id=client.id, competitor_id=competitor.id, keyword_id=keyword.id,
+                                     source_kind="rss", item_key=f"{prefix}-rival", title=f"{prefix} Rival mention",
+                                     published_at=utcnow()))
+    db.session.flush()
+    return {"competitor_id": competitor.id, "competitor_keyword_id": keyword.id}
 
 
 def populate_crisis(client, member, prefix):

@@ -60,6 +60,7 @@ def staff_pages(slug, ids):
     return [
         ("home", f"{a}/"), ("clients", f"{a}/clients/"), ("client", f"{a}/clients/{client}"),
         ("monitoring", f"{a}/clients/{client}/monitoring"), ("inbox", f"{a}/mentions/"),
+        ("competitors", f"{a}/clients/{client}/competitors"),
         ("boards", f"{a}/boards/"), ("board", f"{a}/boards/{board}"), ("board-list", f"{a}/boards/{board}/list"),
         ("board-calendar", f"{a}/boards/{board}/calendar?date={CALENDAR_DAY}"),
         ("agency-calendar", f"{a}/boards/calendar?date={CALENDAR_DAY}"), ("card", f"{a}/boards/cards/{ids['card_id']}"),

@@ -26,7 +26,7 @@ OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "in
                  "contact_id": "contact_id", "list_id": "list_id", "import_id": "import_id",
                  "release_id": "release_id", "send_id": "send_id", "report_id": "report_id",
                  "schedule_id": "schedule_id", "coverage_id": "coverage_id", "review_id": "review_id",
-                 "reply_id": "reply_id"}
+                 "reply_id": "reply_id", "competitor_id": "competitor_id"}
 PLATFORM_ENDPOINTS = {
     "static", "auth.index", "auth.signup", "auth.login", "auth.logout", "auth.forgot_password",
     "auth.reset_password", "auth.accept_invitation", "auth.account", "auth.agencies",

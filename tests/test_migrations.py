@@ -161,3 +161,33 @@ def test_sqlite_tenant_tables_number_their_rows_and_keep_composite_targets(tmp_p
             assert primary == ["id"] and ["agency_id", "id"] in uniques
     finally:
         engine.dispose()
+
+
+def test_sqlite_rebuilds_across_many_revisions_keep_every_mention(tmp_path):
+    """make run's database, made long ago, upgraded in one go: tables rebuilt by batch migrations (keywords, by the
+    competitors' 0030) must not take the rows pointing at them (foreign keys are off for the upgrade, then checked)."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade_database(url, "0029")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            run = conn.exec_driver_sql
+            run("INSERT INTO agencies (id, name, slug, color, timezone, created_at, require_two_factor) "
+                "VALUES (1, 'Agence', 'agence', '#123456', 'Europe/Paris', '2026-01-01 00:00:00', 0)")
+            run("INSERT INTO clients (id, agency_id, name, sector, website, social_handles, notes, color, created_at, "
+                "updated_at) VALUES (1, 1, 'Client', '', '', '{}', '', '#123456', '2026-01-01 00:00:00', "
+                "'2026-01-01 00:00:00')")
+            run("INSERT INTO keywords (id, agency_id, client_id, query, inflect, active, backfill_state, backfill_done, "
+                "backfill_total, created_at) VALUES (1, 1, 1, 'client', 1, 1, 'done', 0, 0, '2026-01-01 00:00:00')")
+            run("INSERT INTO mentions (id, agency_id, client_id, keyword_id, source_kind, source_name, item_key, title, "
+                "excerpt, highlights, published_at, language, sentiment, sentiment_score, status, created_at, "
+                "shared_with_client) VALUES (1, 1, 1, 1, 'rss', 'Le Monde', 'k1', 'Titre', '', '[]', "
+                "'2026-01-02 00:00:00', 'fr', 'neutral', 0, 'new', '2026-01-02 00:00:00', 0)")
+        _downgrade(url, "0026")  # several revisions back, the competitors' rebuild of keywords among them
+        upgrade_database(url)  # and up again in one go
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM keywords").scalar() == 1
+            assert conn.exec_driver_sql("SELECT count(*) FROM mentions").scalar() == 1
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        engine.dispose()

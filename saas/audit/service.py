@@ -39,6 +39,7 @@ ACTIONS = {
     "agency_settings_changed": _l("Agency settings changed"),
     "client_deleted": _l("Client deleted"),
     "keyword_deleted": _l("Keyword deleted"),
+    "competitor_deleted": _l("Competitor removed"),
     "mentions_exported": _l("Mentions exported"),
     "audit_exported": _l("Audit log exported"),
     "billing_changed": _l("Billing changed"),

@@ -61,7 +61,7 @@ def audience_of(mentions, client_id, t):
 
 def brand_words(client_id):
     """The words of the client's own keywords (they say nothing about what the crisis is about)."""
-    queries = db.session.scalars(select(Keyword.query).where(Keyword.client_id == client_id)).all()
+    queries = db.session.scalars(select(Keyword.query).where(Keyword.of_client(client_id))).all()
     return {word for query in queries for word in post_words(query)}
 
 

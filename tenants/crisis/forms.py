@@ -22,7 +22,7 @@ def _clients_keyword(form, field):
     if not (field.raw_data and field.raw_data[0]):
         return  # all the client's keywords
     keyword = db.session.get(Keyword, field.data) if field.data else None
-    if keyword is None or keyword.client_id != form.client.id:
+    if keyword is None or keyword.client_id != form.client.id or keyword.competitor_id is not None:
         raise StopValidation(_l("Choose one of this client's keywords, or all of them."))
 
 

@@ -25,7 +25,7 @@ def short_day(moment):
 
 def rule_form_context(client, values, errors):
     """What the rule form needs: the client's keywords, the team, the choices."""
-    keywords = db.session.scalars(select(Keyword).where(Keyword.client_id == client.id).order_by(Keyword.id)).all()
+    keywords = db.session.scalars(select(Keyword).where(Keyword.of_client(client.id)).order_by(Keyword.id)).all()
     return {"client": client, "values": values, "errors": errors, "keywords": keywords,
             "members": service.staff_members(), "sensitivities": explain.SENSITIVITY_LABELS,
             "sensitivity_hints": explain.SENSITIVITY_HINTS,

@@ -107,7 +107,7 @@ def keyword_summary(client_id, days=OVERVIEW_DAYS, now=None):
         .where(MentionBucket.client_id == client_id, MentionBucket.width == 60, MentionBucket.start >= since)
         .group_by(MentionBucket.keyword_id)).all()}
     summary = []
-    for keyword in db.session.scalars(select(Keyword).where(Keyword.client_id == client_id).order_by(Keyword.id)):
+    for keyword in db.session.scalars(select(Keyword).where(Keyword.of_client(client_id)).order_by(Keyword.id)):
         mentions, negative = totals.get(keyword.id, (0, 0))
         summary.append((keyword, int(mentions), int(negative) / mentions if mentions else 0.0))
     return summary

@@ -7,17 +7,18 @@ alike. At most 24 rows a day per sentiment reach Python, whatever the number of 
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
-from sqlalchemy import BigInteger, Integer, and_, case, cast, desc, distinct, false, func, literal, or_, select
+from sqlalchemy import and_, case, desc, distinct, false, func, literal, or_, select
 
 from saas import db
 from saas.i18n import agency_zone
+from tenants.dashboards.buckets import SENTIMENTS, Totals, bucket_start, bucket_width, local_day
 from tenants.boards.models import Board, BoardActivity, BoardCard, BoardColumn
 from tenants.crisis.models import AlertRule, CrisisAlert
+from tenants.dashboards.voice import share_of_voice
 from tenants.monitoring.models import Mention
 
-SENTIMENTS = ("positive", "neutral", "negative")
 TOP = 8  # rows of the top sources and top authors
 OUTLETS = 500  # outlets counted for the ranking of the most visible mentions
 SHOWN = 5  # mentions of the "most visible" and "most negative" lists
@@ -44,24 +45,6 @@ class Day:
 
 
 @dataclass
-class Totals:
-    """Mentions of a period by sentiment."""
-
-    positive: int = 0
-    neutral: int = 0
-    negative: int = 0
-
-    @property
-    def total(self):
-        """Mentions of the period."""
-        return self.positive + self.neutral + self.negative
-
-    def share(self, sentiment):
-        """The share (0 to 1) of the period's mentions with this sentiment; None without mentions."""
-        return getattr(self, sentiment) / self.total if self.total else None
-
-
-@dataclass
 class Dashboard:
     """Everything a client's dashboard shows, as plain values (the template runs no query)."""
 
@@ -75,6 +58,7 @@ class Dashboard:
     most_negative: list = field(default_factory=list)
     alerts: list = field(default_factory=list)  # (moment, kind, score, crisis id, alert id, rule name)
     board: dict = field(default_factory=dict)
+    voice: object = None  # voice.ShareOfVoice against the client's competitors; None without any
 
     @property
     def change(self):
@@ -93,19 +77,6 @@ class Dashboard:
 def effective_sentiment():
     """The sentiment people see: a person's correction, else the computed one."""
     return func.coalesce(Mention.sentiment_corrected, Mention.sentiment)
-
-
-def bucket_start(column, width):
-    """SQL for the start (epoch seconds, UTC) of the `width`-second bucket holding a timestamp."""
-    if db.is_postgres():
-        return cast(func.floor(func.extract("epoch", column) / width) * width, BigInteger)
-    return cast(func.strftime("%s", column), Integer) // width * width
-
-
-def bucket_width(zone, period):
-    """An hour, unless the zone's offset over the periods is not a whole hour (then 15 minutes)."""
-    moments = (period.previous_start, period.start, period.end)
-    return 3600 if all(zone.utcoffset(m.replace(tzinfo=None)).total_seconds() % 3600 == 0 for m in moments) else 900
 
 
 def in_period(period, previous=False):
@@ -130,7 +101,7 @@ def daily_series(client_id, period):
     current, previous = Totals(), Totals()
     for epoch, label, count in rows:
         label = label if label in SENTIMENTS else "neutral"
-        day = datetime.fromtimestamp(int(epoch), timezone.utc).astimezone(zone).date()
+        day = local_day(epoch, zone)
         if day in days:
             setattr(days[day], label, getattr(days[day], label) + count)
             setattr(current, label, getattr(current, label) + count)
@@ -239,6 +210,7 @@ def client_dashboard(client_id, period):
     days, current, previous = daily_series(client_id, period)
     ranked = outlets(client_id, period)
     return Dashboard(period=period, days=days, current=current, previous=previous,
+                     voice=share_of_voice(client_id, period, days, current, previous),
                      sources=ranked[:TOP], authors=top_authors(client_id, period),
                      visible=most_visible(client_id, period, ranked), most_negative=most_negative(client_id, period),
                      alerts=alert_timeline(client_id, period), board=board_activity(client_id, period))

@@ -29,9 +29,13 @@ def charts_for(dashboard, colour, printed=False):
     label = lambda day: format_skeleton("MMMd", day, locale=locale)  # noqa: E731  ("Nov 3", "3 nov.")
     # On A4 the charts are narrower: a smaller view box keeps their numbers readable.
     volume, sentiment = ({"width": 720, "height": 200}, {"width": 420, "height": 240}) if printed else ({}, {})
-    return {"volume": svg.volume_chart(dashboard.days, label, colour, **volume),
-            "sentiment": svg.sentiment_chart(dashboard.days, label, **sentiment),
-            "split": svg.split_bar(dashboard.current)}
+    charts = {"volume": svg.volume_chart(dashboard.days, label, colour, **volume),
+              "sentiment": svg.sentiment_chart(dashboard.days, label, **sentiment),
+              "split": svg.split_bar(dashboard.current)}
+    if dashboard.voice:
+        charts["voice"] = svg.voice_chart(dashboard.voice, label, **volume)
+        charts["voice_bar"] = svg.voice_bar(dashboard.voice)
+    return charts
 
 
 def create_report(client, period, values, author_id, schedule_id=None):

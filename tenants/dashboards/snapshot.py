@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from tenants.dashboards.figures import Dashboard, Day, Totals
 from tenants.dashboards.periods import Period
+from tenants.dashboards.voice import Brand, ShareOfVoice, with_shares
 
 MENTION_FIELDS = ("id", "url", "title", "excerpt", "source_kind", "source_name", "author", "sentiment",
                   "sentiment_corrected")
@@ -33,7 +34,25 @@ def freeze(dashboard):
         "alerts": [[moment.isoformat(), kind, score, crisis_id, alert_id, rule]
                    for moment, kind, score, crisis_id, alert_id, rule in dashboard.alerts],
         "board": dict(dashboard.board),
+        **({"voice": _voice(dashboard.voice)} if dashboard.voice else {}),
     }
+
+
+def _voice(voice):
+    return {"days": [day.isoformat() for day in voice.days],
+            "brands": [{"name": b.name, "color": b.color, "own": b.own, "days": list(b.days),
+                        "current": _totals(b.current), "previous": _totals(b.previous)} for b in voice.brands]}
+
+
+def _thawed_voice(values):
+    """The share of voice of a snapshot, or None (a report made before competitors existed has none)."""
+    if not values:
+        return None
+    brands = [Brand(b["name"], b["color"], b.get("own", False), list(b["days"]), Totals(**b["current"]),
+                    Totals(**b["previous"])) for b in values.get("brands", [])]
+    if not any(b.own for b in brands):
+        return None
+    return with_shares(ShareOfVoice([date.fromisoformat(d) for d in values.get("days", [])], brands))
 
 
 def _thawed_mention(values):
@@ -53,6 +72,7 @@ def thaw(figures, period):
         most_negative=[_thawed_mention(m) for m in figures.get("most_negative", [])],
         alerts=[(datetime.fromisoformat(a[0]), *a[1:]) for a in figures.get("alerts", [])],
         board={"created": 0, "done": 0, "approved": 0, "changes": 0, **figures.get("board", {})},
+        voice=_thawed_voice(figures.get("voice")),
     )
 
 

@@ -1,4 +1,4 @@
-"""A dashboard's figures as an XLSX workbook: a summary, the days, the sources, the authors and the alerts."""
+"""A dashboard's figures as an XLSX workbook: a summary, the days, the share of voice, the sources, the authors, the alerts."""
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
@@ -29,4 +29,24 @@ def dashboard_workbook(client, dashboard):
          [(moment, _("Crisis") if kind == "crisis" else _("Buzz"), round(score or 0), rule)
           for moment, kind, score, _crisis, _alert, rule in dashboard.alerts]),
     ]
+    if dashboard.voice:
+        sheets[2:2] = voice_sheets(dashboard.voice)
     return xlsx_workbook(sheets, layout_for(get_locale(), agency_zone()))
+
+
+def _percent(share):
+    return None if share is None else round(share * 100, 1)
+
+
+def voice_sheets(voice):
+    """The share of voice: a row per brand (shares in %, the change in points), then each brand's days."""
+    brands = [(b.name, b.current.total, _percent(b.share), b.previous.total, _percent(b.previous_share),
+               None if b.change is None else round(b.change * 100, 1), b.current.positive, b.current.neutral,
+               b.current.negative) for b in voice.brands]
+    days = [(day, *(b.days[i] for b in voice.brands)) for i, day in enumerate(voice.days)]
+    return [
+        (_("Share of voice"), (_("Brand"), _("Mentions"), _("Share of voice (%)"), _("Previous period"),
+                               _("Previous share (%)"), _("Change (points)"), _("Positive"), _("Neutral"),
+                               _("Negative")), brands),
+        (_("Share of voice by day"), (_("Day"), *(b.name for b in voice.brands)), days),
+    ]

@@ -77,33 +77,55 @@ def volume_chart(days, label_of, colour, width=1100, height=260):
     return chart
 
 
-def sentiment_chart(days, label_of, width=560, height=260):
-    """Mentions per day stacked by sentiment: negative at the bottom, then neutral, then positive."""
-    top = nice_top(max([d.total for d in days] + [1]))
-    chart, slot, plot_h = _frame(len(days), top, lambda i: label_of(days[i].day), width, height)
+def stacked_chart(dates, layers, label_of, width=560, height=260):
+    """Values per day stacked in layers, the first at the bottom: `layers` is [(kind, colour, values per day)]."""
+    totals = [sum(values[i] for _k, _c, values in layers) for i in range(len(dates))]
+    top = nice_top(max(totals + [1]))
+    chart, slot, plot_h = _frame(len(dates), top, lambda i: label_of(dates[i]), width, height)
     gap = min(4, slot * 0.2)
-    for i, day in enumerate(days):
+    for i, day in enumerate(dates):
         y = chart.baseline
-        for sentiment in ("negative", "neutral", "positive"):
-            value = getattr(day, sentiment)
-            h = value / top * plot_h
-            if value:
+        for kind, colour, values in layers:
+            h = values[i] / top * plot_h
+            if values[i]:
                 chart.bars.append(Bar(PAD_LEFT + slot * i + gap / 2, y - h, max(slot - gap, 1), h,
-                                      COLOURS[sentiment], label_of(day.day), value, sentiment))
+                                      colour, label_of(day), values[i], kind))
             y -= h
-    chart.empty = not any(d.total for d in days)
+    chart.empty = not any(totals)
     return chart
 
 
-def split_bar(totals, width=WIDTH, height=24):
-    """The period's sentiment split as one bar of three segments: [(sentiment, x, width, share, count)]."""
+def sentiment_chart(days, label_of, width=560, height=260):
+    """Mentions per day stacked by sentiment: negative at the bottom, then neutral, then positive."""
+    layers = [(s, COLOURS[s], [getattr(d, s) for d in days]) for s in ("negative", "neutral", "positive")]
+    return stacked_chart([d.day for d in days], layers, label_of, width, height)
+
+
+def voice_chart(voice, label_of, width=1100, height=260):
+    """Each brand's mentions per day, stacked: the client at the bottom, then its competitors in their order."""
+    layers = [(brand.name, brand.color, brand.days) for brand in voice.brands]
+    return stacked_chart(voice.days, layers, label_of, width, height)
+
+
+def share_bar(parts, width=WIDTH, height=24):
+    """Shares of a whole as one bar: `parts` is [(kind, count, colour)]; segments (kind, x, width, share, count, colour)."""
+    whole = sum(count for _kind, count, _colour in parts)
     segments, x = [], 0.0
-    for sentiment in SENTIMENT_ORDER:
-        count = getattr(totals, sentiment)
-        share = count / totals.total if totals.total else 0.0
-        segments.append((sentiment, x, share * width, share, count, COLOURS[sentiment]))
+    for kind, count, colour in parts:
+        share = count / whole if whole else 0.0
+        segments.append((kind, x, share * width, share, count, colour))
         x += share * width
-    return {"width": width, "height": height, "segments": segments, "empty": not totals.total}
+    return {"width": width, "height": height, "segments": segments, "empty": not whole}
+
+
+def split_bar(totals, width=WIDTH, height=24):
+    """The period's sentiment split as one bar of three segments."""
+    return share_bar([(s, getattr(totals, s), COLOURS[s]) for s in SENTIMENT_ORDER], width, height)
+
+
+def voice_bar(voice, width=WIDTH, height=24):
+    """The period's share of voice as one bar, a segment per brand."""
+    return share_bar([(b.name, b.current.total, b.color) for b in voice.brands], width, height)
 
 
 SENTIMENT_ORDER = ("positive", "neutral", "negative")

@@ -19,7 +19,7 @@ def init_app(app):
     from saas.status import register_probe
     from tenants.monitoring import service
     from tenants.monitoring.pipeline import sources
-    from tenants.monitoring.web import inbox_routes, routes  # noqa: F401  (the views attach themselves to bp)
+    from tenants.monitoring.web import competitor_routes, inbox_routes, routes  # noqa: F401  (the views attach themselves to bp)
     from tenants.monitoring.language.cli import mentions_cli
     from tenants.monitoring.pipeline.jobs import enqueue_due_sources, purge_old_source_items
     from tenants.monitoring.pipeline.cli import sources_cli

@@ -3,7 +3,7 @@ from datetime import datetime
 
 from sqlalchemy import (JSON, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text,
                         UniqueConstraint)
-from sqlalchemy import false
+from sqlalchemy import and_, false
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -110,15 +110,31 @@ class MonitoringSettings(TenantScoped, Base):
         return self.mastodon_instances[0] if self.mastodon_token and self.mastodon_instances else None
 
 
+class Competitor(TenantScoped, Base):
+    """A brand a client is compared with: its keywords are matched like the client's, its mentions kept apart."""
+
+    __tablename__ = "competitors"
+    __tenant_args__ = (UniqueConstraint("agency_id", "client_id", "name"), tenant_fk("client_id", "clients"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    color: Mapped[str] = mapped_column(String(7))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Keyword(TenantScoped, Base):
-    """A monitored query of one client."""
+    """A monitored query of one client, or of one of its competitors (`competitor_id`, for comparison only)."""
 
     __tablename__ = "keywords"
     __tenant_args__ = (UniqueConstraint("agency_id", "client_id", "query"), tenant_fk("client_id", "clients"),
+                       tenant_fk("competitor_id", "competitors"),
                        CheckConstraint("language IS NULL OR language IN ('fr','en')", name="language"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(Integer, index=True)
+    # A competitor's keyword: its matches go to competitor_mentions, never to the client's mentions.
+    competitor_id: Mapped[int | None] = mapped_column(Integer, index=True)
     query: Mapped[str] = mapped_column(String(500))
     language: Mapped[str | None] = mapped_column(String(2))
     # Lower-case words also find their plurals and inflections (language/query.py); False: exact forms only.
@@ -130,6 +146,11 @@ class Keyword(TenantScoped, Base):
     backfill_done: Mapped[int] = mapped_column(Integer, default=0)
     backfill_total: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @classmethod
+    def of_client(cls, client_id):
+        """The WHERE clause of a client's own keywords (its competitors' left out)."""
+        return and_(cls.client_id == client_id, cls.competitor_id.is_(None))
 
 
 class ClientSource(TenantScoped, Base):
@@ -215,4 +236,37 @@ class MentionTag(TenantScoped, Base):
     tag: Mapped[str] = mapped_column(String(MAX_TAG_LENGTH))  # as first typed
     tag_key: Mapped[str] = mapped_column(String(4 * MAX_TAG_LENGTH))  # casefolded: "Crise" and "crise" are one tag
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CompetitorMention(TenantScoped, Base):
+    """Something said on the web about a client's competitor: counted for the share of voice, nothing else.
+
+    Apart from `mentions` on purpose: the inbox, crisis detection, alerts, coverage proposals, webhooks,
+    the API and the exports read `mentions` only. Unique per competitor, so an article naming the client
+    and a competitor counts for both.
+    """
+
+    __tablename__ = "competitor_mentions"
+    __tenant_args__ = (
+        UniqueConstraint("agency_id", "competitor_id", "item_key"),
+        tenant_fk("client_id", "clients"), tenant_fk("competitor_id", "competitors"), tenant_fk("keyword_id", "keywords"),
+        Index("ix_competitor_mentions_client_published", "agency_id", "client_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(Integer)
+    competitor_id: Mapped[int] = mapped_column(Integer)
+    keyword_id: Mapped[int] = mapped_column(Integer, index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    source_kind: Mapped[str] = mapped_column(String(20))
+    source_name: Mapped[str] = mapped_column(String(300), default="")
+    item_key: Mapped[str] = mapped_column(String(300))
+    url: Mapped[str | None] = mapped_column(String(1000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    author: Mapped[str | None] = mapped_column(String(200))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(String(3), default="und")
+    sentiment: Mapped[str] = mapped_column(String(8), default="neutral")
+    sentiment_score: Mapped[float] = mapped_column(Float, default=0.0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,14 +29,14 @@ def check_query(text):
 
 
 def keywords_of(client_id, archived=False):
-    """A client's keywords (or its archived ones), newest first."""
+    """A client's own keywords (or its archived ones), newest first; its competitors' are not among them."""
     shown = Keyword.archived_at.is_not(None) if archived else Keyword.archived_at.is_(None)
-    return db.session.scalars(select(Keyword).where(Keyword.client_id == client_id, shown)
+    return db.session.scalars(select(Keyword).where(Keyword.of_client(client_id), shown)
                               .order_by(Keyword.id.desc())).all()
 
 
 def keyword_taken(client_id, query):
-    """The client's keyword with exactly this query (archived ones included), or None."""
+    """The keyword of the client or of one of its competitors with exactly this query (archived included), or None."""
     return db.session.scalars(select(Keyword).where(Keyword.client_id == client_id, Keyword.query == query)).first()
 
 
@@ -52,10 +52,10 @@ def settings_of(client_id):
     return settings
 
 
-def create_keyword(client_id, query, language, inflect=True):
-    """Add a keyword to a client and subscribe it to the client's search connectors."""
+def create_keyword(client_id, query, language, inflect=True, competitor_id=None):
+    """Add a keyword to a client (or to one of its competitors) and subscribe it to the client's search connectors."""
     keyword = Keyword(client_id=client_id, query=query, language=language or None, inflect=inflect, active=True,
-                      backfill_state="pending")
+                      backfill_state="pending", competitor_id=competitor_id)
     db.session.add(keyword)
     db.session.flush()
     subscribe_searches(keyword, settings_of(client_id))
@@ -137,7 +137,8 @@ def update_connectors(client_id, connectors, instances, token=KEEP_TOKEN):
         settings.mastodon_token = token
     db.session.execute(delete(ClientSource).where(ClientSource.client_id == client_id,
                                                   ClientSource.keyword_id.is_not(None)))
-    for keyword in keywords_of(client_id):
+    searching = select(Keyword).where(Keyword.client_id == client_id, Keyword.archived_at.is_(None))
+    for keyword in db.session.scalars(searching.order_by(Keyword.id)):  # its competitors' keywords too
         subscribe_searches(keyword, settings)
 
 

@@ -94,7 +94,7 @@ def get_client(client_id):
 def keywords(client_id):
     """A client's keywords (archived ones left out)."""
     client = visible_client(client_id)
-    return db.session.scalars(select(Keyword).where(Keyword.client_id == client.id, Keyword.archived_at.is_(None))
+    return db.session.scalars(select(Keyword).where(Keyword.of_client(client.id), Keyword.archived_at.is_(None))
                               .order_by(Keyword.id)).all()
 
 

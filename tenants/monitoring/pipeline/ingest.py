@@ -16,7 +16,7 @@ from saas import db, signals, tenancy
 from saas.db import utcnow
 from tenants.monitoring.language.detect import detect_language
 from tenants.monitoring.language.matcher import build_index, match_details
-from tenants.monitoring.models import Keyword, Mention, Source, SourceItem, ClientSource
+from tenants.monitoring.models import ClientSource, CompetitorMention, Keyword, Mention, Source, SourceItem
 from tenants.monitoring.language.sentiment import score_sentiment
 from tenants.monitoring.pipeline.sources import search_terms
 
@@ -34,6 +34,13 @@ class Follower:
     query: str
     language: str | None
     inflect: bool = True
+    competitor_id: int | None = None  # a competitor's keyword: its matches are counted apart
+
+
+def follower_of(keyword):
+    """The follower a keyword makes (a competitor's keyword says whose)."""
+    return Follower(keyword.agency_id, keyword.client_id, keyword.id, keyword.query, keyword.language,
+                    keyword.inflect, keyword.competitor_id)
 
 
 def item_text(item):
@@ -71,8 +78,7 @@ def followers_of(source_ids):
     followers = defaultdict(dict)
     for source_id, subscribed_keyword, keyword in rows:
         if subscribed_keyword is None or subscribed_keyword == keyword.id:  # feeds: every keyword of the client
-            followers[source_id][keyword.id] = Follower(keyword.agency_id, keyword.client_id, keyword.id,
-                                                        keyword.query, keyword.language, keyword.inflect)
+            followers[source_id][keyword.id] = follower_of(keyword)
     return followers
 
 
@@ -114,8 +120,16 @@ def item_key(source, item):
     return hashlib.sha256(basis.encode()).hexdigest()[:40]
 
 
+COMPETITOR_FIELDS = ("agency_id", "client_id", "keyword_id", "source_id", "source_kind", "source_name", "item_key",
+                     "url", "title", "author", "published_at", "language", "sentiment", "sentiment_score", "created_at")
+
+
 def mentions_for(source, items, followers):
-    """Match the items against the followers' keywords; return mention rows per agency."""
+    """Match the items against the followers' keywords; return mention rows per agency.
+
+    One mention per client and per competitor of that client: an article naming both counts for both. A
+    competitor's row carries `competitor_id` (insert_mentions keeps it apart from the client's mentions).
+    """
     if not followers:
         return {}
     index = build_index((f.keyword_id, f.query, f.language, f.inflect) for f in followers.values())
@@ -125,39 +139,53 @@ def mentions_for(source, items, followers):
         fields = {"title": item.title, "author": item.author, "url": item.url, "language": item.language,
                   "source": source.kind}
         details = match_details(index, text, item.language, fields)
-        seen_clients = set()
+        seen = set()
         for keyword_id, spans in details.items():
             follower = followers[keyword_id]
-            if follower.client_id in seen_clients:
-                continue  # one mention per client, credited to the first keyword that matched
-            seen_clients.add(follower.client_id)
+            brand = (follower.client_id, follower.competitor_id)
+            if brand in seen:
+                continue  # one mention per client (or competitor), credited to the first keyword that matched
+            seen.add(brand)
             excerpt, highlights = excerpt_of(item, spans)
             # Score again without the brand's own words: a brand named "Free" or "Ardent" is no praise.
             sentiment = score_sentiment(text, item.language, ignore=brand_words(follower))
-            by_agency[follower.agency_id].append({
+            row = {
                 "agency_id": follower.agency_id, "client_id": follower.client_id, "keyword_id": keyword_id,
                 "source_id": source.id, "source_kind": source.kind, "source_name": source.title or source.key[:300],
                 "item_key": item_key(source, item), "url": item.url, "title": item.title, "excerpt": excerpt,
                 "highlights": highlights, "author": item.author, "published_at": item.published_at,
                 "language": item.language, "sentiment": sentiment.label, "sentiment_score": round(sentiment.score, 4),
                 "status": "new", "created_at": utcnow(),
-            })
+            }
+            if follower.competitor_id is not None:
+                row = {**{name: row[name] for name in COMPETITOR_FIELDS}, "competitor_id": follower.competitor_id}
+            by_agency[follower.agency_id].append(row)
     return by_agency
 
 
+def _insert(model, rows, conflict):
+    if not rows:
+        return []
+    if db.is_postgres() and len(rows) >= COPY_THRESHOLD:
+        return db.copy_insert_ignoring_duplicates(model, rows, conflict, returning="id")
+    return db.insert_ignoring_duplicates(model, rows, conflict, returning=[model.id])
+
+
 def insert_mentions(by_agency):
-    """Insert mention rows agency by agency, skipping ones already there; return the count per agency."""
+    """Insert mention rows agency by agency, skipping ones already there; return the count per agency.
+
+    Competitors' rows go to competitor_mentions and announce nothing: no webhook, no inbox, no alert.
+    """
     counts = {}
     for agency_id, rows in by_agency.items():
-        conflict = ["agency_id", "client_id", "item_key"]
+        own = [row for row in rows if "competitor_id" not in row]
+        theirs = [row for row in rows if "competitor_id" in row]
         with tenancy.agency_scope(agency_id):
-            if db.is_postgres() and len(rows) >= COPY_THRESHOLD:
-                inserted = db.copy_insert_ignoring_duplicates(Mention, rows, conflict, returning="id")
-            else:
-                inserted = db.insert_ignoring_duplicates(Mention, rows, conflict, returning=[Mention.id])
+            inserted = _insert(Mention, own, ["agency_id", "client_id", "item_key"])
             if inserted:
                 signals.event_happened.send("mention.created", mention_ids=[row[0] for row in inserted])
-        counts[agency_id] = len(inserted)
+            counted = _insert(CompetitorMention, theirs, ["agency_id", "competitor_id", "item_key"])
+        counts[agency_id] = len(inserted) + len(counted)
     return counts
 
 
@@ -171,8 +199,7 @@ def ingest(source, items):
 
 def backfill(keyword, source_ids):
     """Match one new keyword against the items already stored for its client's sources."""
-    follower = Follower(keyword.agency_id, keyword.client_id, keyword.id, keyword.query, keyword.language,
-                        keyword.inflect)
+    follower = follower_of(keyword)
     total = 0
     for source_id in source_ids:
         source = db.session.get(Source, source_id)

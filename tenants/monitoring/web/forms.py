@@ -5,8 +5,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
-from saas.forms import WebAddress, read, strip
-from tenants.monitoring import service
+from saas.forms import Colour, Text, WebAddress, read, strip
+from tenants.monitoring import competitors, service
 
 LANGUAGES = (None, "fr", "en")
 INSTANCE_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-"
@@ -29,6 +29,8 @@ def _query(empty_message):
 
 def _not_taken(form, field):
     taken = service.keyword_taken(form.client_id, field.data)
+    if taken is not None and taken.competitor_id is not None:
+        raise StopValidation(_l("A competitor of this client is already monitored with this query."))
     if taken is not None:
         raise StopValidation(_l("This client already monitors this query.") if taken.archived_at is None else
                              _l("This query is among the archived keywords: restore it from there."))
@@ -141,3 +143,27 @@ def clean_connectors_form(formdata):
     values["connectors"] = formdata.getlist("connectors")
     values["forget_token"] = formdata.get("forget_token") == "1"
     return values, errors
+
+
+def _competitor_name_free(form, field):
+    if competitors.name_taken(form.client_id, field.data, but=form.competitor_id):
+        raise StopValidation(_l("This client already has a competitor of this name."))
+
+
+class CompetitorForm(Form):
+    """A competitor of client `client_id` (the one being renamed is `competitor_id`): its name, its colour."""
+
+    name = StringField(filters=[strip], validators=[Text(_l("Name"), 80), _competitor_name_free])
+    color = StringField(filters=[strip], validators=[Colour()])
+
+    def __init__(self, formdata, client_id, competitor_id=None, **kwargs):
+        self.client_id, self.competitor_id = client_id, competitor_id
+        super().__init__(formdata, **kwargs)
+
+
+def clean_competitor_form(formdata, client_id, competitor_id=None):
+    """Read a competitor's name and colour (a new competitor without a colour gets the palette's next)."""
+    if competitor_id is None and not formdata.get("color"):
+        formdata = formdata.copy()
+        formdata["color"] = competitors.next_colour(client_id)
+    return read(CompetitorForm, formdata, client_id=client_id, competitor_id=competitor_id)

@@ -30,7 +30,7 @@ PAGE = "monitoring/inbox.html"
 
 def _lookups():
     clients = db.session.scalars(select(Client).order_by(Client.name)).all()
-    keywords = db.session.scalars(select(Keyword).order_by(Keyword.query)).all()
+    keywords = db.session.scalars(select(Keyword).where(Keyword.competitor_id.is_(None)).order_by(Keyword.query)).all()
     return clients, keywords
 
 
