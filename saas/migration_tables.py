@@ -32,7 +32,7 @@ def create_tenant_table(table, *columns, fks=(), uniques=(), checks=(), indexes=
           for fk in fks],
         *[sa.CheckConstraint(condition, name=op.f(f"ck_{table}_{name}")) for name, condition in checks],
         sa.PrimaryKeyConstraint("agency_id", "id", name=op.f(f"pk_{table}"), info={"sqlite_rowid_id": True}),
-        *[sa.UniqueConstraint("agency_id", *names, name=op.f(f"uq_{table}_agency_id_{'_'.join(names)}"))
+        *[sa.UniqueConstraint("agency_id", *names, name=op.f(f"uq_{table}_{'_'.join(('agency_id', *names))}"))
           for names in uniques],
         *([sa.UniqueConstraint("agency_id", "id", name=op.f(f"uq_{table}_agency_id_id"))] if sqlite else []),
     )

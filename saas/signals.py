@@ -30,3 +30,8 @@ seat_requested = _signals.signal("seat-requested")
 # "approval.requested", "approval.withdrawn", "approval.decided", "report.ready"; the webhooks send those of
 # tenants/api/webhooks/models.py); keywords: the objects it is about (see tenants/api/webhooks/events.py).
 event_happened = _signals.signal("event-happened")
+
+# Sent by monitoring when stored mentions changed in a way their counts see: a sentiment corrected, mentions
+# deleted with their keyword (after the deletion). sender: the client id; keywords: first, last (the moments
+# of publication the change spans). The dashboards' daily rollups recount those days.
+mentions_changed = _signals.signal("mentions-changed")

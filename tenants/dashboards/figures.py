@@ -9,13 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, desc, distinct, false, func, literal, or_, select
+from sqlalchemy import (BigInteger, Date, and_, case, cast, desc, distinct, false, func, literal, null, select, true,
+                        union_all)
 
 from saas import db
 from saas.i18n import agency_zone
 from tenants.dashboards.buckets import SENTIMENTS, Totals, bucket_start, bucket_width, local_day
 from tenants.boards.models import Board, BoardActivity, BoardCard, BoardColumn
 from tenants.crisis.models import AlertRule, CrisisAlert
+from tenants.dashboards.models import AuthorRollup, MentionRollup, NegativeRollup, RollupState
 from tenants.dashboards.voice import share_of_voice
 from tenants.monitoring.models import Mention
 
@@ -85,23 +87,40 @@ def in_period(period, previous=False):
     return and_(Mention.published_at >= start, Mention.published_at < end)
 
 
-def daily_series(client_id, period):
-    """The period's days by sentiment, the previous period's day totals, and both periods' totals (one query)."""
-    zone = agency_zone()
-    width = bucket_width(zone, period)
-    bucket = bucket_start(Mention.published_at, width)
+def watermark():
+    """How far the agency's rollups go (the mentions up to this id), 0 when they cannot be read (none yet, or
+    folded in another time zone). The state row is read FOR SHARE: no pass nor recount changes the rollups
+    until this request's transaction ends, so the rollups and the mentions past the watermark add up exactly."""
+    row = db.session.execute(select(RollupState.last_mention_id, RollupState.zone).with_for_update(read=True)).first()
+    return int(row[0]) if row is not None and row[1] == agency_zone().key else 0
+
+
+def daily_series(client_id, period, upto=None):
+    """The period's days by sentiment, the previous period's day totals, and both periods' totals (one query).
+
+    The days up to the agency's watermark come from the daily rollups, the mentions past it are counted per
+    hour (per 15 minutes in a zone whose offset is not a whole hour) and folded into the agency's days here.
+    """
+    zone, upto = agency_zone(), watermark() if upto is None else upto
+    bucket = bucket_start(Mention.published_at, bucket_width(zone, period))
     sentiment = effective_sentiment()
-    rows = db.session.execute(
-        select(bucket, sentiment, func.count())
-        .where(Mention.client_id == client_id, Mention.published_at >= period.previous_start,
-               Mention.published_at < period.end)
-        .group_by(bucket, sentiment)).all()
+    rolled = (select(MentionRollup.day, cast(null(), BigInteger), MentionRollup.sentiment,
+                     func.sum(MentionRollup.mentions))
+              .where(MentionRollup.client_id == client_id, MentionRollup.day >= period.previous_first,
+                     MentionRollup.day <= period.last, true() if upto > 0 else false())
+              .group_by(MentionRollup.day, MentionRollup.sentiment))
+    fresh = (select(cast(null(), Date), bucket, sentiment, func.count())
+             .where(Mention.client_id == client_id, Mention.published_at >= period.previous_start,
+                    Mention.published_at < period.end, Mention.id > upto)
+             .group_by(bucket, sentiment))
+    rows = db.session.execute(union_all(rolled, fresh)).all()
     days = {period.first + timedelta(days=i): Day(period.first + timedelta(days=i)) for i in range(period.days)}
     previous_by_day = defaultdict(int)
     current, previous = Totals(), Totals()
-    for epoch, label, count in rows:
+    for day, epoch, label, count in rows:
         label = label if label in SENTIMENTS else "neutral"
-        day = local_day(epoch, zone)
+        day = local_day(epoch, zone) if day is None else _as_date(day)
+        count = int(count)
         if day in days:
             setattr(days[day], label, getattr(days[day], label) + count)
             setattr(current, label, getattr(current, label) + count)
@@ -114,15 +133,30 @@ def daily_series(client_id, period):
     return ordered, current, previous
 
 
-def outlets(client_id, period):
-    """Every outlet that spoke of the client in the period, busiest first: (kind, name, mentions, negative)."""
-    negative = func.sum(case((effective_sentiment() == "negative", 1), else_=0))
-    count = func.count()
-    return [tuple(row) for row in db.session.execute(
-        select(Mention.source_kind, Mention.source_name, count, negative)
-        .where(Mention.client_id == client_id, in_period(period))
-        .group_by(Mention.source_kind, Mention.source_name)
-        .order_by(desc(count), Mention.source_kind, Mention.source_name).limit(OUTLETS)).all()]
+def _as_date(value):
+    """A rollup's day as a date (SQLite hands a union's dates back as text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def outlets(client_id, period, upto=None):
+    """Every outlet that spoke of the client in the period, busiest first: (kind, name, mentions, negative).
+
+    One statement: the rollups of the period's days up to the watermark, and the mentions past it.
+    """
+    upto = watermark() if upto is None else upto
+    rolled = (select(MentionRollup.source_kind.label("kind"), MentionRollup.source_name.label("name"),
+                     MentionRollup.mentions.label("n"),
+                     case((MentionRollup.sentiment == "negative", MentionRollup.mentions), else_=0).label("negative"))
+              .where(MentionRollup.client_id == client_id, MentionRollup.day >= period.first,
+                     MentionRollup.day <= period.last, true() if upto > 0 else false()))
+    fresh = (select(Mention.source_kind, Mention.source_name, literal(1),
+                    case((effective_sentiment() == "negative", 1), else_=0))
+             .where(Mention.client_id == client_id, in_period(period), Mention.id > upto))
+    both = union_all(rolled, fresh).subquery()
+    count, negative = func.sum(both.c.n), func.sum(both.c.negative)
+    return [(kind, name, int(n), int(neg or 0)) for kind, name, n, neg in db.session.execute(
+        select(both.c.kind, both.c.name, count, negative).group_by(both.c.kind, both.c.name)
+        .order_by(desc(count), both.c.kind, both.c.name).limit(OUTLETS)).all()]
 
 
 def top_sources(client_id, period):
@@ -130,38 +164,62 @@ def top_sources(client_id, period):
     return outlets(client_id, period)[:TOP]
 
 
-def top_authors(client_id, period):
-    """The people who wrote most about the client in the period: (author, mentions, negative)."""
-    negative = func.sum(case((effective_sentiment() == "negative", 1), else_=0))
-    count = func.count()
-    return [tuple(row) for row in db.session.execute(
-        select(Mention.author, count, negative)
-        .where(Mention.client_id == client_id, in_period(period), Mention.author.is_not(None), Mention.author != "")
-        .group_by(Mention.author).order_by(desc(count), Mention.author).limit(TOP)).all()]
+def top_authors(client_id, period, upto=None):
+    """The people who wrote most about the client in the period: (author, mentions, negative).
+
+    One statement: the daily author rollups up to the watermark, and the mentions past it."""
+    upto = watermark() if upto is None else upto
+    rolled = (select(AuthorRollup.author.label("author"), AuthorRollup.mentions.label("n"),
+                     AuthorRollup.negative.label("negative"))
+              .where(AuthorRollup.client_id == client_id, AuthorRollup.day >= period.first,
+                     AuthorRollup.day <= period.last, true() if upto > 0 else false()))
+    fresh = (select(Mention.author, literal(1), case((effective_sentiment() == "negative", 1), else_=0))
+             .where(Mention.client_id == client_id, in_period(period), Mention.author.is_not(None),
+                    Mention.author != "", Mention.id > upto))
+    both = union_all(rolled, fresh).subquery()
+    count = func.sum(both.c.n)
+    return [(author, int(n), int(neg or 0)) for author, n, neg in db.session.execute(
+        select(both.c.author, count, func.sum(both.c.negative)).group_by(both.c.author)
+        .order_by(desc(count), both.c.author).limit(TOP)).all()]
 
 
 def most_visible(client_id, period, ranked=None):
     """The mentions seen most widely: far-reaching kinds of source first, then the busiest outlets, newest first.
 
-    The outlets are ranked from their counts (`outlets`, already read by the dashboard); only the mentions of
-    the first few are sorted, by id, and five rows read: two queries, whatever the data.
+    The outlets are ranked from their counts (`outlets`, already read by the dashboard); each of the first few
+    gives its newest mentions (an index walk from the end of the period, not a sort of all its mentions) and
+    five rows are read: two queries, whatever the data.
     """
     ranked = outlets(client_id, period) if ranked is None else ranked
     first = sorted(ranked, key=lambda row: (row[0] not in FAR_REACHING, -row[2]))[:SHOWN]
-    pairs = [and_(Mention.source_kind == kind, Mention.source_name == name) for kind, name, _n, _neg in first]
-    rank = case(*[(pair, index) for index, pair in enumerate(pairs)], else_=SHOWN) if pairs else literal(0)
-    ids = db.session.scalars(
-        select(Mention.id).where(Mention.client_id == client_id, in_period(period), or_(false(), *pairs))
-        .order_by(rank, desc(Mention.published_at), desc(Mention.id)).limit(SHOWN)).all()
+    if not first:
+        return _mentions_by_id([])
+    newest = [select(Mention.id.label("id"), literal(rank).label("rank"), Mention.published_at.label("at"))
+              .where(Mention.client_id == client_id, in_period(period), Mention.source_kind == kind,
+                     Mention.source_name == name)
+              .order_by(desc(Mention.published_at), desc(Mention.id)).limit(SHOWN).subquery()
+              for rank, (kind, name, _n, _neg) in enumerate(first)]
+    both = union_all(*[select(part.c.id, part.c.rank, part.c.at) for part in newest]).subquery()
+    ids = db.session.scalars(select(both.c.id).order_by(both.c.rank, desc(both.c.at), desc(both.c.id))
+                             .limit(SHOWN)).all()
     return _mentions_by_id(ids)
 
 
-def most_negative(client_id, period):
-    """The period's negative mentions with the lowest sentiment score (ids sorted first, then five rows read)."""
-    ids = db.session.scalars(
-        select(Mention.id).where(Mention.client_id == client_id, in_period(period),
-                                 effective_sentiment() == "negative")
-        .order_by(Mention.sentiment_score, desc(Mention.published_at), desc(Mention.id)).limit(SHOWN)).all()
+def most_negative(client_id, period, upto=None):
+    """The period's negative mentions with the lowest sentiment score (ids sorted first, then five rows read).
+
+    The period's most negative are among its days' own (the rollups keep each day's five) or past the watermark."""
+    upto = watermark() if upto is None else upto
+    rolled = (select(NegativeRollup.mention_id.label("id"), NegativeRollup.score.label("score"),
+                     NegativeRollup.published_at.label("at"))
+              .where(NegativeRollup.client_id == client_id, NegativeRollup.day >= period.first,
+                     NegativeRollup.day <= period.last, true() if upto > 0 else false()))
+    fresh = (select(Mention.id, Mention.sentiment_score, Mention.published_at)
+             .where(Mention.client_id == client_id, in_period(period), effective_sentiment() == "negative",
+                    Mention.id > upto))
+    both = union_all(rolled, fresh).subquery()
+    ids = db.session.scalars(select(both.c.id).order_by(both.c.score, desc(both.c.at), desc(both.c.id))
+                             .limit(SHOWN)).all()
     return _mentions_by_id(ids)
 
 
@@ -207,10 +265,12 @@ def board_activity(client_id, period):
 
 def client_dashboard(client_id, period):
     """Count everything the client's dashboard shows for `period` (about ten queries; only counts and a few mentions reach Python)."""
-    days, current, previous = daily_series(client_id, period)
-    ranked = outlets(client_id, period)
+    upto = watermark()
+    days, current, previous = daily_series(client_id, period, upto)
+    ranked = outlets(client_id, period, upto)
     return Dashboard(period=period, days=days, current=current, previous=previous,
                      voice=share_of_voice(client_id, period, days, current, previous),
-                     sources=ranked[:TOP], authors=top_authors(client_id, period),
-                     visible=most_visible(client_id, period, ranked), most_negative=most_negative(client_id, period),
+                     sources=ranked[:TOP], authors=top_authors(client_id, period, upto),
+                     visible=most_visible(client_id, period, ranked),
+                     most_negative=most_negative(client_id, period, upto),
                      alerts=alert_timeline(client_id, period), board=board_activity(client_id, period))

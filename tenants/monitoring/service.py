@@ -7,6 +7,7 @@ from sqlalchemy import delete, func, select
 
 from saas import db
 from saas.db import utcnow
+from saas.signals import mentions_changed
 from tenants.monitoring.models import SEARCH_CONNECTORS, ClientSource, Keyword, Mention, MonitoringSettings, Source
 from tenants.monitoring.language.query import QueryError, parse_query
 from tenants.monitoring.pipeline.sources import fulltext_key, register_source, search_key, search_terms
@@ -121,7 +122,13 @@ def delete_keyword(keyword):
     """Delete an archived keyword for good, with its search subscriptions and the mentions it found."""
     if keyword.archived_at is None:
         raise ValueError("only an archived keyword is deleted")
+    first, last = db.session.execute(select(func.min(Mention.published_at), func.max(Mention.published_at))
+                                     .where(Mention.keyword_id == keyword.id)).one()
+    client_id = keyword.client_id
     db.session.delete(keyword)
+    db.session.flush()
+    if first is not None:
+        mentions_changed.send(client_id, first=first, last=last)
 
 
 KEEP_TOKEN = object()  # update_connectors: leave the saved Mastodon token as it is

@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from saas import db, params
 from saas.i18n import local_moment, local_time
+from saas.signals import mentions_changed
 from tenants.monitoring import tags
 from tenants.monitoring.web import search
 from tenants.monitoring.models import MAX_TAG_LENGTH, MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS, Mention
@@ -197,3 +198,5 @@ def correct_sentiment(mention, label, user_id):
     """Keep a person's correction of a mention's sentiment (the computed one stays too)."""
     mention.sentiment_corrected = None if label == mention.sentiment else label
     mention.corrected_by_id = user_id if mention.sentiment_corrected else None
+    db.session.flush()
+    mentions_changed.send(mention.client_id, first=mention.published_at, last=mention.published_at)
