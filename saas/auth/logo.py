@@ -38,6 +38,14 @@ def _refuse_unreadable():
                          "export the logo again as PNG or JPEG."))
 
 
+def _refuse_size(width=None, height=None):
+    side = format_number(MAX_SIDE)
+    if width is None:
+        return LogoRefused(_("The logo has too many pixels: at most %(side)s × %(side)s are accepted.", side=side))
+    return LogoRefused(_("The logo is %(width)s × %(height)s pixels: at most %(side)s × %(side)s are accepted.",
+                         width=format_number(width), height=format_number(height), side=side))
+
+
 def _open(content):
     """The decoded image of an upload, its size checked before its pixels are decoded."""
     try:
@@ -48,15 +56,14 @@ def _open(content):
                 raise _refuse_unreadable()
             width, height = image.size
             if width > MAX_SIDE or height > MAX_SIDE:
-                raise LogoRefused(_("The logo is %(width)s × %(height)s pixels: at most %(side)s × %(side)s are "
-                                    "accepted.", width=format_number(width), height=format_number(height),
-                                    side=format_number(MAX_SIDE)))
+                raise _refuse_size(width, height)
             image.load()  # a truncated or damaged file fails here
             return image
     except LogoRefused:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError,
-            SyntaxError, ValueError, EOFError, MemoryError) as problem:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as problem:  # far past MAX_SIDE
+        raise _refuse_size() from problem
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, MemoryError) as problem:
         raise _refuse_unreadable() from problem
 
 
