@@ -112,6 +112,9 @@ def test_the_logo_is_chosen_on_the_team_page_and_signs_reports_reviews_and_the_p
             shot(printed, "report-print-layout")
 
         page.goto(f"{a}/members/")
+        page.once("dialog", lambda dialog: dialog.dismiss())  # "Remove the logo?" — no: nothing changes
+        page.locator("[data-testid=remove-logo]").click()
+        assert page.locator("[data-testid=logo-preview] img").is_visible()
         page.once("dialog", lambda dialog: dialog.accept())
         page.locator("[data-testid=remove-logo]").click()
         page.wait_for_load_state()

@@ -52,7 +52,7 @@ def _open(content):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # a bomb is refused, never decoded
             image = Image.open(io.BytesIO(content), formats=FORMATS)
-            if image.format not in FORMATS:
+            if image.format not in (*FORMATS, "MPO"):  # MPO: a camera's JPEG holding several pictures
                 raise _refuse_unreadable()
             width, height = image.size
             if width > MAX_SIDE or height > MAX_SIDE:
