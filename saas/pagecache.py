@@ -272,7 +272,7 @@ def _reader_key():
         ("plan", "status", "trial_ends_at", "current_period_end", "cancel_at_period_end", "past_due_since",
          "invoice_status", "invoice_at"))
     htmx = tuple(sorted((k, v) for k, v in request.headers.items() if k.lower().startswith("hx-")))
-    return (agency.id, agency.name, agency.color, membership.id, membership.role, membership.pole, current_user.id,
+    return (agency.id, agency.name, agency.color, agency.logo_updated_at, membership.id, membership.role, membership.pole, current_user.id,
             current_user.name, current_user.email, current_user.locale, str(get_locale()), agency_zone().key, request.host_url,
             request.full_path, request.headers.get("Accept", ""), htmx, others, billing)
 

@@ -60,6 +60,22 @@ def populate(app, agency, prefix):
     return Populated(agency, ids, client.name)
 
 
+def give_logo(app, agency_id, colour=(14, 147, 132)):
+    """Give an agency a logo (a small PNG drawn with Pillow, kept as the upload would keep it)."""
+    import io
+
+    from PIL import Image
+
+    from saas.auth import logo
+    from saas.auth.models import Agency
+
+    out = io.BytesIO()
+    Image.new("RGB", (120, 40), colour).save(out, "PNG")
+    with app.app_context():
+        logo.set_logo(db.session.get(Agency, agency_id), out.getvalue())
+        db.commit()
+
+
 def populate_boards(client, member, owner, prefix):
     """Give the client a board whose card carries every kind of child, and notify both people."""
     from tenants.boards import cards, details, service

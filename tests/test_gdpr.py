@@ -14,7 +14,7 @@ from saas.auth.models import Agency, Membership, User, UserSession
 from saas.db import utcnow
 from saas.gdpr import data, deletion, jobs
 from tests.conftest import PASSWORD, login, run_worker
-from tests.factories import populate
+from tests.factories import give_logo, populate
 from tests.fake_stripe import billing_on, fake_stripe  # noqa: F401  (fixtures)
 
 EN = {"Accept-Language": "en"}
@@ -93,6 +93,7 @@ def test_my_data_zip_holds_my_data_only(app, two_agencies):
 
 def test_agency_export_job_holds_the_agency_and_no_other(app, two_agencies):
     a, b = two_agencies
+    give_logo(app, a.agency.id)
     web = web_for(app, owner_email(a))
     assert web.get(f"/a/{a.agency.slug}/members/", headers=EN).get_data(as_text=True).count("agency-data")
     started = web.post(f"/a/{a.agency.slug}/data/export", headers={**EN, "HX-Request": "true"})
@@ -112,6 +113,7 @@ def test_agency_export_job_holds_the_agency_and_no_other(app, two_agencies):
         assert all(row["agency_id"] == a.agency.id for row in rows), name
         assert not any(column in row for row in rows for column in data.DENIED_COLUMNS), name
     assert "Alpha Client" in files["tables/clients.json"].decode()
+    assert files["logo.png"].startswith(b"\x89PNG\r\n\x1a\n")  # the agency's logo, as kept
     assert json.loads(files["tables/board_cards.json"])[0]["title"] == "Alpha Launch card"
     assert json.loads(files["tables/api_tokens.json"]) and "rls_" not in files["tables/api_tokens.json"].decode()
     everything = b"".join(files.values()).decode("utf-8", "replace")

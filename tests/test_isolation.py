@@ -13,7 +13,7 @@ import pytest
 
 from saas import db as dbmodule
 from tests.conftest import login
-from tests.factories import populate
+from tests.factories import give_logo, populate
 
 # URL parameter -> key in Populated.ids (an object of that kind in each agency)
 OBJECT_PARAMS = {"client_id": "client_id", "membership_id": "membership_id", "invitation_id": "invitation_id",
@@ -93,7 +93,7 @@ def build(rule, slug, ids):
 
 
 def snapshot(database_url, agency_id):
-    """Every row of every tenant table that belongs to one agency."""
+    """Every row of every tenant table that belongs to one agency, and the agency's own row (its settings, its logo)."""
     rows = {}
     sqlite = database_url.startswith("sqlite:")
     connect = (lambda: sqlite3.connect(database_url.removeprefix("sqlite:///"))) if sqlite else (
@@ -103,14 +103,17 @@ def snapshot(database_url, agency_id):
             if "agency_id" in dbmodule.Base.metadata.tables[table].c:
                 query = f"SELECT * FROM {table} WHERE agency_id = {'?' if sqlite else '%s'} ORDER BY id"
                 rows[table] = conn.execute(query, (agency_id,)).fetchall()
+        rows["agencies"] = conn.execute(f"SELECT * FROM agencies WHERE id = {'?' if sqlite else '%s'}", (agency_id,)).fetchall()
     return rows
 
 
 @pytest.fixture
 def two_agencies(app, make_agency):
-    """Agencies A and B, each with data."""
+    """Agencies A and B, each with data and a logo."""
     a = populate(app, make_agency("Agence Alpha"), "Alpha")
     b = populate(app, make_agency("Agence Beta"), "Beta")
+    for each in (a, b):
+        give_logo(app, each.agency.id)
     return a, b
 
 

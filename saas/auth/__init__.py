@@ -11,8 +11,8 @@ bp = Blueprint("auth", __name__)
 def init_app(app):
     """Plug accounts in: their views, the team page, the periodic purges, the agencies' zones."""
     from saas import i18n
-    from saas.auth import (members, passkey_views, routes, service, session_views,  # noqa: F401  (views attach to bp)
-                           two_factor_views)
+    from saas.auth import (logo, logo_views, members, passkey_views, routes, service,  # noqa: F401  (views attach to bp)
+                           session_views, two_factor_views)
     from saas.auth.jobs import purge_ended_sessions, purge_stale_invitations
     from saas.jobs import periodic
 
@@ -21,3 +21,5 @@ def init_app(app):
     i18n.read_zones_with(service.agency_timezone)
     app.register_blueprint(bp)
     app.register_blueprint(members.bp)
+    app.register_blueprint(logo_views.bp)
+    app.jinja_env.globals["agency_logo_url"] = logo.url_of

@@ -8,10 +8,11 @@ from wtforms import Form, StringField
 from wtforms.validators import StopValidation
 
 from saas.audit import service as audit_trail
-from saas.auth import service
+from saas.auth import logo, service
 from saas.auth.jobs import send_invitation_email
 from saas.auth.models import POLES, Invitation, Membership
 from saas.db import utcnow
+from saas.errors import render_error
 from saas.forms import Email, default, email_filter, one_of, read, strip
 from saas.jobs import enqueue_after_commit
 from saas.signals import agency_timezone_changed, seat_requested
@@ -45,7 +46,7 @@ class RoleForm(Form):
 
 
 class AgencySettingsForm(Form):
-    """The agency's time zone."""
+    """The agency's time zone (its logo is a file: read by `_uploaded_logo`)."""
 
     timezone = StringField(filters=[strip], validators=[_zone])
 
@@ -122,20 +123,58 @@ def remove(membership_id):
     return redirect(url_for("members.index"))
 
 
+@bp.errorhandler(413)
+def too_large(_error):
+    """A body past the site's limit (a huge "logo") is refused before the view runs: say what to do."""
+    return render_error(413, logo.too_heavy_message())
+
+
+def _uploaded_logo(errors):
+    """The re-encoded logo of the settings form, None when no file was chosen; a refusal goes into `errors`."""
+    upload = request.files.get("logo")
+    if upload is None or not upload.filename:
+        return None
+    try:
+        return logo.reencode(upload.read(logo.MAX_BYTES + 1))
+    except logo.LogoRefused as refusal:
+        errors["logo"] = str(refusal)
+        return None
+
+
 @bp.post("/settings")
 @require_role("owner", "admin")
 def agency_settings():
-    """Set the agency's time zone: every time shown or written for the agency (pages, mails, exports) is in it."""
+    """Set the agency's time zone (every time shown or written for the agency is in it) and, if a file is chosen,
+    its logo (reports, press reviews, the client portal). A refused file keeps nothing and loses nothing typed."""
     values, errors = read(AgencySettingsForm, request.form)
+    png = _uploaded_logo(errors)
     if errors:
         return _page(errors, request.form, 422)
-    zone = values["timezone"]
+    zone, changes = values["timezone"], {}
     if zone != g.agency.timezone:
-        audit_trail.record("agency_settings_changed", g.agency.name, {"timezone": f"{g.agency.timezone} -> {zone}"})
+        changes["timezone"] = f"{g.agency.timezone} -> {zone}"
         g.agency.timezone = zone
         forget_agency_zone()
         agency_timezone_changed.send(g.agency)
-    flash(_("Time zone saved: times are shown in %(zone)s.", zone=zone), "success")
+    if png is not None:
+        changes["logo"] = "replaced" if g.agency.logo_updated_at else "added"
+        logo.set_logo(g.agency, png)
+        flash(_("Logo saved: it shows on reports, press reviews and the client portal."), "success")
+    if changes:
+        audit_trail.record("agency_settings_changed", g.agency.name, changes)
+    if png is None or "timezone" in changes:
+        flash(_("Time zone saved: times are shown in %(zone)s.", zone=zone), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.post("/settings/logo/remove")
+@require_role("owner", "admin")
+def remove_logo():
+    """Remove the agency's logo: reports, press reviews and the portal show its name in its colour again."""
+    if g.agency.logo_updated_at is not None:
+        logo.remove_logo(g.agency)
+        audit_trail.record("agency_settings_changed", g.agency.name, {"logo": "removed"})
+    flash(_("Logo removed: the agency's name shows in its place."), "success")
     return redirect(url_for("members.index"))
 
 

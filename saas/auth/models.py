@@ -2,7 +2,8 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, LargeBinary, String,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from saas.db import Base, UTCDateTime, utcnow
@@ -67,6 +68,11 @@ class Agency(Base):
     # An owner deleted the agency (saas/gdpr): read-only until then, restorable, purged after (migration 0023).
     purge_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deletion_requested_by: Mapped[str | None] = mapped_column(String(254))
+    # The agency's logo on its reports, press reviews and client portal (saas/auth/logo.py): a PNG re-encoded
+    # from the upload, at most 600 px wide. Deferred: only the logo's own route and the PDFs read the bytes;
+    # `logo_updated_at` (read with every agency) tells whether there is one and versions its address.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    logo_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Membership(TenantScoped, Base):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import or_, select
 
 from saas import db, tenancy
+from saas.auth import logo
 from saas.auth.models import Agency, Membership, Passkey, User, UserSession
 
 # Columns never exported, whatever the table: credentials, their hashes, signing keys, one-time nonces.
@@ -127,10 +128,13 @@ def personal_files(user):
 
 
 def agency_files(agency, progress=None):
-    """Yield (name, bytes) of every file of an agency's export: the agency, its members, then one JSON and
+    """Yield (name, bytes) of every file of an agency's export: the agency (and its logo), its members, then one JSON and
     one CSV per table it owns. `progress(done, total)` is called after each table."""
     yield "agency.json", to_json({"name": agency.name, "slug": agency.slug, "timezone": agency.timezone,
                                   "created_at": plain(agency.created_at)})
+    png = logo.logo_bytes(agency.id) if agency.logo_updated_at else None
+    if png:
+        yield "logo.png", png  # the agency's logo, as kept (saas/auth/logo.py)
     tables = agency_tables()
     with tenancy.agency_scope(agency.id):
         members = db.session.execute(select(Membership, User).join(User, User.id == Membership.user_id)).all()

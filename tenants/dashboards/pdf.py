@@ -12,7 +12,10 @@ def print_stylesheet(name="dashboard-print.css"):
 
 
 def html_to_pdf(html):
-    """Lay out an HTML document as PDF bytes."""
+    """Lay out an HTML document as PDF bytes. Only data: URIs are read (the agency's logo, saas.auth.logo.data_uri):
+    a link, a file or a web address in the document is never fetched."""
     from weasyprint import HTML  # late: loading pango costs about a second, only PDFs pay it
+    from weasyprint.urls import URLFetcher
 
-    return HTML(string=html, base_url=current_app.static_folder).write_pdf()
+    fetcher = URLFetcher(allowed_protocols=("data",), allow_redirects=False)
+    return HTML(string=html, base_url=current_app.static_folder, url_fetcher=fetcher).write_pdf()

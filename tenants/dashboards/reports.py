@@ -11,6 +11,7 @@ from flask_babel import force_locale, get_locale
 from sqlalchemy import exc, select
 
 from saas import db, signals, tenancy
+from saas.auth import logo
 from saas.auth.models import Agency, Membership, User
 from saas.db import utcnow
 from saas.i18n import local_time
@@ -90,7 +91,7 @@ def page_context(report, client, printed=False):
 
 
 def render_pdf(report):
-    """Lay out the report as PDF bytes, in its language, with the agency's name and colour (a job calls it)."""
+    """Lay out the report as PDF bytes, in its language, with the agency's logo (else name) and colour (a job calls it)."""
     client = db.session.get(Client, report.client_id)
     agency = db.session.get(Agency, report.agency_id)
     base = current_app.config["BASE_URL"]
@@ -99,6 +100,7 @@ def render_pdf(report):
             force_locale(report.language):
         g.agency = agency  # links of the partial (url_for) name the agency's slug
         html = render_template("dashboards/report_print.html", stylesheet=pdf.print_stylesheet(), agency=agency,
+                               logo=logo.data_uri(agency),
                                made_on=local_time(report.created_at).date(), **page_context(report, client, True))
         return pdf.html_to_pdf(html)
 

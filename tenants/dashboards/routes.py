@@ -1,8 +1,9 @@
 """Dashboard views: a client's figures for a chosen period, against the previous one."""
 from io import BytesIO
 
-from flask import render_template, send_file
+from flask import g, render_template, send_file
 
+from saas.auth import logo
 from saas.exports import XLSX_MIMETYPE
 from saas.pagecache import cached_page
 from saas.views import get_or_404
@@ -29,7 +30,8 @@ def client_dashboard(client_id):
 def client_dashboard_pdf(client_id):
     """The same dashboard as an A4 PDF, to send to the client."""
     context = _dashboard_context(client_id, printed=True)
-    html = render_template("dashboards/print.html", stylesheet=pdf.print_stylesheet(), **context)
+    html = render_template("dashboards/print.html", stylesheet=pdf.print_stylesheet(), logo=logo.data_uri(g.agency),
+                           **context)
     period = context["period"]
     name = f"{context['client'].name} {period.first.isoformat()} {period.last.isoformat()}.pdf"
     return send_file(BytesIO(pdf.html_to_pdf(html)), mimetype="application/pdf", download_name=name)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from saas import params
+from saas.auth import logo
 from saas.forms import read
 from saas.views import get_or_404, guest_allowed
 from tenants.clients.models import Client
@@ -26,7 +27,7 @@ def _review_context(review):
 
 def _pdf(review):
     html = render_template("press/review_print.html", stylesheet=pdf.print_stylesheet("press-review-print.css"),
-                           **_review_context(review))
+                           logo=logo.data_uri(g.agency), **_review_context(review))
     name = f"{review.title} {review.first_day.isoformat()} {review.last_day.isoformat()}.pdf"
     return send_file(BytesIO(pdf.html_to_pdf(html)), mimetype="application/pdf", download_name=name)
 
