@@ -220,16 +220,6 @@ def test_redis_db():
     return int(os.environ.get("TEST_REDIS_DB", str(1 + os.getpid() % 15)))
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def claim_redis_db(url_base):
     """Claim a database of a shared Redis for this run, so two test runs at once never flush each other's jobs.
 
@@ -240,13 +230,15 @@ def claim_redis_db(url_base):
         return test_redis_db()
     from redis import Redis
 
+    from saas.devserver import _alive as process_alive
+
     registry = Redis.from_url(f"{url_base}/0")
     first = 1 + os.getpid() % 15
     for number in [(first - 1 + step) % 15 + 1 for step in range(15)]:
         key = f"relais:test-db:{number}"
         if not registry.set(key, os.getpid(), nx=True, ex=6 * 3600):
             holder = int(registry.get(key) or 0)
-            if holder and _pid_alive(holder):
+            if holder and process_alive(holder):
                 continue
             registry.set(key, os.getpid(), ex=6 * 3600)
         atexit.register(_release_redis_db, registry, key)
