@@ -1,23 +1,25 @@
-"""Make sure Debian's Chromium is there for the browser tests (installs it when root)."""
+"""Make sure Debian's Chromium (browser tests) and poppler's pdftoppm (PDF pages drawn as PNG for the visual checks)
+are there; installs them when root."""
 import os
 import shutil
 import subprocess
 import sys
 
-CHROMIUM = "/usr/bin/chromium"
+NEEDED = {"/usr/bin/chromium": "chromium", "/usr/bin/pdftoppm": "poppler-utils"}
 
 
 def main():
-    """Install chromium with apt-get when missing and allowed; say clearly when not."""
-    if os.path.exists(CHROMIUM):
+    """Install what is missing with apt-get when allowed; say clearly when not."""
+    missing = [package for path, package in NEEDED.items() if not os.path.exists(path)]
+    if not missing:
         return 0
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print("Installing Debian's chromium for the browser tests...", flush=True)
+        print(f"Installing Debian's {', '.join(missing)} for the browser and PDF tests...", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], check=False, env=env)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], check=True, env=env)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=env)
         return 0
-    print(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) for the browser tests.",
+    print(f"Missing for the browser and PDF tests: {', '.join(missing)} (apt-get install {' '.join(missing)}).",
           file=sys.stderr)
     return 0
 

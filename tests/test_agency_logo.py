@@ -251,7 +251,7 @@ def test_the_report_the_dashboard_and_the_press_review_pdfs_carry_the_logo(app, 
 
 def test_the_pdf_layout_fetches_nothing_but_data_uris(app, local_server):
     """A link to a web address or a file in a print layout is never fetched by WeasyPrint."""
-    from tenants.dashboards import pdf
+    from saas import pdf
 
     local_server.reply("/tracker.png", png_bytes(4, 4), headers={"Content-Type": "image/png"})
     html = (f'<img src="{local_server.url_for("/tracker.png")}"><img src="file:///etc/hostname">'

@@ -12,7 +12,8 @@ from saas import db, tenancy
 from saas.auth import logo
 from saas.auth.models import Agency
 from tenants.clients.models import Client
-from tenants.dashboards import pdf, reports
+from saas import pdf
+from tenants.dashboards import reports
 from tenants.dashboards.models import Report
 from tests.a11y import audit, overflow, report, small_targets
 from tests.browser import ARTIFACTS, chromium

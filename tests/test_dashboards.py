@@ -182,10 +182,45 @@ def test_the_spreadsheet_holds_the_figures_in_sheets(app, client, agency, known)
     response = client.get(f"/a/{agency.slug}/clients/{known['danone']}/dashboard.xlsx?{WEEK}", headers=EN)
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["Summary", "Days", "Sources", "Authors", "Alerts"]
+    assert book.sheetnames == ["Summary", "Days", "Sources", "Authors", "Alerts", "Press coverage"]
     summary = {row[0]: row[1:] for row in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Mentions"] == (7, 2) and summary["Negative"] == (2, 1) and summary["Positive"] == (2, 0)
     days = list(book["Days"].iter_rows(min_row=2, values_only=True))
     assert [row[4] for row in days] == [2, 1, 3, 0, 0, 0, 1] and [row[5] for row in days] == [1, 0, 0, 0, 0, 0, 1]
     assert list(book["Sources"].iter_rows(min_row=2, values_only=True))[0] == ("rss", "Le Monde", 4, 2)
     assert [row[1] for row in book["Alerts"].iter_rows(min_row=2, values_only=True)] == ["Crisis", "Buzz"]
+
+
+def test_accepted_press_coverage_of_the_period_is_counted_and_listed(app, client, agency, known):
+    from tenants.dashboards import snapshot
+    from tenants.press.models import PressCoverage
+
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        def piece(client_id, n, when, status="accepted", reach=None, value=None, url=None):
+            db.session.add(PressCoverage(client_id=client_id, scope=f"client:{client_id}", url_key=f"{n:040d}",
+                                         url=url or f"https://presse.example/{n}", outlet="Le Parisien",
+                                         headline=f"Article {n}", published_at=when, status=status, origin="manual",
+                                         reach=reach, media_value=value))
+        piece(known["danone"], 1, paris(11, 2, 10), reach=120_000, value=1500.5)
+        piece(known["danone"], 2, paris(11, 7, 23, 30), reach=30_000, url="javascript:alert(1)")
+        piece(known["danone"], 3, paris(11, 3, 9), status="rejected", reach=10**9)
+        piece(known["danone"], 4, paris(11, 8, 0, 10), reach=10**9)  # the next day: not in the period
+        piece(known["evian"], 5, paris(11, 3, 9), reach=10**9)  # another client
+        db.commit()
+    with app.test_request_context(), tenancy.agency_scope(agency.id):
+        period = periods.custom(datetime(2026, 11, 1).date(), datetime(2026, 11, 7).date())
+        d = figures.client_dashboard(known["danone"], period)
+        assert {k: d.coverage[k] for k in ("count", "reach", "value")} == {"count": 2, "reach": 150_000, "value": 1500.5}
+        assert [item[0] for item in d.coverage["items"]] == ["Article 2", "Article 1"]  # newest first
+        thawed = snapshot.thaw(snapshot.freeze(d), period)
+        assert thawed.coverage["items"][1][3] == d.coverage["items"][1][3] and thawed.coverage["count"] == 2
+        assert snapshot.thaw({}, period).coverage == {}  # a report made before: no block
+    login(client, agency.owner_email)
+    page = dashboard_page(client, agency, known["danone"], headers=FR)
+    block = text_of(page, "dash-coverage")
+    assert "Retombées acceptées 2" in block and "150 000" in block.replace("\u202f", " ").replace("\xa0", " ")
+    assert 'href="https://presse.example/1"' in page and "javascript:alert" not in page
+    workbook = load_workbook(BytesIO(client.get(f"/a/{agency.slug}/clients/{known['danone']}/dashboard.xlsx?{WEEK}",
+                                                headers=EN).data))
+    sheet = workbook["Press coverage"]
+    assert [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Article 2", "Article 1"]

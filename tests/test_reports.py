@@ -25,7 +25,8 @@ from saas.audit.models import AuditEvent
 from saas.auth.models import Membership, User
 from saas.db import utcnow
 from tenants.clients.models import Client
-from tenants.dashboards import pdf, periods, reports
+from saas import pdf
+from tenants.dashboards import periods, reports
 from tenants.dashboards.jobs import render_report, resume_reports, run_report_schedules
 from tenants.dashboards.models import Report, ReportSchedule
 from tenants.guests import service as guests

@@ -91,3 +91,44 @@ def test_a_report_is_asked_for_made_and_read_on_a_laptop_and_a_phone(app, live_s
         if audit(page):
             findings["portal"] = audit(page)
     assert not findings, report(findings)
+
+
+def test_a_report_pdf_page_drawn_by_pdftoppm_looks_like_what_an_agency_sends(app, busy_client, tmp_path):  # noqa: F811
+    """The PDF a client receives, its pages drawn as PNG by poppler's pdftoppm (test-artifacts/reports/pdf-page-N.png):
+    every page drawn, none blank, the first one in A4 portrait."""
+    import subprocess
+    from datetime import timedelta
+
+    from PIL import Image
+
+    from saas.db import utcnow
+    from tenants.dashboards import periods, reports
+    from tenants.press.models import PressCoverage
+
+    agency, danone_id = busy_client
+    today = utcnow().date()
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        for n, (outlet, headline, days_ago) in enumerate((
+                ("Le Parisien", "Danone rappelle des yaourts : ce qu’il faut savoir", 9),
+                ("Les Échos", "Danone : des résultats trimestriels au-dessus des attentes", 3))):
+            db.session.add(PressCoverage(client_id=danone_id, scope=f"client:{danone_id}", url_key=f"{n:040d}",
+                                         url=f"https://presse.example/{n}", outlet=outlet, headline=headline,
+                                         published_at=utcnow() - timedelta(days=days_ago), status="accepted",
+                                         origin="manual", reach=250_000 * (n + 1), media_value=4_800.0 * (n + 1)))
+        report = reports.create_report(
+            db.session.get(Client, danone_id), periods.custom(today - timedelta(days=29), today),
+            {"language": "fr", "summary": "", "highlights": "Rappel géré en deux heures\nRésultats salués par la presse"},
+            None)
+        db.commit()
+        content = reports.render_pdf(report)
+    (tmp_path / "report.pdf").write_bytes(content)
+    subprocess.run(["pdftoppm", "-png", "-r", "70", str(tmp_path / "report.pdf"), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    os.makedirs(SHOTS, exist_ok=True)
+    for number, drawn in enumerate(pages, start=1):
+        image = Image.open(drawn)
+        assert image.getextrema() != ((255, 255), (255, 255), (255, 255))  # something is drawn on it
+        image.save(os.path.join(SHOTS, f"pdf-page-{number}.png"))
+    first = Image.open(pages[0])
+    assert abs(first.height / first.width - 297 / 210) < 0.02  # A4 portrait

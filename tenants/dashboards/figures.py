@@ -20,11 +20,13 @@ from tenants.crisis.models import AlertRule, CrisisAlert
 from tenants.dashboards.models import AuthorRollup, MentionRollup, NegativeRollup, RollupState
 from tenants.dashboards.voice import share_of_voice
 from tenants.monitoring.models import Mention
+from tenants.press.models import PressCoverage
 
 TOP = 8  # rows of the top sources and top authors
 OUTLETS = 500  # outlets counted for the ranking of the most visible mentions
 SHOWN = 5  # mentions of the "most visible" and "most negative" lists
 TIMELINE = 30  # crisis and buzz alerts listed
+COVERAGE_SHOWN = 5  # pieces of press coverage listed
 # News feeds and large forums reach further than single social posts (the crisis score's "reach" part,
 # tenants/crisis/detector.py HIGH_REACH_KINDS): their mentions are the most visible ones.
 FAR_REACHING = ("rss", "reddit", "hackernews")
@@ -60,6 +62,8 @@ class Dashboard:
     most_negative: list = field(default_factory=list)
     alerts: list = field(default_factory=list)  # (moment, kind, score, crisis id, alert id, rule name)
     board: dict = field(default_factory=dict)
+    # accepted press coverage published in the period: count, reach, value (€), items (headline, outlet, url, at)
+    coverage: dict = field(default_factory=dict)
     voice: object = None  # voice.ShareOfVoice against the client's competitors; None without any
 
     @property
@@ -263,6 +267,22 @@ def board_activity(client_id, period):
     return dict(zip(("created", "done", "approved", "changes"), (int(v or 0) for v in row)))
 
 
+def press_coverage(client_id, period):
+    """The client's accepted press coverage published in the period (two queries): how many pieces, their
+    reach and media value where the agency knows them, and the newest COVERAGE_SHOWN."""
+    accepted = and_(PressCoverage.client_id == client_id, PressCoverage.status == "accepted",
+                    PressCoverage.published_at >= period.start, PressCoverage.published_at < period.end)
+    count, reach, value = db.session.execute(
+        select(func.count(), func.sum(PressCoverage.reach), func.sum(PressCoverage.media_value))
+        .where(accepted)).one()
+    items = db.session.execute(
+        select(PressCoverage.headline, PressCoverage.outlet, PressCoverage.url, PressCoverage.published_at)
+        .where(accepted).order_by(desc(PressCoverage.published_at), desc(PressCoverage.id))
+        .limit(COVERAGE_SHOWN)).all()
+    return {"count": int(count or 0), "reach": int(reach or 0), "value": float(value or 0),
+            "items": [tuple(row) for row in items]}
+
+
 def client_dashboard(client_id, period):
     """Count everything the client's dashboard shows for `period` (about ten queries; only counts and a few mentions reach Python)."""
     upto = watermark()
@@ -273,4 +293,5 @@ def client_dashboard(client_id, period):
                      sources=ranked[:TOP], authors=top_authors(client_id, period, upto),
                      visible=most_visible(client_id, period, ranked),
                      most_negative=most_negative(client_id, period, upto),
-                     alerts=alert_timeline(client_id, period), board=board_activity(client_id, period))
+                     alerts=alert_timeline(client_id, period), board=board_activity(client_id, period),
+                     coverage=press_coverage(client_id, period))

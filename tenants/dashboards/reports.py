@@ -16,7 +16,8 @@ from saas.auth.models import Agency, Membership, User
 from saas.db import utcnow
 from saas.i18n import local_time
 from tenants.clients.models import Client
-from tenants.dashboards import figures, pdf, periods, snapshot, summary, svg
+from saas import pdf
+from tenants.dashboards import figures, periods, snapshot, summary, svg
 from tenants.dashboards.models import Report, ReportSchedule
 from tenants.guests.models import GuestClient
 

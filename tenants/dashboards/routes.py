@@ -8,7 +8,8 @@ from saas.exports import XLSX_MIMETYPE
 from saas.pagecache import cached_page
 from saas.views import get_or_404
 from tenants.clients.models import Client
-from tenants.dashboards import bp, figures, pdf, periods, reports, spreadsheet
+from saas import pdf
+from tenants.dashboards import bp, figures, periods, reports, spreadsheet
 
 
 def _dashboard_context(client_id, printed=False):

@@ -35,7 +35,21 @@ def freeze(dashboard):
                    for moment, kind, score, crisis_id, alert_id, rule in dashboard.alerts],
         "board": dict(dashboard.board),
         **({"voice": _voice(dashboard.voice)} if dashboard.voice else {}),
+        **({"coverage": _coverage(dashboard.coverage)} if dashboard.coverage else {}),
     }
+
+
+def _coverage(coverage):
+    return {**coverage, "items": [[headline, outlet, url, moment.isoformat() if moment else None]
+                                  for headline, outlet, url, moment in coverage.get("items", [])]}
+
+
+def _thawed_coverage(values):
+    """A snapshot's press coverage ({} for a report made before coverage was counted: the block is left out)."""
+    if not values:
+        return {}
+    return {**values, "items": [(headline, outlet, url, datetime.fromisoformat(moment) if moment else None)
+                                for headline, outlet, url, moment in values.get("items", [])]}
 
 
 def _voice(voice):
@@ -73,6 +87,7 @@ def thaw(figures, period):
         alerts=[(datetime.fromisoformat(a[0]), *a[1:]) for a in figures.get("alerts", [])],
         board={"created": 0, "done": 0, "approved": 0, "changes": 0, **figures.get("board", {})},
         voice=_thawed_voice(figures.get("voice")),
+        coverage=_thawed_coverage(figures.get("coverage")),
     )
 
 

@@ -29,6 +29,12 @@ def dashboard_workbook(client, dashboard):
          [(moment, _("Crisis") if kind == "crisis" else _("Buzz"), round(score or 0), rule)
           for moment, kind, score, _crisis, _alert, rule in dashboard.alerts]),
     ]
+    if dashboard.coverage:
+        coverage = dashboard.coverage
+        summary += [(_("Press coverage"), coverage["count"], ""), (_("Reach"), coverage["reach"], ""),
+                    (_("Media value (€)"), coverage["value"], "")]
+        sheets.append((_("Press coverage"), (_("Date"), _("Outlet"), _("Headline"), _("Address")),
+                       [(moment, outlet, headline, url) for headline, outlet, url, moment in coverage["items"]]))
     if dashboard.voice:
         sheets[2:2] = voice_sheets(dashboard.voice)
     return xlsx_workbook(sheets, layout_for(get_locale(), agency_zone()))

@@ -12,7 +12,7 @@ from saas.forms import read
 from saas.views import get_or_404, guest_allowed
 from tenants.clients.models import Client
 from tenants.clients.service import list_clients
-from tenants.dashboards import pdf
+from saas import pdf
 from tenants.guests.access import portal_client_or_404
 from tenants.press import bp, coverage, forms, portal_bp, reviews
 from tenants.press.models import PressReview

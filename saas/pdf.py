@@ -1,4 +1,4 @@
-"""A dashboard as PDF: the page's own partials in a print layout, laid out by WeasyPrint (pango on the system)."""
+"""Documents as PDF (dashboards, reports, press reviews): a print layout laid out by WeasyPrint (pango on the system)."""
 import os
 
 from flask import current_app
