@@ -40,8 +40,8 @@ test: lint venv translations
 # pipeline, reports and sends with real workers, webhooks, faults, recovery, the dev server) and the tenancy;
 # the rest of the suite adds pages, not Redis calls, and runs in `make test` (whose `make run` stack test runs
 # on the embedded Redis 6.2). CI stays well inside its time. OFFLINE_TESTS=tests/ runs the whole suite.
-OFFLINE_TESTS ?= tests/test_faults.py tests/test_recovery.py tests/test_jobs.py tests/test_devserver.py \
-	tests/test_auth_redis.py tests/test_pagecache.py tests/test_pipeline_status.py tests/test_health.py \
+OFFLINE_TESTS ?= tests/test_pagecache.py tests/test_faults.py tests/test_recovery.py tests/test_jobs.py \
+	tests/test_devserver.py tests/test_auth_redis.py tests/test_pipeline_status.py tests/test_health.py \
 	tests/test_ingest.py tests/test_sessions.py tests/test_boards_live.py tests/test_reports.py \
 	tests/test_press_sending.py tests/test_webhooks.py tests/test_migrations.py tests/test_tenancy.py \
 	tests/test_isolation.py tests/test_rollups.py
