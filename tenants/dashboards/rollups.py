@@ -35,10 +35,10 @@ def effective_sentiment():
     return func.coalesce(Mention.sentiment_corrected, Mention.sentiment)
 
 
-def _state():
-    """The agency's rollup state, locked for this transaction (made on first use)."""
+def _state(create=True):
+    """The agency's rollup state, locked for this transaction (made on first use by the pass; None otherwise)."""
     state = db.session.scalar(select(RollupState).with_for_update())
-    if state is None:
+    if state is None and create:
         state = RollupState(last_mention_id=0, zone=agency_zone().key)
         db.session.add(state)
         db.session.flush()
@@ -127,8 +127,8 @@ def refresh(now=None):
 
 def recount(client_id, first, last):
     """Rewrite a client's rollups of the days from moment `first` to moment `last` (its mentions changed)."""
-    state = _state()
-    if state.zone != agency_zone().key or not state.last_mention_id:
+    state = _state(create=False)  # only the pass makes it: a correction never races the first pass to insert it
+    if state is None or state.zone != agency_zone().key or not state.last_mention_id:
         return 0  # the next pass rebuilds everything anyway
     day, end = local_time(first).date(), local_time(last).date()
     if (end - day).days > LONG_SPAN:  # a keyword of years: rebuilt by the next passes (dashboards count meanwhile)
