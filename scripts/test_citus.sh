@@ -18,22 +18,62 @@ if [ -z "$citus_dir" ]; then
 fi
 [ -n "$citus_dir" ] && [ -f "$citus_dir/cluster.sh" ] || skip "no Citus kit (set CITUS_DIR to the folder of build.sh and cluster.sh)."
 citus_dir=$(cd "$citus_dir" && pwd)
-port=${CITUS_PORT:-56432}
-data=${CITUS_DATA:-/tmp/relais-citus-$port}
 pg_config=/usr/lib/postgresql/15/bin/pg_config
 if [ ! -f "$("$pg_config" --pkglibdir 2>/dev/null)/citus.so" ]; then
   [ "$(id -u)" = 0 ] || skip "Citus is not installed and building it needs root ($citus_dir/build.sh)."
   echo "make test-citus: building Citus ($citus_dir/build.sh, about 2 minutes)"
   bash "$citus_dir/build.sh"
 fi
+answers() { psql -qAt -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "SELECT count(*) FROM pg_dist_node" >/dev/null 2>&1; }
+# Three ports in a row that nothing holds, below the kernel's range of ephemeral ports (a client
+# connection or a test's throwaway server never takes them), each bindable right now.
+free_base() {
+  "$python" - "$1" <<'PY'
+import socket, sys
+for base in range(int(sys.argv[1]), 32700, 10):
+    try:
+        for port in range(base, base + 3):
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    print(base)
+    break
+PY
+}
+data=
 started=
-if ! psql -qAt -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "SELECT count(*) FROM pg_dist_node" >/dev/null 2>&1; then
-  echo "make test-citus: starting a coordinator on $port and 2 workers ($data)"
-  bash "$citus_dir/cluster.sh" start "$data" "$port" 2 >/dev/null
-  started=1
-fi
-stop() { [ -n "$started" ] && bash "$citus_dir/cluster.sh" stop "$data"; true; }
+stop() {
+  if [ -n "$started" ] && [ -n "$data" ]; then
+    bash "$citus_dir/cluster.sh" stop "$data"
+    rm -rf "$data"
+  fi
+  true
+}
 trap stop EXIT
+if [ -n "${CITUS_PORT:-}" ] && answers "$CITUS_PORT"; then
+  port=$CITUS_PORT
+else
+  # A cluster of its own in a new folder each run: never a folder or a server a killed run left.
+  for attempt in 1 2; do
+    port=$(free_base "${CITUS_PORT:-26432}")
+    [ -n "$port" ] || { echo "make test-citus: no 3 free ports in a row below 32700" >&2; exit 1; }
+    data=$(mktemp -d /tmp/relais-citus.XXXXXX)
+    chmod 755 "$data"
+    started=1
+    echo "make test-citus: starting a coordinator on $port and 2 workers ($data)"
+    if bash "$citus_dir/cluster.sh" start "$data" "$port" 2 >/dev/null && answers "$port"; then
+      break
+    fi
+    echo "make test-citus: the cluster did not start (attempt $attempt); the nodes' logs:" >&2
+    for log in "$data"/*.log; do [ -f "$log" ] && { echo "== $log" >&2; tail -n 20 "$log" >&2; }; done
+    stop
+    started=
+    [ "$attempt" = 2 ] && exit 1
+    CITUS_PORT=$((port + 10))
+  done
+fi
 workers=$(psql -qAt -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "SELECT count(*) FROM pg_dist_node WHERE groupid > 0")
 echo "make test-citus: coordinator 127.0.0.1:$port with $workers workers"
 export TEST_CITUS_URL="postgresql://postgres@127.0.0.1:$port"
