@@ -7,7 +7,7 @@
   (`inbox.page`): median of 15 runs, and the number of shards the query goes to (EXPLAIN).
 - Where 100 agencies' shard groups are placed over the workers.
 
-The cluster: CITUS_URL (postgresql://postgres@127.0.0.1:56432, as `make test-citus` starts it);
+The cluster: CITUS_URL (default postgresql://postgres@127.0.0.1:56432: `cluster.sh start DIR 56432`);
 skipped with a message when nothing answers there. Each database is made, migrated and (on
 Citus) distributed here, and dropped at exit.
 """
