@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.db import utcnow
-from tenants.crisis import explain
+from tenants.crisis import detector, explain
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert, CrisisCard
 from tests.conftest import login
 from tests.test_crisis import T, WEEKS, add_mentions, count, detect, history, spike_rows, steady, stream
@@ -89,6 +89,35 @@ def test_a_small_brand_going_from_nothing_to_five_negative_press_mentions_is_a_c
                  stream(steady(40), T - timedelta(minutes=55), T, seed=29, negative=1.0, kinds=("rss",))[:5])
     assert len(detect(app, agency_id).alerts) == 1
     assert alerts_of(app, agency_id)[0].kind == "crisis"
+
+
+def test_a_small_brand_s_three_negative_press_mentions_in_half_an_hour_are_a_crisis(app, watched):
+    agency_id, client_id, keyword_id, _rule = watched
+    history(app, watched, steady(0.2), seed=40, negative=0.0)
+    rows = stream(steady(40), T - timedelta(minutes=55), T, seed=41, negative=1.0, kinds=("rss",))[:3]
+    for row, minutes in zip(rows, (24, 13, 4)):  # three in the last half hour: the hour is not over yet
+        row["published_at"] = T - timedelta(minutes=minutes)
+    add_mentions(app, agency_id, client_id, keyword_id, rows)
+    assert len(detect(app, agency_id).alerts) == 1
+    alert = alerts_of(app, agency_id)[0]
+    facts = alert.evidence["parts"]["negative"]["facts"]
+    assert alert.kind == "crisis" and facts["absolute"] is True and facts["absolute_minutes"] == 30
+    with app.test_request_context(headers=EN):
+        assert "within half an hour" in explain.trigger_sentence(alert.evidence)
+
+
+def test_the_half_hour_rule_is_for_small_brands_and_asks_for_negatives_out_of_the_ordinary():
+    def tests(median, base_share, recent):
+        count, negative = recent[-1]
+        m = detector.Measure(t=0, mode="daily", count=count, negative=negative, median=median, scale=1.0, z=0.0,
+                             buckets=[], slope=0.0, share=negative / count, base_share=base_share, samples=21,
+                             strength=60, recent=recent)
+        return detector.run_tests(m, "medium", 10)
+
+    assert tests(0.2, 0.1, [(1, 1), (3, 3)]).absolute  # a brand mentioned once in five hours: 3 in 30 minutes
+    assert not tests(0.2, 0.1, [(1, 1), (2, 2)]).absolute  # two are not enough
+    assert not tests(1.4, 0.13, [(3, 2), (4, 3)]).absolute  # an hour of 1.4 mentions: 3 of 4 happens
+    assert not tests(8.0, 0.05, [(3, 3), (4, 4)]).absolute  # not a small brand: the share test judges it
 
 
 def test_a_positive_viral_spike_is_a_buzz_and_never_a_crisis(app, watched):

@@ -16,8 +16,10 @@ platform prior. Three tests then decide (`assess`):
   - negative share: a beta-binomial test of the negatives against the client's usual share,
     with a minimum count: it alerts on its own, even at constant volume;
   - absolute: a few negative mentions (plus three times the usual hour's negatives) making half
-    the hour is a crisis whatever the history: a small brand, a new client.
-A negative shift, the absolute rule, or a surge with more negatives than usual is a crisis;
+    the hour is a crisis whatever the history: a small brand, a new client; and for a small brand
+    (a usual hour of at most 2 mentions), three negatives in half an hour that its usual level makes
+    nearly impossible (Poisson tail under 10^-(negative test + 1)).
+A negative shift, the absolute rule, or a surge with more negatives than usual (p < 0.001) is a crisis;
 a surge with the usual share or fewer negatives is a buzz.
 """
 import math
@@ -71,11 +73,12 @@ PRIOR_STRENGTH = 20  # the prior share weighs as much as 20 mentions
 MAX_SHARE_STRENGTH = 200  # the usual share never weighs more than 200 mentions (it wanders from hour to hour)
 MAX_DISPERSION = 10.0
 OVERDISPERSION = 30.0  # an hour's variance is at least mean + mean²/30 (gamma-Poisson)
-ELEVATED = 2.0  # -log10(0.01): a surge whose negatives are above the usual share by this much is a crisis
+ELEVATED = 3.0  # -log10(0.001): a surge whose negatives are above the usual share by this much is a crisis
 BUZZ_EXTRA = 0.5  # a buzz needs a volume z this much above the sensitivity's
 BUZZ_COOLDOWN = 24 * 3600  # a buzz is news, not an emergency: once a day at most per rule
 FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
 MIN_MAD_SAMPLES = 4
+SMALL_BRAND_HOURLY = 2.0  # a usual hour of at most 2 mentions: a small brand, for the half-hour absolute rule
 
 
 @dataclass(frozen=True)
@@ -286,6 +289,16 @@ def negative_tail(k, n, share, strength):
     return min(1.0, tail)
 
 
+def poisson_tail(k, mean):
+    """The chance of k or more events when mean are expected (a Poisson's upper tail)."""
+    term = math.exp(-mean)
+    below = 0.0
+    for j in range(k):
+        below += term
+        term *= mean / (j + 1)
+    return max(1.0 - below, term, 1e-300)
+
+
 @dataclass
 class Tests:
     """The detector's three tests on one window: volume, negative share, the absolute rule."""
@@ -295,6 +308,7 @@ class Tests:
     negative_window: int  # buckets of the window the negative test found
     absolute: bool
     min_volume: int
+    absolute_minutes: int = 60  # the window the absolute rule fired on: the hour, or a small brand's half hour
 
 
 def effective_min_volume(usual, min_volume, sensitivity):
@@ -317,8 +331,15 @@ def run_tests(m, sensitivity, min_volume):
             best, where = level, w
     expected = m.median * m.base_share  # negatives in a usual hour
     absolute = m.negative >= rule.absolute + 3 * expected and m.share >= max(0.5, m.base_share + SHARE_MARGIN)
+    # a small brand's bad half hour: negatives arriving fast where an hour usually holds a mention or two
+    half, half_negative = m.recent[-1] if m.recent else (0, 0)
+    absolute_minutes = 60
+    if (not absolute and m.median <= SMALL_BRAND_HOURLY and half_negative >= max(3, rule.absolute - 1)
+            and half_negative >= 0.75 * half
+            and -math.log10(poisson_tail(half_negative, max(expected / 2, 0.01))) >= rule.negative + 1):
+        absolute, absolute_minutes = True, SHORT_WINDOWS[-1] * STEP // 60
     return Tests(volume=round(volume, 2), negative=round(best, 2), negative_window=where, absolute=absolute,
-                 min_volume=effective_min_volume(m.median, min_volume, sensitivity))
+                 min_volume=effective_min_volume(m.median, min_volume, sensitivity), absolute_minutes=absolute_minutes)
 
 
 def decide(m, tests, sensitivity):
@@ -330,7 +351,7 @@ def decide(m, tests, sensitivity):
     surge = m.mode != "learning" and tests.volume >= z and m.count >= tests.min_volume
     if negative or tests.absolute:
         return "crisis"
-    if surge and tests.negative >= ELEVATED:  # more negatives than usual (by the test, at p < 0.01): a crisis
+    if surge and tests.negative >= ELEVATED:  # more negatives than usual (by the test, at p < 0.001): a crisis
         return "crisis"
     # a buzz is no emergency: it asks for a clearer surge, and a known rhythm (while learning, a surge
     # cannot be told from the client's usual mornings)
@@ -360,7 +381,8 @@ def cheap_parts(m, tests=None):
                         slope=round(m.slope, 1), usual=round(m.median / 4, 1)),
         "negative": _part("negative", m.share, tests.negative / 6, negative=m.negative,
                           base_share=round(m.base_share, 3), evidence=tests.negative,
-                          minutes=tests.negative_window * STEP // 60, absolute=tests.absolute),
+                          minutes=tests.negative_window * STEP // 60, absolute=tests.absolute,
+                          absolute_minutes=tests.absolute_minutes),
     }
 
 

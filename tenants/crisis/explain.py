@@ -48,6 +48,9 @@ def negative_sentence(part, facts):
     """The negative-share test in words: the share, the usual one, and how unlikely the shift is by chance."""
     words = _("%(share)s negative (%(negative)s mentions), usually %(usual)s", share=percent(part.get("value")),
               negative=number(facts.get("negative", 0)), usual=percent(facts.get("base_share")))
+    if facts.get("absolute") and facts.get("absolute_minutes") == 30:
+        return words + " · " + _("negative mentions within half an hour where an hour usually holds one or two: "
+                                 "an alert whatever the history")
     if facts.get("absolute"):
         return words + " · " + _("a few negative mentions making half the hour: an alert whatever the history")
     evidence = facts.get("evidence") or 0
@@ -86,6 +89,8 @@ def trigger_sentence(evidence):
     """Which test made an alert fire, in words: the negative-share test, the absolute rule or a volume surge."""
     negative = evidence.get("parts", {}).get("negative", {}).get("facts", {})
     rule = SENSITIVITY.get(evidence.get("sensitivity"), SENSITIVITY["medium"])
+    if negative.get("absolute") and negative.get("absolute_minutes") == 30:
+        return _("Fired by the absolute rule: negative mentions within half an hour for a client rarely mentioned.")
     if negative.get("absolute"):
         return _("Fired by the absolute rule: a few negative mentions making half of the hour.")
     if (negative.get("evidence") or 0) >= rule.negative:
