@@ -26,6 +26,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from statistics import median
 
+from tenants.crisis.stats import negative_tail, poisson_tail, quantile, volume_z
+
 STEP = 900
 HOUR, DAY, WEEK = 3600, 86400, 7 * 86400
 WINDOW = 3600
@@ -203,16 +205,6 @@ def window_sum(counts, end, width=WINDOW):
     return total, negative
 
 
-def _quantile(values, q):
-    values = sorted(values)
-    if not values:
-        return 0.0
-    position = q * (len(values) - 1)
-    low = int(position)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (position - low)
-
-
 def measure(counts, t, series_start, prior=None):
     """Measure the hour before t against its baseline (median, robust scale, negative share)."""
     plan = baseline_plan(t, series_start)
@@ -229,7 +221,7 @@ def measure(counts, t, series_start, prior=None):
         mid = max(float(median(samples)), moved)
     elif plan.mode == "recent":
         samples = [m for m, _ in sums]
-        mid = _quantile(samples, 0.75)  # a short history: the busier hours, not the night, are usual
+        mid = quantile(samples, 0.75)  # a short history: the busier hours, not the night, are usual
     else:
         samples = [m for m, _ in sums]
         mid = float(median(samples)) if samples else 0.0
@@ -259,44 +251,6 @@ def measure(counts, t, series_start, prior=None):
                    share=negative / count if count else 0.0, base_share=base_share, samples=len(samples),
                    dispersion=dispersion, strength=strength + PRIOR_STRENGTH,
                    recent=[window_sum(counts, t, w * STEP) for w in SHORT_WINDOWS])
-
-
-def volume_z(count, expected, dispersion=1.0):
-    """How far a count is above its expected value, on a variance-stabilised (Anscombe) scale."""
-    return 2 * (math.sqrt(count + 0.375) - math.sqrt(max(expected, 0.0) + 0.375)) / math.sqrt(dispersion)
-
-
-def negative_tail(k, n, share, strength):
-    """The chance of k or more negatives among n mentions when the usual share is `share`.
-
-    Beta-binomial with the baseline's weight (`strength` mentions), so that a short history or a
-    share that wanders from hour to hour asks for more evidence; exact up to 80 mentions, a
-    normal approximation beyond.
-    """
-    if k <= 0 or n <= 0:
-        return 1.0
-    a, b = share * strength, (1 - share) * strength
-    if n > 80:
-        rho = 1 / (strength + 1)
-        sd = math.sqrt(n * share * (1 - share) * (1 + (n - 1) * rho))
-        return 0.5 * math.erfc((k - 0.5 - n * share) / (sd * math.sqrt(2))) if sd > 0 else 0.0
-    lbeta = math.lgamma(a) + math.lgamma(b) - math.lgamma(a + b)
-    choose = math.lgamma(n + 1)
-    tail = 0.0
-    for j in range(k, n + 1):
-        tail += math.exp(choose - math.lgamma(j + 1) - math.lgamma(n - j + 1) + math.lgamma(j + a)
-                         + math.lgamma(n - j + b) - math.lgamma(n + a + b) - lbeta)
-    return min(1.0, tail)
-
-
-def poisson_tail(k, mean):
-    """The chance of k or more events when mean are expected (a Poisson's upper tail)."""
-    term = math.exp(-mean)
-    below = 0.0
-    for j in range(k):
-        below += term
-        term *= mean / (j + 1)
-    return max(1.0 - below, term, 1e-300)
 
 
 @dataclass
