@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from redis import Redis
 from werkzeug.serving import make_server
 
-from saas import create_app, db, tenancy
+from saas import create_app, db, pagecache, tenancy
 from saas.auth import service as accounts
 from saas.validation import slugify
 from saas.config import TestConfig
@@ -131,6 +131,7 @@ def _clean_state(request, database_url, redis_url):
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     Redis.from_url(redis_url).flushdb()
+    pagecache.retry_redis_now()  # kept pages wait 5 s after a Redis failure: a test that stopped Redis ends it
 
 
 @pytest.fixture
