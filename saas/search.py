@@ -43,6 +43,13 @@ def fold(text):
     return normalize(text)
 
 
+def natural_key(text):
+    """The order a person expects for labels: accents and case aside, numbers by value ("Sujet 2" before
+    "Sujet 10", "école" among the e's)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
+            for part in re.split(r"(\d+)", fold(text) or "") if part]
+
+
 def register_sqlite_functions(dbapi_connection):
     """Give a new SQLite connection relais_fold (deterministic: SQLite may reuse its results)."""
     dbapi_connection.create_function("relais_fold", 1, fold, deterministic=True)

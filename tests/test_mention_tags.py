@@ -71,14 +71,14 @@ def test_the_inbox_filters_by_tag_and_exports_the_tags_defused(app, client, make
     data = populate(app, make_agency("Agence Alpha"), "Alpha")
     base, mention = f"/a/{data.agency.slug}", data.ids["mention_id"]
     login(client, data.agency.owner_email)
-    client.post(f"{base}/mentions/{mention}/tags", data={"tag": "=HYPERLINK(\"x\")"})
+    client.post(f"{base}/mentions/{mention}/tags", data={"tag": "=1+HYPERLINK(\"x\")"})  # a number: it comes first
     assert 'class="mention ' in client.get(f"{base}/mentions/?tag=ALPHA+TAG").get_data(as_text=True)
     assert 'class="mention ' not in client.get(f"{base}/mentions/?tag=other").get_data(as_text=True)
     assert 'value="ALPHA TAG"' in client.get(f"{base}/mentions/?tag=ALPHA+TAG").get_data(as_text=True)
     exported = client.get(f"{base}/mentions/export.csv?tag=alpha+tag", headers=EN).get_data(as_text=True)
     lines = list(csv.reader(io.StringIO(exported.lstrip("\ufeff")), delimiter=","))
     assert lines[0][-1] == "Tags" and len(lines) == 2
-    assert lines[1][-1] == "'=HYPERLINK(\"x\"), Alpha tag"
+    assert lines[1][-1] == "'=1+HYPERLINK(\"x\"), Alpha tag"
     assert client.get(f"{base}/mentions/export.xlsx?tag=alpha+tag").status_code == 200
 
 
@@ -133,3 +133,14 @@ def test_the_api_cannot_tag_another_agencys_or_another_clients_mention(app, clie
     assert client.get("/api/v1/mentions/?tag=Alpha+tag", headers=bearer(scoped)).json["items"] == []
     assert stored(app, b.agency, b.ids["mention_id"]) == ["Beta tag"]
     assert stored(app, a.agency, a.ids["mention_id"]) == ["Alpha tag"]
+
+
+def test_a_mention_s_tags_come_in_a_person_s_order(app, client, make_agency):
+    data = populate(app, make_agency("Agence Ordre"), "Ordre")
+    base, mention = f"/a/{data.agency.slug}", data.ids["mention_id"]
+    login(client, data.agency.owner_email)
+    for tag in ("Sujet 10", "sujet 2", "Écologie", "Zoo", "Emploi"):
+        assert client.post(f"{base}/mentions/{mention}/tags", data={"tag": tag}, headers=HTMX).status_code == 200
+    row = client.post(f"{base}/mentions/{mention}/tags", data={"tag": "Sujet 1"}, headers=HTMX).get_data(as_text=True)
+    shown = re.findall(r'data-testid="tag"[^>]*>.*?>([^<]+)</a>', row, re.S)
+    assert [t for t in shown if t != "Ordre tag"] == ["Écologie", "Emploi", "Sujet 1", "sujet 2", "Sujet 10", "Zoo"]
