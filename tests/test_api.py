@@ -124,6 +124,12 @@ def test_read_and_write_through_the_api(app, client, make_agency):
     done = board["columns"][-1]["id"]
     card = client.post(f"/api/v1/clients/{cid}/cards", json={"title": "Communiqué"}, headers=headers)
     assert card.status_code == 201 and card.json["column_id"] == board["columns"][0]["id"]
+    assert card.json["pole"] == "both"  # planned by both poles unless said
+    press = client.post(f"/api/v1/clients/{cid}/cards", json={"title": "Relance journalistes", "pole": "rp"},
+                        headers=headers)
+    assert press.status_code == 201 and press.json["pole"] == "rp"
+    wrong = client.post(f"/api/v1/clients/{cid}/cards", json={"title": "x", "pole": "sales"}, headers=headers)
+    assert wrong.status_code == 422 and "pole" in wrong.json["errors"]["json"]
     moved = client.post(f"/api/v1/clients/{cid}/cards/{card.json['id']}/move", json={"column_id": done, "after_id": 0},
                         headers=headers)
     assert moved.status_code == 200 and moved.json["column_id"] == done and moved.json["position"] == 0

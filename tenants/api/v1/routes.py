@@ -118,7 +118,8 @@ def create_card(values, client_id):
     board = get_or_create_board(visible_client(client_id))
     column = _column_of(board, values.get("column_id"))
     return card_service.create_card(board, column, {"title": values["title"].strip(),
-                                                    "description": values["description"]}, None)
+                                                    "description": values["description"], "pole": values["pole"]},
+                                    None)
 
 
 @clients_bp.post("/<int:client_id>/cards/<int:card_id>/move")

@@ -3,6 +3,7 @@ from flask import url_for
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from saas import params
+from tenants.boards.models import POLES
 from tenants.monitoring.models import MAX_TAG_LENGTH, MAX_TAGS, MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS
 
 class Input(Schema):
@@ -149,6 +150,9 @@ class CardCreateSchema(Input):
     title = Text(SOME_TEXT, required=True, validate=[validate.Length(1, 200)])
     description = Text(validate=[validate.Length(max=20_000)], load_default="")
     column_id = Id(metadata={"description": "Default: the board's first column."})
+    pole = fields.String(validate=validate.OneOf(POLES), load_default="both",
+                         metadata={"description": "Who plans it: rp (press relations), cm (community management) "
+                                                  "or both (the default)."})
 
 
 class CardMoveSchema(Input):
