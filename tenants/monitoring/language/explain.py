@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 
 from saas.normalize import ACCOUNT_MARK, HASHTAG_MARK, TAGS, normalize_with_offsets, tag_key
-from tenants.monitoring.language.query import Near, Pattern, Query, _children
+from tenants.monitoring.language.query import Query
+from tenants.monitoring.language.query_tree import Near, Pattern, children
 
 REASONS = {
     "written": _l("as written"),
@@ -75,7 +76,7 @@ def describe_query(query: Query) -> list[str]:
             order = _l("in this order") if node.ordered else _l("in any order")
             lines.append(_l("NEAR/%(n)d: the two sides at most %(n)d words apart, %(order)s.", n=node.distance,
                             order=order))
-        stack.extend(_children(node))
+        stack.extend(children(node))
     return lines
 
 

@@ -1,178 +1,35 @@
-"""The keyword query language: normalisation, parsing and boolean evaluation.
+"""The keyword query language: parsing a query into a tree, and the query a matcher runs.
 
 A query such as `(Danone OR "Blédina") -recrutement NOT "offre d'emploi"` becomes a
-tree of Term / Not / And / Or nodes. Texts and terms go through the same
-`normalize`, so matching ignores case, accents, ligatures and French elisions.
-A term is looked for as a *key* in the searchable form of a text (the normalised text
-between two spaces): " danone " for a whole word or phrase, " danon" for `danon*`.
-The spaces make the word boundaries part of the pattern itself.
+tree of Term / Not / And / Or nodes (query_tree.py), from the tokens of query_lexer.py.
+Texts and terms go through the same `normalize`, so matching ignores case, accents,
+ligatures and French elisions. A term is looked for as a *key* in the searchable form
+of a text (the normalised text between two spaces): " danone " for a whole word or
+phrase, " danon" for `danon*`. The spaces make the word boundaries part of the pattern itself.
 """
 import re
 from collections.abc import Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from saas.normalize import ACCOUNT_MARK, APOSTROPHES, HASHTAG_MARK, normalize, searchable_form, tag_key
 from tenants.monitoring.language.inflections import inflections
+from tenants.monitoring.language.query_lexer import (
+    FIELD_NAMES, MAX_NEAR, NEAR_RE, SOURCE_NAMES, Token, dangling_minus_error, lex, operator_needs_sides_error,
+    unknown_field_error, unmatched_closing_error,
+)
+from tenants.monitoring.language.query_tree import (  # noqa: F401  (QueryError and the nodes: this module's API too)
+    FIELD_MARKS, And, Near, Node, Not, Or, Pattern, QueryError, Term, children, keys_of, leaves, missing_trigger,
+    only_terms, trigger_keys_of,
+)
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 50
 # A shorter prefix would match nearly every text and flood the mentions.
 MIN_PREFIX_LENGTH = 3
-class QueryError(ValueError):
-    """A query a user typed cannot be understood.
-
-    `message` is translatable and counts positions from 1, as a person counts characters;
-    `position` is the 0-based index of the mistake in the query, for the form to point at.
-    """
-
-    def __init__(self, message: LazyString | str, position: int):
-        super().__init__(message, position)
-        self.message = message
-        self.position = position
-
-    def __str__(self) -> str:
-        return str(self.message)
-
-
-# Expression nodes; `position` is where the node starts in the query text (0-based).
-# `evaluate(hits, searchable)`: hits are the keys found in the searchable text; only NEAR and
-# wildcards read the searchable text itself, to check word distances or letters.
-@dataclass(frozen=True, slots=True)
-class Term:
-    """A word, phrase or prefix to look for, as its key in a searchable text, with its other spellings.
-
-    keys: the main key and its variants (joined spelling, plurals...), any of which counts;
-    notes: why each variant is there, for the preview; text: the term as the user wrote it.
-    """
-
-    key: str
-    position: int = field(default=0, compare=False)
-    keys: tuple[str, ...] = field(default=(), compare=False)
-    notes: tuple[str, ...] = field(default=(), compare=False)
-    text: str = field(default="", compare=False)
-    kind: str = field(default="word", compare=False)  # word, phrase, prefix, hashtag, account or a field name
-
-    def __post_init__(self):
-        if not self.keys:
-            object.__setattr__(self, "keys", (self.key,))
-
-    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
-        """Tell whether this term was found, in any of its spellings."""
-        if len(self.keys) == 1:
-            return self.key in hits
-        return not hits.isdisjoint(self.keys)
-
-
-@dataclass(frozen=True, slots=True)
-class Pattern:
-    """A word with wildcards inside (`gr?ve`, `r*ppel`): woken by its literal start, confirmed by a regex."""
-
-    key: str
-    regex: re.Pattern
-    position: int = field(default=0, compare=False)
-    text: str = field(default="", compare=False)
-    kind: str = field(default="pattern", compare=False)
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """The trigger key, the only one the automaton knows."""
-        return (self.key,)
-
-    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
-        """Tell whether a word of the text fits the pattern."""
-        return self.key in hits and self.regex.search(searchable) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class Not:
-    """An exclusion: holds when its operand does not."""
-
-    operand: "Node"
-    position: int = field(default=0, compare=False)
-
-    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
-        """Tell whether the operand does not hold."""
-        return not self.operand.evaluate(hits, searchable)
-
-
-@dataclass(frozen=True, slots=True)
-class And:
-    """Operands written side by side: every one must hold."""
-
-    operands: tuple["Node", ...]
-    position: int = field(default=0, compare=False)
-
-    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
-        """Tell whether every operand holds."""
-        return all(operand.evaluate(hits, searchable) for operand in self.operands)
-
-
-@dataclass(frozen=True, slots=True)
-class Or:
-    """Alternatives: at least one operand must hold."""
-
-    operands: tuple["Node", ...]
-    position: int = field(default=0, compare=False)
-
-    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
-        """Tell whether any operand holds."""
-        return any(operand.evaluate(hits, searchable) for operand in self.operands)
-
-
-@dataclass(frozen=True, slots=True)
-class Near:
-    """Two terms (or alternatives of terms) at most `distance` words apart; in this order when `ordered`."""
-
-    operands: tuple["Node", "Node"]
-    distance: int
-    ordered: bool = False
-    position: int = field(default=0, compare=False)
-
-    def evaluate(self, hits: Set[str], searchable: str = "") -> bool:
-        """Tell whether an occurrence of each side lies close enough to one of the other."""
-        left, right = (_word_spans(operand, hits, searchable) for operand in self.operands)
-        for left_start, left_end in left:
-            for right_start, right_end in right:
-                if right_start > left_end:
-                    gap = right_start - left_end - 1
-                elif left_start > right_end and not self.ordered:
-                    gap = left_start - right_end - 1
-                else:
-                    continue
-                if gap <= self.distance:
-                    return True
-        return False
-
-
-Node = Term | Pattern | Not | And | Or | Near
-
-
-def _leaves(node: "Node") -> list:
-    """Return the terms and patterns of an expression."""
-    if isinstance(node, (Term, Pattern)):
-        return [node]
-    return [leaf for child in _children(node) for leaf in _leaves(child)]
-
-
-def _word_spans(node: "Node", hits: Set[str], searchable: str) -> list[tuple[int, int]]:
-    """Return (first word, last word) indexes of each occurrence of the node's found keys in the main text."""
-    mark = _FIELD_MARKS.search(searchable)
-    end_of_text = mark.start() if mark else len(searchable)
-    spans = []
-    for leaf in _leaves(node):
-        for key in leaf.keys:
-            if key not in hits:
-                continue
-            width = key.strip().count(" ")
-            start = searchable.find(key, 0, end_of_text + 1)
-            while start >= 0:
-                first = searchable.count(" ", 0, start)
-                spans.append((first, first + width))
-                start = searchable.find(key, start + 1, end_of_text + 1)
-    return spans
+MIN_PATTERN_START = 2
+MAX_JOINED_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -203,7 +60,7 @@ class Query:
 
     def terms(self) -> list:
         """Return the terms and patterns of the query, in the order they were written."""
-        return sorted(_leaves(self.expression), key=lambda leaf: leaf.position)
+        return sorted(leaves(self.expression), key=lambda leaf: leaf.position)
 
 
 def parse_query(source: str, inflect: bool = True, language: str | None = None) -> Query:
@@ -217,36 +74,20 @@ def parse_query(source: str, inflect: bool = True, language: str | None = None) 
         raise QueryError(_l("The query is too long: keep it to %(max)d characters or fewer.", max=MAX_QUERY_LENGTH),
                          MAX_QUERY_LENGTH)
     expression = _Parser(source, inflect, language).parse()
-    positive_keys = frozenset(_keys(expression, excluded=False))
-    trigger_keys = _trigger_keys(expression)
+    positive_keys = frozenset(keys_of(expression, excluded=False))
+    trigger_keys = trigger_keys_of(expression)
     if trigger_keys is None and not positive_keys:
         raise QueryError(_l("The query only excludes words: add at least one word to look for."),
-                         _missing_trigger(expression))
+                         missing_trigger(expression))
     if trigger_keys is None:
-        position = _missing_trigger(expression)
+        position = missing_trigger(expression)
         raise QueryError(_l("The part at position %(pos)d only excludes words: each side of OR needs a word "
                             "to look for.", pos=position + 1), position)
-    return Query(source, expression, frozenset(_keys(expression, excluded=True)), positive_keys, trigger_keys,
-                 _only_terms(expression))
+    return Query(source, expression, frozenset(keys_of(expression, excluded=True)), positive_keys, trigger_keys,
+                 only_terms(expression))
 
 
-def _only_terms(node: Node) -> bool:
-    """Tell whether an expression is terms joined by OR only: finding any of their keys is enough."""
-    if isinstance(node, Term):
-        return True
-    return isinstance(node, Or) and all(_only_terms(operand) for operand in node.operands)
-
-
-# Fields: the key marks of the segments that searchable texts carry after their words (see fields_form).
-FIELD_MARKS = {"title": "\x01", "author": "\x04", "site": "\x05", "lang": "\x06", "source": "\x07"}
-_FIELD_MARKS = re.compile("[\x01-\x07]")
-FIELD_NAMES = {"title": "title", "titre": "title", "intitle": "title", "author": "author", "auteur": "author",
-               "from": "author", "site": "site", "domain": "site", "domaine": "site", "lang": "lang",
-               "language": "lang", "langue": "lang", "source": "source", "sourcetype": "source"}
-SOURCE_NAMES = {"rss": "rss", "feed": "rss", "press": "rss", "news": "rss", "presse": "rss", "blog": "rss",
-                "bluesky": "bluesky", "bsky": "bluesky", "mastodon": "mastodon", "reddit": "reddit",
-                "hackernews": "hackernews", "hn": "hackernews"}
-SUPPORTED_FIELDS = "title:, author:, site:, lang:, source:"
+# Fields: the segments that searchable texts carry after their words (marks: query_tree.FIELD_MARKS).
 _DOMAIN = re.compile(r"^(?:https?://)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?/?$")
 _URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://([^/:?#]+)", re.IGNORECASE)
 
@@ -282,97 +123,6 @@ def fields_form(fields: dict | None) -> str:
     return " ".join(pieces) + " " if pieces else ""
 
 
-QUOTES = {'"': '"', "“": "”", "«": "»", "„": "“"}
-WORD_STOPS = frozenset("()|") | frozenset(QUOTES)
-OPERATOR_WORDS = {"OR": "or", "AND": "and", "NOT": "not", "OU": "or", "ET": "and", "SAUF": "not",
-                  "&&": "and", "||": "or"}
-NEAR_RE = re.compile(r"^(O?NEAR)/(\d+)$", re.IGNORECASE)
-FIELD_RE = re.compile(r"^([A-Za-z]{2,15}):")
-MAX_NEAR = 30
-MIN_PATTERN_START = 2
-MAX_JOINED_WORDS = 4
-
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    kind: str  # "word", "phrase", "or", "and", "not", "near", "field", "exact", "(" or ")"
-    text: str
-    position: int
-
-
-def _lex(source: str) -> list[_Token]:
-    """Cut a query into words, phrases, operators, fields and parentheses."""
-    tokens, index = [], 0
-    while index < len(source):
-        char = source[index]
-        if char.isspace():
-            index += 1
-        elif char in "()|":
-            if source.startswith("||", index):
-                tokens.append(_Token("or", "||", index))
-                index += 2
-                continue
-            tokens.append(_Token("or" if char == "|" else char, char, index))
-            index += 1
-        elif char in QUOTES:
-            closing = source.find(QUOTES[char], index + 1)
-            if closing < 0:
-                raise QueryError(_l("The quote opened at position %(pos)d is never closed: add the closing quote "
-                                    "after the phrase.", pos=index + 1), index)
-            tokens.append(_Token("phrase", source[index + 1:closing], index))
-            index = closing + 1
-            if index < len(source) and source[index] == "~":
-                raise _tilde(index)
-        elif char == "-":
-            if index + 1 == len(source) or source[index + 1].isspace():
-                raise _dangling_minus(index)
-            tokens.append(_Token("not", char, index))
-            index += 1
-        elif char == "+" and index + 1 < len(source) and not source[index + 1].isspace():
-            tokens.append(_Token("exact", char, index))
-            index += 1
-        elif char == "!" and index + 1 < len(source) and not source[index + 1].isspace():
-            raise QueryError(_l("“!” at position %(pos)d is not an operator here: to exclude a word, write -word "
-                                "or NOT word.", pos=index + 1), index)
-        elif char in "[]{}":
-            raise QueryError(_l("“%(char)s” at position %(pos)d is not understood: group words with parentheses "
-                                "( ).", char=char, pos=index + 1), index)
-        else:
-            end = index
-            while end < len(source) and not source[end].isspace() and source[end] not in WORD_STOPS:
-                end += 1
-            word = source[index:end]
-            if (field_match := FIELD_RE.match(word)) and (len(word) > len(field_match.group()) or (
-                    end < len(source) and source[end] in "(\"“«")):
-                tokens.append(_Token("field", field_match.group(1), index))
-                index += len(field_match.group())
-                if FIELD_NAMES.get(field_match.group(1).lower()) == "site" and index < end:
-                    tokens.append(_Token("word", source[index:end], index))  # a domain, even written as a URL
-                    index = end
-                continue
-            tokens.append(_lex_word(word, index))
-            index = end
-    return tokens
-
-
-def _lex_word(word: str, index: int) -> _Token:
-    """Classify one bare word: an operator, a proximity operator, or a word to look for."""
-    if word in OPERATOR_WORDS:
-        return _Token(OPERATOR_WORDS[word], word, index)
-    if NEAR_RE.match(word):
-        return _Token("near", word, index)
-    if word in ("NEAR", "ONEAR") or re.match(r"^(?:O?NEAR|W|PRE|ADJ)/\S*$", word, re.IGNORECASE):
-        raise QueryError(_l("“%(word)s” at position %(pos)d: write NEAR/5 between two words to find them at most "
-                            "5 words apart (any number from 1 to %(max)d).", word=word, pos=index + 1,
-                            max=MAX_NEAR), index)
-    if word in ("&", "&&&"):
-        raise QueryError(_l("“&” at position %(pos)d is not an operator: write AND (or ET) between words, or put "
-                            "a name such as \"Procter & Gamble\" in quotes.", pos=index + 1), index)
-    if "~" in word:
-        raise _tilde(index + word.index("~"))
-    return _Token("word", word, index)
-
-
 class _Parser:
     """Recursive descent: OR binds loosest, then AND (implicit), then NEAR, then NOT / - / fields."""
 
@@ -380,17 +130,17 @@ class _Parser:
         self.source = source
         self.inflect = inflect
         self.language = (language or "").lower()[:2] or None
-        self.tokens = _lex(source)
+        self.tokens = lex(source)
         self.index = 0
         self.term_count = 0
         self.field: str | None = None
         self.exact = False
 
-    def peek(self) -> _Token | None:
+    def peek(self) -> Token | None:
         """Return the next token without taking it."""
         return self.tokens[self.index] if self.index < len(self.tokens) else None
 
-    def take(self) -> _Token:
+    def take(self) -> Token:
         """Take the next token."""
         self.index += 1
         return self.tokens[self.index - 1]
@@ -406,7 +156,7 @@ class _Parser:
             raise QueryError(_l("The query is empty: type at least one word to look for."), 0)
         expression = self.parse_or()
         if self.peek() is not None:  # only a ")" stops parse_or early
-            raise _unmatched_closing(self.peek().position)
+            raise unmatched_closing_error(self.peek().position)
         return expression
 
     def parse_or(self) -> Node:
@@ -415,7 +165,7 @@ class _Parser:
         while (token := self.peek()) is not None and token.kind == "or":
             self.take()
             if not self.next_is_operand():
-                raise _operator_needs_sides(token)
+                raise operator_needs_sides_error(token)
             branches.append(self.parse_and())
         return branches[0] if len(branches) == 1 else Or(tuple(branches), branches[0].position)
 
@@ -426,13 +176,13 @@ class _Parser:
             if token.kind in ("and", "near"):
                 self.take()
                 if not operands or not self.next_is_operand():
-                    raise _operator_needs_sides(token)
+                    raise operator_needs_sides_error(token)
                 continue
             operands.append(self.parse_near())
         if not operands:
             if token.kind == "or":
-                raise _operator_needs_sides(token)
-            raise _unmatched_closing(token.position)
+                raise operator_needs_sides_error(token)
+            raise unmatched_closing_error(token.position)
         return operands[0] if len(operands) == 1 else And(tuple(operands), operands[0].position)
 
     def parse_near(self) -> Node:
@@ -441,7 +191,7 @@ class _Parser:
         while (token := self.peek()) is not None and token.kind == "near":
             self.take()
             if not self.next_is_operand():
-                raise _operator_needs_sides(token)
+                raise operator_needs_sides_error(token)
             right = self.parse_unary()
             match = NEAR_RE.match(token.text)
             distance = int(match.group(2))
@@ -463,7 +213,7 @@ class _Parser:
         if token.kind == "not":
             if not self.next_is_operand():
                 if token.text == "-":
-                    raise _dangling_minus(token.position)
+                    raise dangling_minus_error(token.position)
                 raise QueryError(_l("%(word)s at position %(pos)d must be followed by the word to exclude.",
                                     word=token.text, pos=token.position + 1), token.position)
             return Not(self.parse_unary(), token.position)
@@ -491,11 +241,11 @@ class _Parser:
             return expression
         return self.make_term(token)
 
-    def parse_field(self, token: _Token) -> Node:
+    def parse_field(self, token: Token) -> Node:
         """Parse `title:Renault`, `site:lemonde.fr`, `lang:fr`, `source:bluesky`, `author:"Jean Dupont"`."""
         name = FIELD_NAMES.get(token.text.lower())
         if name is None:
-            raise _unknown_field(token)
+            raise unknown_field_error(token)
         if self.field is not None:
             raise QueryError(_l("%(field)s: at position %(pos)d is inside another field: write each field once.",
                                 field=token.text, pos=token.position + 1), token.position)
@@ -511,7 +261,7 @@ class _Parser:
         finally:
             self.field = None
 
-    def make_value_term(self, name: str, field_token: _Token, token: _Token) -> Term:
+    def make_value_term(self, name: str, field_token: Token, token: Token) -> Term:
         """Turn the value of a site:, lang: or source: field into its key."""
         value = token.text.strip().lower()
         if name == "site":
@@ -535,17 +285,17 @@ class _Parser:
         self.count_term(field_token)
         return Term(f" {FIELD_MARKS[name]}{value} ", field_token.position, text=f"{name}:{value}", kind=name)
 
-    def count_term(self, token: _Token) -> None:
+    def count_term(self, token: Token) -> None:
         """Count one more term, refusing past MAX_TERMS."""
         self.term_count += 1
         if self.term_count > MAX_TERMS:
             raise QueryError(_l("The query has too many words: keep it to %(max)d words or fewer.", max=MAX_TERMS),
                              token.position)
 
-    def make_term(self, token: _Token) -> Term | Pattern:
+    def make_term(self, token: Token) -> Term | Pattern:
         """Turn a word or phrase into the term to look for, with its other spellings."""
         if token.kind not in ("word", "phrase"):
-            raise _operator_needs_sides(token)
+            raise operator_needs_sides_error(token)
         self.count_term(token)
         start = token.position + (token.kind == "phrase")  # a phrase's text starts after its quote
         raw = token.text
@@ -581,7 +331,7 @@ class _Parser:
         kind = self.field or ("phrase" if token.kind == "phrase" or " " in words else "word")
         return Term(variants[0], token.position, tuple(variants), tuple(notes), raw, kind)
 
-    def make_tag(self, token: _Token) -> Term:
+    def make_tag(self, token: Token) -> Term:
         """Turn #hashtag or @account into the key of that hashtag or account only."""
         if self.field:
             raise QueryError(_l("%(text)s at position %(pos)d: a hashtag or an account cannot be inside a field.",
@@ -593,7 +343,7 @@ class _Parser:
                                 "without wildcards.", text=token.text, pos=token.position + 1), token.position)
         return Term(key, token.position, text=token.text, kind="account" if is_account else "hashtag")
 
-    def make_pattern(self, token: _Token, start: int) -> Pattern:
+    def make_pattern(self, token: Token, start: int) -> Pattern:
         """Turn a word with * or ? inside into a pattern woken by its literal start."""
         raw = token.text
         pieces = [piece for piece in re.split(r"([*?])", raw) if piece]
@@ -628,82 +378,3 @@ def _nearable(node: Node) -> bool:
     return isinstance(node, Or) and all(_nearable(operand) for operand in node.operands)
 
 
-def _tilde(position: int) -> QueryError:
-    """Build the error of a ~ (Lucene proximity or fuzzy search)."""
-    return QueryError(_l("“~” at position %(pos)d is not understood: to find words close to each other write "
-                         "Renault NEAR/5 rappel; for other spellings write them with OR.", pos=position + 1), position)
-
-
-def _unknown_field(token: _Token) -> QueryError:
-    """Build the error of a field prefix Relais does not know (url:, country:, https:...)."""
-    if token.text.lower() in ("http", "https", "url", "inurl"):
-        return QueryError(_l("%(field)s: at position %(pos)d: to follow a site write site:lemonde.fr; to add a "
-                             "feed, use “Add a feed” on the monitoring page.", field=token.text,
-                             pos=token.position + 1), token.position)
-    return QueryError(_l("%(field)s: at position %(pos)d is not a field Relais knows: use %(fields)s, or put the "
-                         "text in quotes to look for it as written.", field=token.text, pos=token.position + 1,
-                         fields=SUPPORTED_FIELDS), token.position)
-
-
-def _dangling_minus(position: int) -> QueryError:
-    """Build the error of a minus sign with no word right after it."""
-    return QueryError(_l("The minus sign at position %(pos)d must be followed directly by the word to exclude, "
-                         "with no space.", pos=position + 1), position)
-
-
-def _unmatched_closing(position: int) -> QueryError:
-    """Build the error of a closing parenthesis that closes nothing."""
-    return QueryError(_l("The parenthesis closed at position %(pos)d was never opened.", pos=position + 1), position)
-
-
-def _operator_needs_sides(token: _Token) -> QueryError:
-    """Build the error of an OR / AND / NEAR with nothing on one side."""
-    return QueryError(_l("%(operator)s at position %(pos)d needs a word on each side.", operator=token.text,
-                         pos=token.position + 1), token.position)
-
-
-def _children(node: Node) -> tuple[Node, ...]:
-    """Return the operands of a node."""
-    if isinstance(node, (Term, Pattern)):
-        return ()
-    return (node.operand,) if isinstance(node, Not) else node.operands
-
-
-def _keys(node: Node, negated: bool = False, *, excluded: bool) -> set[str]:
-    """Return the keys of the terms of an expression: all of them, or only those not excluded."""
-    if isinstance(node, (Term, Pattern)):
-        return set(node.keys) if excluded or not negated else set()
-    flipped = negated != isinstance(node, Not)
-    return set().union(*(_keys(child, flipped, excluded=excluded) for child in _children(node)))
-
-
-def _trigger_keys(node: Node, negated: bool = False) -> frozenset[str] | None:
-    """Return keys one of which every text satisfying the expression holds, or None if there are none."""
-    if isinstance(node, (Term, Pattern)):
-        return None if negated else frozenset(node.keys)
-    if isinstance(node, Not):
-        return _trigger_keys(node.operand, not negated)
-    if isinstance(node, Near):
-        return None if negated else min((_trigger_keys(operand) for operand in node.operands),
-                                        key=lambda keys: (len(keys), -min(map(len, keys))))
-    options = [_trigger_keys(operand, negated) for operand in node.operands]
-    # An OR holds through any of its operands, and so does a negated AND (De Morgan): each must bring triggers.
-    if isinstance(node, Or) != negated:
-        return None if None in options else frozenset().union(*options)
-    # Every operand must hold: one operand's triggers are enough; take the fewest and longest, likely the rarest.
-    candidates = [keys for keys in options if keys is not None]
-    return min(candidates, key=lambda keys: (len(keys), -min(map(len, keys))), default=None)
-
-
-def _missing_trigger(node: Node, negated: bool = False) -> int | None:
-    """Return where a way of satisfying the expression finds no term at all, or None if there is none."""
-    if isinstance(node, (Term, Pattern)):
-        return node.position if negated else None
-    if isinstance(node, Not):
-        return _missing_trigger(node.operand, not negated)
-    if isinstance(node, Near):
-        return node.position if negated else None
-    positions = [_missing_trigger(operand, negated) for operand in node.operands]
-    if isinstance(node, Or) != negated:
-        return next((position for position in positions if position is not None), None)
-    return None if None in positions else positions[0]
