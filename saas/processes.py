@@ -307,6 +307,8 @@ def run_cron(tick_seconds=60, config="saas.cron"):
             except LOST as error:
                 outage.lost(error)
                 delay = outage.next_delay()
+            except StopRequested:  # SIGTERM in the middle of a tick: RQ's StopRequested is an Exception too
+                raise
             except Exception:  # a bad job or a bug: log it and keep ticking
                 log.exception("cron %s: tick failed", scheduler.name)
                 delay = tick_seconds

@@ -36,7 +36,7 @@ def test_the_stack_runs_on_its_own_folder_and_stops_cleanly(stack):  # noqa: F81
     for part in ("redis-server", "gunicorn", "flask --app wsgi worker", "flask --app wsgi cron"):
         assert any(part in command for command in running), (part, running)
 
-    assert stack.stop() == 0  # SIGTERM, as Ctrl-C
+    assert stack.stop() == 0, stack.log_tail()  # SIGTERM, as Ctrl-C; the log says which process did not stop
     assert stack.leftovers() == []
     assert stack.log().rstrip().endswith("* Relais stopped.")
     # Everything was kept in the instance folder, Redis's data saved on the way out.

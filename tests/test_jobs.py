@@ -1,7 +1,10 @@
 """Jobs: one enqueue helper with unique ids, periodic jobs in one place, run by real workers."""
+import os
+import signal
 from datetime import timedelta
 
 from rq import SimpleWorker
+from rq import cron_scheduler_registry
 from rq.cron import CronScheduler
 from sqlalchemy import func, select
 
@@ -9,6 +12,7 @@ from saas import db, tenancy
 from saas.auth import service as accounts
 from saas.auth.jobs import purge_stale_invitations
 from saas.auth.models import Invitation, User
+from saas import processes
 from saas.jobs import enqueue, get_queue, redis_connection
 
 
@@ -27,6 +31,30 @@ def test_cron_config_registers_the_periodic_jobs(app):
         names = {job.func_name for job in scheduler.get_jobs()}
     assert {"saas.auth.jobs.purge_stale_invitations", "tenants.monitoring.pipeline.jobs.enqueue_due_sources",
             "tenants.monitoring.pipeline.jobs.purge_old_source_items"} <= names
+
+
+class TickedAgain(BaseException):
+    """Ends a cron loop that missed its stop (a BaseException: the loop's `except Exception` does not hold it)."""
+
+
+def test_the_cron_stops_at_once_when_sigterm_lands_in_the_middle_of_a_tick(app, monkeypatch):
+    """`make run`'s Ctrl-C (or a supervisor's SIGTERM) may arrive while a tick runs: the cron stops then and there,
+    instead of taking the stop for a failed tick and sleeping until it is killed."""
+    sweeps = []
+
+    def sweep(queues):
+        sweeps.append(len(queues))
+        if len(sweeps) > 1:  # a second tick: the stop was swallowed
+            raise TickedAgain("the cron went on ticking after SIGTERM")
+        os.kill(os.getpid(), signal.SIGTERM)  # the real signal, handled as the process handles it
+
+    monkeypatch.setattr(processes.recovery, "sweep", sweep)
+    previous = signal.getsignal(signal.SIGTERM)
+    with app.app_context():  # the app's Redis: the suite's, or a fresh machine's embedded one (make test-offline)
+        processes.run_cron(tick_seconds=1)
+        assert cron_scheduler_registry.get_keys(redis_connection()) == []  # it said goodbye (register_death)
+    assert sweeps == [len(processes.QUEUES)]
+    assert signal.getsignal(signal.SIGTERM) == previous  # its handlers restored on the way out
 
 
 def test_purge_job_removes_stale_invitations_of_every_agency(app, make_agency):
