@@ -10,7 +10,8 @@ its own; a buzz at most once a day).
 
 Reports, over the tuning seeds and then over held-out ones: recall (events caught), the median delay (event buckets seen when
 the alert fires), the share caught within 2 buckets, false alarms per client-month (alerts
-outside every labelled event), and buzz/crisis confusion. Run with
+outside every labelled event), and buzz/crisis confusion; then, for each event caught later than its
+second bucket, how often histories where nothing happens reach what its first two buckets showed. Run with
 `.venv/bin/python -m benchmarks crisis_quality`.
 """
 import math
@@ -294,6 +295,47 @@ def evaluate(seeds, detail=True):
     return total
 
 
+QUIET_CLASSES = ("rhythm", "weekly event", "holiday")  # histories where every alert is a false alarm
+
+
+def levels(counts, t, series_start):
+    """The volume test's level (when the window holds the minimum volume) and the negative test's, at t."""
+    m = detector.measure(counts, t, series_start)
+    tests = detector.run_tests(m, SENSITIVITY, MIN_VOLUME)
+    return (tests.volume if m.count >= tests.min_volume else -math.inf), tests.negative, m.mode
+
+
+def price_of_late_events(seeds):
+    """For each event caught after its second bucket: the best levels its first two buckets reached, and how
+    often the quiet histories (rhythms, weekly event, holiday) reach as much, per client-month. A threshold low
+    enough to catch the event within 2 buckets would fire about that often where nothing happens."""
+    volumes, negatives, months = [], [], 0.0
+    for p in [p for p in PATTERNS if p.klass in QUIET_CLASSES]:
+        for seed in seeds:
+            counts, series_start, _fresh = generate(p, seed)
+            months += (DAYS - p.start_day) / 30
+            for index in range(at(p.start_day) + 1, BUCKETS + 1):
+                volume, negative, mode = levels(counts, ORIGIN + index * STEP, series_start)
+                if mode not in detector.COLD_MODES:
+                    volumes.append(volume)
+                    negatives.append(negative)
+    print(f"\nthe price of the late events (seeds {','.join(map(str, seeds))}): the best levels of their first "
+          f"2 buckets, and how often {months:.0f} quiet client-months reach them")
+    for p in [p for p in PATTERNS if p.events]:
+        for seed in seeds:
+            counts, series_start, _fresh = generate(p, seed)
+            events = [event for event in p.events if event.kind in ("crisis", "buzz")]
+            for event, delay in zip(events, score(p, replay(p, seed)).delays):
+                if delay <= 2:
+                    continue
+                best = [max(values) for values in zip(*(levels(counts, ORIGIN + (event.start + k) * STEP,
+                                                                series_start)[:2] for k in (1, 2)))]
+                per_month = [sum(level >= value for level in quiet) / months if value > 0 else math.inf
+                             for value, quiet in zip(best, (volumes, negatives))]
+                print(f"  {p.name:<32}seed {seed} {event.kind:<7}after {delay} buckets: volume z {best[0]:5.2f} "
+                      f"({per_month[0]:.1f}/client-month), negative {best[1]:5.2f} ({per_month[1]:.1f}/client-month)")
+
+
 def main():
     """Replay every pattern with the tuning seeds, then with the held-out ones, and print the figures."""
     print(f"{len(PATTERNS)} patterns x {len(SEEDS)} seeds, {DAYS} days of 15-minute buckets, "
@@ -301,6 +343,7 @@ def main():
     evaluate(SEEDS)
     print(f"\nheld-out seeds {','.join(map(str, HELD_OUT))} (never used to tune):")
     evaluate(HELD_OUT)
+    price_of_late_events(SEEDS + HELD_OUT)
 
 
 if __name__ == "__main__":

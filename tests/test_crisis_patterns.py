@@ -116,6 +116,8 @@ def test_the_half_hour_rule_is_for_small_brands_and_asks_for_negatives_out_of_th
 
     assert tests(0.2, 0.1, [(1, 1), (3, 3)]).absolute  # a brand mentioned once in five hours: 3 in 30 minutes
     assert not tests(0.2, 0.1, [(1, 1), (2, 2)]).absolute  # two are not enough
+    # a mention every three hours, one in six negative: 3 negatives in 30 minutes have a tail of 10^-5.3
+    assert tests(1 / 3, 1 / 6, [(1, 1), (3, 3)]).absolute
     assert not tests(1.4, 0.13, [(3, 2), (4, 3)]).absolute  # an hour of 1.4 mentions: 3 of 4 happens
     assert not tests(8.0, 0.05, [(3, 3), (4, 4)]).absolute  # not a small brand: the share test judges it
 
