@@ -134,5 +134,5 @@ def test_a_new_agency_on_the_make_run_stack(stack, local_server):  # noqa: F811
         page.reload()
         page.locator("[data-testid=sources]", has_text="OK").wait_for()
 
-    assert stack.stop() == 0
+    assert stack.stop() == 0, stack.log_tail()
     assert stack.leftovers() == []
