@@ -78,6 +78,6 @@ workers=$(psql -qAt -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "SELECT c
 echo "make test-citus: coordinator 127.0.0.1:$port with $workers workers"
 export TEST_CITUS_URL="postgresql://postgres@127.0.0.1:$port"
 unset TEST_POSTGRES_URL
-tests=${CITUS_TESTS:-tests/test_distribution.py tests/test_tenancy.py tests/test_isolation.py tests/test_ingest.py tests/test_inbox.py tests/test_boards.py tests/test_crisis.py tests/test_rollups.py}
+tests=${CITUS_TESTS:-tests/test_distribution.py tests/test_tenancy.py tests/test_isolation.py tests/test_ingest.py tests/test_inbox.py tests/test_boards.py tests/test_crisis.py tests/test_rollups.py tests/test_competitors_pages.py}
 # shellcheck disable=SC2086
 "$python" -m pytest $tests "$@"

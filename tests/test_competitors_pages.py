@@ -1,10 +1,14 @@
 """The competitors page: add, rename, remove a competitor, add and remove its keywords (the client's query language,
 its validation and the plan's keyword limit); removals ask first and are for owners and admins."""
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_datetime
 from sqlalchemy import func, select
 
 from saas import db, tenancy
+from saas.auth.models import Agency
 from saas.db import utcnow
 from tenants.clients.models import Client
 from tenants.monitoring import competitors
@@ -137,3 +141,51 @@ def test_at_most_eight_competitors(app, client, make_agency):
     refused = client.post(f"/a/{agency.slug}/clients/{client_id}/competitors", data={"name": "One more"}, headers=EN)
     assert refused.status_code == 422 and "at most 8 competitors" in refused.get_data(as_text=True)
     assert len(set(c.color for c in rows(app, agency, Competitor))) == 8  # each its own colour
+
+
+def test_each_competitor_shows_what_was_said_about_it_lately_in_the_agency_s_zone(app, client, make_agency):
+    agency, other = make_agency(), make_agency("Agence Ombre")
+    client_id, other_client = brand(app, agency), brand(app, other, "Bel")
+    now = utcnow().replace(microsecond=0)
+    with app.app_context():
+        with tenancy.agency_scope(agency.id):
+            db.session.get(Agency, agency.id).timezone = "Asia/Tokyo"  # UTC+9 all year: the times move by 9 hours
+            lactalis = competitors.create_competitor(client_id, "Lactalis")
+            bel = competitors.create_competitor(client_id, "Bel")
+            quiet = competitors.create_competitor(client_id, "Savencia")
+            keyword = competitors.add_keyword(lactalis, "Lactalis", None)
+            bel_keyword = competitors.add_keyword(bel, "Bel", None)
+            said = [(lactalis, keyword, f"Lactalis {n}", now - timedelta(hours=n), "neutral") for n in range(7)]
+            said += [(lactalis, keyword, "Lactalis old", now - timedelta(days=40), "neutral"),
+                     (bel, bel_keyword, "<script>alert(1)</script> Bel rappelle", now - timedelta(days=2), "negative")]
+            for n, (rival, found_by, title, published, sentiment) in enumerate(said):
+                db.session.add(CompetitorMention(client_id=client_id, competitor_id=rival.id, keyword_id=found_by.id,
+                                                 source_kind="rss", source_name="Le Monde", item_key=f"k{n}",
+                                                 url=f"https://news.example/{n}", title=title,
+                                                 published_at=published, sentiment=sentiment))
+            db.commit()
+            ids = (lactalis.id, bel.id, quiet.id)
+        with tenancy.agency_scope(other.id):  # another agency's competitor of the same name says nothing here
+            rival = competitors.create_competitor(other_client, "Lactalis")
+            theirs = competitors.add_keyword(rival, "Lactalis", None)
+            db.session.add(CompetitorMention(client_id=other_client, competitor_id=rival.id, keyword_id=theirs.id,
+                                             source_kind="rss", item_key="x", title="Lactalis elsewhere",
+                                             published_at=now))
+            db.commit()
+    login(client, agency.owner_email)
+    page = client.get(f"/a/{agency.slug}/clients/{client_id}/competitors", headers=EN).get_data(as_text=True)
+    panels = {competitor_id: page.split(f'id="competitor-{competitor_id}"')[1].split("</section>")[0]
+              for competitor_id in ids}
+    lactalis_panel = panels[ids[0]]
+    assert "7 mentions in the last 30 days" in lactalis_panel
+    assert re.findall(r">(Lactalis \d)</a>", lactalis_panel) == [f"Lactalis {n}" for n in range(5)]  # newest first
+    assert "Lactalis old" not in page and "Lactalis elsewhere" not in page
+    shown = format_datetime(now, "short", tzinfo=ZoneInfo("Asia/Tokyo"), locale="en")
+    assert f'<time datetime="{now.isoformat()}">{shown}</time>' in lactalis_panel
+    assert 'rel="noopener noreferrer nofollow"' in lactalis_panel
+    assert "1 mention in the last 30 days" in panels[ids[1]] and "Negative</span>" in panels[ids[1]]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Bel rappelle" in panels[ids[1]] and "<script>alert" not in page
+    assert "No mention in the last 30 days" in panels[ids[2]]
+    french = client.get(f"/a/{agency.slug}/clients/{client_id}/competitors", headers={"Accept-Language": "fr"})
+    assert "7 mentions ces 30 derniers jours" in french.get_data(as_text=True)
+    assert "Aucune mention ces 30 derniers jours" in french.get_data(as_text=True)

@@ -52,7 +52,8 @@ def busy_client(app, make_agency):
                 for _ in range(daily + pick.randrange(daily)):
                     db.session.add(CompetitorMention(
                         client_id=danone.id, competitor_id=rival.id, keyword_id=keyword.id, source_kind="rss",
-                        source_name="Le Monde", item_key=f"c{n}", title=name, published_at=now - timedelta(
+                        source_name="Le Monde", item_key=f"c{n}", title=f"{name} : article {n}",
+                        url=f"https://example.com/c{n}", published_at=now - timedelta(
                             days=day, minutes=pick.randrange(1440)),
                         sentiment=pick.choice(("positive", "neutral", "negative"))))
                     n += 1
@@ -99,6 +100,9 @@ def test_the_competitors_page_reads_well_on_a_laptop_and_a_phone(live_server, bu
         page = sign_in(new_page(browser, "fr", size), live_server, agency.owner_email)
         page.goto(f"{live_server}/a/{agency.slug}/clients/{client_id}/competitors")
         assert page.locator("[data-testid=competitor]").count() == 2
+        for panel in page.locator("[data-testid=competitor]").all():  # what was said lately about each, newest first
+            assert panel.locator("[data-testid=competitor-mentions] li").count() == 5
+            assert "ces 30 derniers jours" in panel.inner_text()
         page.fill("#competitor-name", "Nestlé")
         page.click("text=Ajouter le concurrent")
         assert page.locator("[data-testid=competitor]").count() == 3

@@ -1,8 +1,11 @@
 """A client's competitors: brands monitored like the client, for comparison only (the dashboard's share of voice).
 
 A competitor's keywords are keywords (the same query language, matcher, sources and plan limit) marked with
-`competitor_id`; what they find goes to `competitor_mentions`, which nothing but the share of voice reads.
+`competitor_id`; what they find goes to `competitor_mentions`, which nothing but the share of voice and the
+competitors page (each one's latest mentions, to read what is said about it) reads.
 """
+from datetime import timedelta
+
 from sqlalchemy import delete, func, select
 
 from saas import db
@@ -11,6 +14,8 @@ from tenants.monitoring.models import ClientSource, Competitor, CompetitorMentio
 
 MAX_COMPETITORS = 8  # per client: more would not read in a chart
 # Told apart from one another and from the sentiment colours (green, grey, red); the client keeps its own.
+LATEST = 5  # mentions shown per competitor on its panel
+RECENT_DAYS = 30  # the window of those mentions and of their count
 PALETTE = ("#7c3aed", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4d7c0f", "#475569", "#9333ea")
 
 
@@ -24,6 +29,29 @@ def competitors_of(client_id):
     for competitor in competitors:
         competitor.keywords = [k for k in keywords if k.competitor_id == competitor.id]
     return competitors
+
+
+def latest_mentions(client_id, now, per_competitor=LATEST, days=RECENT_DAYS):
+    """What was said lately about each competitor of a client: {competitor id: (mentions in the last `days`
+    days, [its newest `per_competitor` mentions, newest first])}, in one query.
+
+    The window reads the client's index on the publication date over `days` days only; the ranking is per
+    agency and competitor, so a distributed table answers it on one shard.
+    """
+    since = now - timedelta(days=days)
+    order = (CompetitorMention.published_at.desc(), CompetitorMention.id.desc())
+    partition = (CompetitorMention.agency_id, CompetitorMention.competitor_id)
+    ranked = (select(CompetitorMention.id.label("id"),
+                     func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+                     func.count().over(partition_by=partition).label("total"))
+              .where(CompetitorMention.client_id == client_id, CompetitorMention.published_at >= since)
+              .subquery())
+    rows = db.session.execute(select(CompetitorMention, ranked.c.total).join(ranked, ranked.c.id == CompetitorMention.id)
+                              .where(ranked.c.rank <= per_competitor).order_by(*order)).all()
+    found = {}
+    for mention, count in rows:
+        found.setdefault(mention.competitor_id, (count, []))[1].append(mention)
+    return found
 
 
 def name_taken(client_id, name, but=None):

@@ -5,6 +5,7 @@ from flask_babel import ngettext
 
 from saas.audit import service as audit_trail
 from saas.billing.limits import LimitReached, check_limit
+from saas.db import utcnow
 from saas.jobs import enqueue_after_commit
 from saas.views import get_or_404, require_role
 from tenants.clients.models import Client
@@ -20,6 +21,7 @@ def _page(client, errors=None, form=None, status=200, editing=None):
         "monitoring/competitors.html", client=client, competitors=competitors.competitors_of(client.id),
         failing_keywords=service.failing_keywords(client.id), errors=errors or {}, form=form or {},
         editing=editing, max_competitors=competitors.MAX_COMPETITORS, next_colour=competitors.next_colour(client.id),
+        latest=competitors.latest_mentions(client.id, utcnow()), recent_days=competitors.RECENT_DAYS,
     ), status
 
 
