@@ -1,12 +1,14 @@
 """Stored reports through the API: a client's list, one report with its frozen figures, its PDF (409 while it is
-made), another agency's and another client's reports out of reach."""
+made), another agency's and another client's reports out of reach; a report asked for with a write token."""
 import io
 from datetime import date
 
 from pypdf import PdfReader
 
 from saas import db, tenancy
+from tenants.dashboards import reports
 from tenants.dashboards.models import Report
+from tests.conftest import run_worker
 from tests.factories import populate
 from tests.test_api import bearer, make_token
 
@@ -72,3 +74,72 @@ def test_reports_of_another_agency_or_another_client_answer_404(app, client, mak
     assert [r["id"] for r in client.get(f"/api/v1/clients/{a.ids['client_id']}/reports", headers=bearer(own)).json] == [
         a.ids["report_id"]]
     assert client.get(f"/api/v1/reports/{a.ids['report_id']}/pdf", headers=bearer(own)).status_code == 200
+
+
+def test_a_write_token_asks_for_a_report_and_reads_its_pdf_once_a_worker_made_it(app, client, make_agency):
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    _, write = make_token(app, data.agency, "write")
+    cid = data.ids["client_id"]
+    asked = client.post(f"/api/v1/clients/{cid}/reports", headers=bearer(write),
+                        json={"period": "month", "month": "2026-10", "language": "en",
+                              "highlights": "Yoghurt recall handled\nPress review sent"})
+    assert asked.status_code == 202, asked.json
+    report = asked.json
+    assert (report["period"], report["first_day"], report["last_day"]) == ("month", "2026-10-01", "2026-10-31")
+    assert report["state"] == "queued" and report["language"] == "en" and "pdf" not in report["links"]
+    with app.app_context(), tenancy.agency_scope(data.agency.id):
+        stored = db.session.get(Report, report["id"])
+        assert stored.created_by_id is None and stored.summary  # no summary given: written from the figures
+        assert (stored.previous_first, stored.previous_last) == (date(2026, 9, 1), date(2026, 9, 30))
+    run_worker(app)
+    detail = client.get(f"/api/v1/reports/{report['id']}", headers=bearer(write)).json
+    assert detail["state"] == "ready" and detail["links"]["pdf"] == f"/api/v1/reports/{report['id']}/pdf"
+    assert detail["highlights"] == ["Yoghurt recall handled", "Press review sent"]
+    pdf = client.get(detail["links"]["pdf"], headers=bearer(write))
+    assert pdf.status_code == 200 and PdfReader(io.BytesIO(pdf.data)).pages
+    week = client.post(f"/api/v1/clients/{cid}/reports", headers=bearer(write), json={"period": "7d"}).json
+    assert week["period"] == "7d" and week["language"] == "fr"
+    custom = client.post(f"/api/v1/clients/{cid}/reports", headers=bearer(write),
+                         json={"period": "custom", "from": "2026-11-02", "to": "2026-11-08"}).json
+    assert (custom["first_day"], custom["last_day"]) == ("2026-11-02", "2026-11-08")
+    read = bearer(make_token(app, data.agency, "read")[1])
+    assert client.post(f"/api/v1/clients/{cid}/reports", headers=read, json={}).status_code == 403
+
+
+def test_a_report_asked_for_wrongly_is_a_422_saying_why_in_the_reader_s_language(app, client, make_agency):
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    _, write = make_token(app, data.agency, "write")
+    url, headers = f"/api/v1/clients/{data.ids['client_id']}/reports", {**bearer(write), "Accept-Language": "fr"}
+    with app.app_context(), tenancy.agency_scope(data.agency.id):
+        before = db.session.query(Report).count()
+    cases = {
+        "to": ({"period": "custom", "from": "2026-11-08", "to": "2026-11-02"}, "ne peut pas précéder son début"),
+        "from": ({"period": "custom", "from": "2024-01-01", "to": "2026-11-02"}, "366"),
+        "highlights": ({"highlights": "\n".join(f"Point {n}" for n in range(13))}, "12"),
+        "month": ({"period": "month", "month": "2026-13"}, ""),
+        "language": ({"language": "de"}, ""),
+        "period": ({"period": "year"}, ""),
+        "summary": ({"summary": "x" * 5001}, ""),
+    }
+    for field, (body, said) in cases.items():
+        refused = client.post(url, headers=headers, json=body)
+        assert refused.status_code == 422 and refused.mimetype == "application/problem+json", (field, refused.json)
+        assert field in refused.json["errors"]["json"], (field, refused.json)
+        assert said in refused.json["errors"]["json"][field][0], (field, refused.json)
+    with app.app_context(), tenancy.agency_scope(data.agency.id):
+        assert db.session.query(Report).count() == before  # nothing made
+
+
+def test_at_most_twenty_reports_wait_for_their_pdf(app, client, make_agency):
+    data = populate(app, make_agency("Agence Alpha"), "Alpha")
+    _, write = make_token(app, data.agency, "write")
+    url = f"/api/v1/clients/{data.ids['client_id']}/reports"
+    for _ in range(reports.MAX_PENDING):
+        assert client.post(url, headers=bearer(write), json={"period": "7d"}).status_code == 202
+    refused = client.post(url, headers={**bearer(write), "Accept-Language": "en"}, json={"period": "7d"})
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert "20 reports waiting for their PDF" in refused.json["detail"]
+    french = client.post(url, headers={**bearer(write), "Accept-Language": "fr"}, json={"period": "7d"})
+    assert french.status_code == 429 and "20 rapports en attente de leur PDF" in french.json["detail"]
+    run_worker(app)
+    assert client.post(url, headers=bearer(write), json={"period": "7d"}).status_code == 202

@@ -8,7 +8,7 @@ from datetime import timedelta
 from babel.dates import format_skeleton
 from flask import current_app, g, render_template
 from flask_babel import force_locale, get_locale
-from sqlalchemy import exc, select
+from sqlalchemy import exc, func, select
 
 from saas import db, signals, tenancy
 from saas.auth import logo
@@ -67,6 +67,15 @@ def restart(report):
     """Queue a report's rendering again from its first try (a failed one, or one whose commentary changed)."""
     report.status, report.attempts, report.error = "queued", 0, ""
     db.session.flush()
+
+
+MAX_PENDING = 20  # reports of an agency queued or rendering at once, when they are asked for through the API
+
+
+def pending_count():
+    """How many of the agency's reports wait for their PDF (queued or rendering)."""
+    return db.session.scalar(select(func.count()).select_from(Report)
+                             .where(Report.status.in_(("queued", "rendering"))))
 
 
 def reports_of(client_id, ready_only=False):

@@ -4,6 +4,8 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from saas import params
 from tenants.boards.models import POLES
+from tenants.dashboards.models import LANGUAGES
+from tenants.dashboards.periods import CHOICES as PERIODS
 from tenants.monitoring.models import MAX_TAG_LENGTH, MAX_TAGS, MENTION_STATUSES, SENTIMENTS, SOURCE_KINDS
 
 class Input(Schema):
@@ -110,6 +112,25 @@ def report_links(report):
     if report.status == "ready":
         links["pdf"] = url_for("api_reports.report_pdf", report_id=report.id)
     return links
+
+
+MONTH = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"  # 1900-01 to 2199-12, as the dashboard's month picker
+
+
+class ReportCreateSchema(Input):
+    period = fields.String(validate=validate.OneOf(PERIODS), load_default="30d", metadata={
+        "description": "7d or 30d: the days ending today (the agency's day); month: a calendar month (`month`); "
+                       "custom: from `from` to `to`, at most 366 days (422 otherwise). Each is compared with the "
+                       "period just before."})
+    month = Text(MONTH, metadata={"description": "For `month`: YYYY-MM (default: this month)."})
+    from_ = fields.Date(data_key="from", metadata={"description": "For `custom`: the first day (default: 29 days ago)."})
+    to = fields.Date(metadata={"description": "For `custom`: the last day, included (default: today)."})
+    language = fields.String(validate=validate.OneOf(LANGUAGES), load_default="fr",
+                             metadata={"description": "The report's language: fr (the default) or en."})
+    summary = Text(validate=[validate.Length(max=5000)], load_default="", metadata={
+        "description": "The agency's summary; empty: written from the figures in the report's language."})
+    highlights = Text(validate=[validate.Length(max=3000)], load_default="",
+                      metadata={"description": "Highlights, one a line (at most 12 lines)."})
 
 
 class TotalsSchema(Schema):
