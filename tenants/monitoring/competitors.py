@@ -13,9 +13,9 @@ from tenants.monitoring import service
 from tenants.monitoring.models import ClientSource, Competitor, CompetitorMention, Keyword
 
 MAX_COMPETITORS = 8  # per client: more would not read in a chart
-# Told apart from one another and from the sentiment colours (green, grey, red); the client keeps its own.
 LATEST = 5  # mentions shown per competitor on its panel
 RECENT_DAYS = 30  # the window of those mentions and of their count
+# Told apart from one another and from the sentiment colours (green, grey, red); the client keeps its own.
 PALETTE = ("#7c3aed", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4d7c0f", "#475569", "#9333ea")
 
 
