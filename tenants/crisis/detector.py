@@ -15,10 +15,9 @@ platform prior. Three tests then decide (`assess`):
     minimum volume adapted to a small brand's usual hour;
   - negative share: a beta-binomial test of the negatives against the client's usual share,
     with a minimum count: it alerts on its own, even at constant volume;
-  - absolute: a few negative mentions (plus three times the usual hour's negatives) making half
-    the hour is a crisis whatever the history: a small brand, a new client; and for a small brand
-    (a usual hour of at most 2 mentions), three negatives in half an hour that its usual level makes
-    nearly impossible (Poisson tail under 10^-(negative test + 0.5)).
+  - absolute: a few negative mentions (plus three times the usual hour's negatives) making half the hour is a
+    crisis whatever the history (a small brand, a new client); and for a small brand (a usual hour of at most 2
+    mentions), three negatives in half an hour that its usual level makes nearly impossible (HALF_HOUR_EXTRA).
 A negative shift, the absolute rule, or a surge with more negatives than usual (p < 0.001) is a crisis;
 a surge with the usual share or fewer negatives is a buzz.
 """
@@ -81,9 +80,7 @@ BUZZ_COOLDOWN = 24 * 3600  # a buzz is news, not an emergency: once a day at mos
 FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
 MIN_MAD_SAMPLES = 4
 SMALL_BRAND_HOURLY = 2.0  # a usual hour of at most 2 mentions: a small brand, for the half-hour absolute rule
-# the half-hour rule's Poisson tail is below 10^-(negative test + this): 10^-5 at medium, at most 0.03 false alarms
-# per client-month (2,880 half hours judged) for a small brand sitting at the threshold
-HALF_HOUR_EXTRA = 0.5
+HALF_HOUR_EXTRA = 0.5  # its Poisson tail under 10^-(negative test + this): 10^-5 at medium, <= 0.03 false alarms a month
 
 
 @dataclass(frozen=True)
