@@ -15,7 +15,7 @@ from saas.db import utcnow
 from saas.jobs import get_queue
 from tenants.boards.models import BoardCard, ChecklistItem
 from tenants.clients.models import Client
-from tenants.crisis import detector, incidents, service
+from tenants.crisis import baseline, detector, incidents, service
 from tenants.crisis.crisis_card import checklist
 from tenants.crisis.detection import run_pass
 from tenants.crisis.jobs import detect_crises
@@ -144,33 +144,48 @@ def history(app, watched, rate, seed=1, **options):
 
 def test_baseline_reads_the_same_hour_of_the_week_over_four_weeks():
     t = int(T.timestamp())  # a Monday: the last three weekdays are Friday, Thursday and Wednesday
-    plan = detector.baseline_plan(t, t - 30 * detector.DAY)
+    plan = baseline.baseline_plan(t, t - 30 * baseline.DAY)
     assert plan.mode == "weekly" and plan.weekly == 12 and len(plan.ends) == 12 + 3
-    assert t - detector.WEEK in plan.ends and t - 4 * detector.WEEK + detector.HOUR // 2 in plan.ends
-    assert plan.ends[12:] == (t - 3 * detector.DAY, t - 4 * detector.DAY, t - 5 * detector.DAY)
+    assert t - baseline.WEEK in plan.ends and t - 4 * baseline.WEEK + baseline.HOUR // 2 in plan.ends
+    assert plan.ends[12:] == (t - 3 * baseline.DAY, t - 4 * baseline.DAY, t - 5 * baseline.DAY)
 
 
 def test_baseline_falls_back_to_previous_days_then_previous_hours_then_learning():
     t = int(T.timestamp())
-    assert detector.baseline_plan(t, t - 10 * detector.DAY).mode == "daily"  # one week is not a weekly rhythm
-    assert detector.baseline_plan(t, t - 5 * detector.DAY).mode == "daily"
-    assert detector.baseline_plan(t, t - 10 * detector.HOUR).mode == "recent"
-    assert detector.baseline_plan(t, t - 2 * detector.HOUR).mode == "learning"
-    assert detector.baseline_plan(t, None).mode == "learning"
+    assert baseline.baseline_plan(t, t - 10 * baseline.DAY).mode == "daily"  # one week is not a weekly rhythm
+    assert baseline.baseline_plan(t, t - 5 * baseline.DAY).mode == "daily"
+    assert baseline.baseline_plan(t, t - 10 * baseline.HOUR).mode == "recent"
+    assert baseline.baseline_plan(t, t - 2 * baseline.HOUR).mode == "learning"
+    assert baseline.baseline_plan(t, None).mode == "learning"
 
 
 def test_robust_baseline_ignores_a_spike_in_one_of_the_past_weeks():
     t = int(T.timestamp())
-    counts = {start: (3, 0) for start in range(t - 29 * detector.DAY, t, detector.STEP)}
-    for start in range(t - detector.WEEK - detector.HOUR, t - detector.WEEK, detector.STEP):
+    counts = {start: (3, 0) for start in range(t - 29 * baseline.DAY, t, baseline.STEP)}
+    for start in range(t - baseline.WEEK - baseline.HOUR, t - baseline.WEEK, baseline.STEP):
         counts[start] = (80, 60)  # last week's crisis at this very hour
-    measure = detector.measure(counts, t, t - 29 * detector.DAY)
+    measure = baseline.measure(counts, t, t - 29 * baseline.DAY)
     assert measure.median == 12 and measure.scale < 5  # Poisson noise and a little more, not the spike
+
+
+def test_the_last_half_hour_is_judged_against_its_own_part_of_the_usual_hour():
+    t = int(T.timestamp()) - 5 * baseline.HOUR - baseline.HOUR // 2  # Monday 9:30
+    start = t - 29 * baseline.DAY
+    flat = {s: (3, 0) for s in range(start, t, baseline.STEP)}
+    m = baseline.measure(flat, t, start)
+    assert m.short_usual == [m.median / 4, m.median / 2]  # an even hour: a quarter and a half of it
+    opening = {s: (10 if 9 * baseline.HOUR <= s % baseline.DAY < 18 * baseline.HOUR else 0, 0)
+               for s in range(start, t, baseline.STEP)}  # every day 9-18h
+    m = baseline.measure(opening, t, start)
+    # 8:30-9:30 usually holds two quarter hours, both in its last half hour: 20 mentions, all usual then
+    # (shrunk towards an even half by 40 mentions of seven samples' 140)
+    assert m.median == 20 and m.short_usual[1] == 20 * (140 + 40 / 2) / (140 + 40)
+    assert m.short_usual[0] == 20 * (70 + 40 / 4) / (140 + 40)
 
 
 def test_a_quiet_hour_with_no_mentions_scores_zero():
     t = int(T.timestamp())
-    measure = detector.measure({}, t, t - 29 * detector.DAY)
+    measure = baseline.measure({}, t, t - 29 * baseline.DAY)
     assert detector.total(detector.cheap_parts(measure)) == 0
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from saas import db, tenancy
 from saas.db import utcnow
-from tenants.crisis import detector, explain
+from tenants.crisis import baseline, detector, explain
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert, CrisisCard
 from tests.conftest import login
 from tests.test_crisis import T, WEEKS, add_mentions, count, detect, history, spike_rows, steady, stream
@@ -54,6 +54,18 @@ def test_a_monday_morning_after_a_quiet_weekend_does_not_alert(app, watched):
     history(app, watched, weekday_rhythm(), seed=24)
     for hours in (-6, -5, 0):  # Monday 9:00, 10:00, 15:00
         assert detect(app, watched[0], T + timedelta(hours=hours)).alerts == [], hours
+
+
+def test_an_office_opening_with_its_morning_newsletter_is_usual(app, watched):
+    def office(moment):  # weekdays 9-18h only, and a newsletter's 60 mentions in the first quarter hour
+        if moment.weekday() >= 5 or not 9 <= moment.hour < 18:
+            return 0
+        return 240 if moment.hour == 9 and moment.minute < 15 else 4
+
+    history(app, watched, office, seed=26)
+    # Monday 9:15 (the newsletter's quarter hour is all of the last bucket), 9:30, 9:45, 10:00
+    for minutes in (-345, -330, -315, -300):
+        assert detect(app, watched[0], T + timedelta(minutes=minutes)).alerts == [], minutes
 
 
 def test_the_return_from_a_holiday_week_does_not_alert(app, watched):
@@ -109,7 +121,7 @@ def test_a_small_brand_s_three_negative_press_mentions_in_half_an_hour_are_a_cri
 def test_the_half_hour_rule_is_for_small_brands_and_asks_for_negatives_out_of_the_ordinary():
     def tests(median, base_share, recent):
         count, negative = recent[-1]
-        m = detector.Measure(t=0, mode="daily", count=count, negative=negative, median=median, scale=1.0, z=0.0,
+        m = baseline.Measure(t=0, mode="daily", count=count, negative=negative, median=median, scale=1.0, z=0.0,
                              buckets=[], slope=0.0, share=negative / count, base_share=base_share, samples=21,
                              strength=60, recent=recent)
         return detector.run_tests(m, "medium", 10)

@@ -9,7 +9,7 @@ against the saved ones: the alerts it would add and those it would drop, with th
 from dataclasses import dataclass, field
 
 from saas.db import utcnow
-from tenants.crisis import detector
+from tenants.crisis import baseline, detector
 from tenants.crisis.buckets import load_range, to_epoch
 from tenants.crisis.evidence import audience_of, window_mentions
 
@@ -57,13 +57,13 @@ def backtest_rule(rule, sensitivity=None, min_volume=None, cooldown_minutes=None
     """Replay a rule (or its tuned settings) over the last `days` days of buckets."""
     result = Backtest(sensitivity or rule.sensitivity, rule.min_volume if min_volume is None else min_volume,
                       rule.cooldown_minutes if cooldown_minutes is None else cooldown_minutes, days)
-    end = detector.floor_step(to_epoch(now or utcnow()))
-    begin = end - days * detector.DAY
+    end = baseline.floor_step(to_epoch(now or utcnow()))
+    begin = end - days * baseline.DAY
     series_start = to_epoch(rule.series_start) if rule.series_start else None
     if counts is None:
-        counts = load_range(rule.client_id, rule.keyword_id, begin - 4 * detector.WEEK - detector.DAY, end)
+        counts = load_range(rule.client_id, rule.keyword_id, begin - 4 * baseline.WEEK - baseline.DAY, end)
     last_fire, episode, audits = {}, None, 0
-    for t in range(begin + detector.STEP, end + detector.STEP, detector.STEP):
+    for t in range(begin + baseline.STEP, end + baseline.STEP, baseline.STEP):
         judged = _assess(rule, counts, t, series_start, result, audit=audits < MAX_AUDITS)
         kind = judged.kind if judged.kind != "buzz" or rule.notify_buzz else None
         quiet = kind is not None and (episode == kind or (
@@ -79,7 +79,7 @@ def backtest_rule(rule, sensitivity=None, min_volume=None, cooldown_minutes=None
             last_fire[kind] = t
         episode = kind
         result.steps += 1
-    result.chart = detector.history_points(counts, series_start, range(begin + detector.HOUR, end + 1, detector.HOUR),
+    result.chart = detector.history_points(counts, series_start, range(begin + baseline.HOUR, end + 1, baseline.HOUR),
                                            result.sensitivity)
     return result
 
@@ -107,8 +107,8 @@ def _unmatched(firings, others):
 def compare(rule, sensitivity=None, min_volume=None, cooldown_minutes=None, days=DAYS, now=None):
     """Backtest the rule's saved settings and the tuned ones on the same buckets, and tell the difference."""
     now = now or utcnow()
-    end = detector.floor_step(to_epoch(now))
-    counts = load_range(rule.client_id, rule.keyword_id, end - days * detector.DAY - 4 * detector.WEEK - detector.DAY,
+    end = baseline.floor_step(to_epoch(now))
+    counts = load_range(rule.client_id, rule.keyword_id, end - days * baseline.DAY - 4 * baseline.WEEK - baseline.DAY,
                         end)
     tuned = backtest_rule(rule, sensitivity, min_volume, cooldown_minutes, days, now, counts)
     if (tuned.sensitivity, tuned.min_volume, tuned.cooldown_minutes) == (

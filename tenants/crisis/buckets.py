@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, Integer, case, cast, delete, func, insert, se
 
 from saas import db, tenancy
 from saas.db import utcnow
-from tenants.crisis.detector import DAY, HOUR, STEP
+from tenants.crisis.baseline import DAY, HOUR, STEP
 from tenants.crisis.models import MentionBucket
 from tenants.monitoring.models import Mention
 

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from saas import db, tenancy
 from saas.db import utcnow
 from tenants.clients.models import Client
-from tenants.crisis import buckets, detector
+from tenants.crisis import baseline, buckets, detector
 from tenants.crisis.deliveries import sweep_deliveries
 from tenants.crisis.evidence import audience_of, window_mentions
 from tenants.crisis.incidents import handle_buzz, handle_firing
@@ -76,7 +76,7 @@ def evaluate(rule, counts, t, prior=None):
 def agency_prior(results):
     """The agency's typical hour: the median usual level of its clients past their learning (None if none)."""
     levels = sorted(result.measure.median for result, _mentions in results.values()
-                    if result.measure.mode not in detector.COLD_MODES)
+                    if result.measure.mode not in baseline.COLD_MODES)
     return levels[len(levels) // 2] if levels else None
 
 
@@ -93,7 +93,7 @@ def score_rules(rules, t, now, report):
     A client still learning its usual levels is judged against the agency's typical hour (the
     platform's while the agency has none), so it is covered from its first hour.
     """
-    starts = set().union(*(detector.starts_needed(t, series_start_of(rule)) for rule in rules))
+    starts = set().union(*(baseline.starts_needed(t, series_start_of(rule)) for rule in rules))
     series = buckets.load_counts({rule.client_id for rule in rules}, starts)
     totals = buckets.client_totals(series)
     results = {rule.id: evaluate(rule, watched_counts(rule, series, totals), t) for rule in rules}
@@ -101,7 +101,7 @@ def score_rules(rules, t, now, report):
     scores = []
     for rule in rules:
         result, mentions = results[rule.id]
-        if result.measure.mode in detector.COLD_MODES and prior is not None:
+        if result.measure.mode in baseline.COLD_MODES and prior is not None:
             result, mentions = evaluate(rule, watched_counts(rule, series, totals), t, prior)
         report.audited += bool(mentions)
         scores.append({"agency_id": rule.agency_id, "id": rule.id, "last_score": result.score, "last_evaluated_at": now})
@@ -125,7 +125,7 @@ def run_pass(now=None):
     report = PassReport(new_buckets=buckets.rewrite_buckets(hours), rules=len(rules))
     note_series_starts(rules, firsts)
     if rules:
-        score_rules(rules, detector.floor_step(buckets.to_epoch(now)), now, report)
+        score_rules(rules, baseline.floor_step(buckets.to_epoch(now)), now, report)
     state.last_run_at = now
     sweep_deliveries()
     return report

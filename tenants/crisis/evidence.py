@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from saas import db
 from tenants.crisis.buckets import from_epoch, load_range, to_epoch
-from tenants.crisis.detector import (DAY, HIGH_REACH_KINDS, STEP, WEEK, WINDOW, Audience, history_points)
+from tenants.crisis.baseline import DAY, STEP, WEEK, WINDOW
+from tenants.crisis.detector import HIGH_REACH_KINDS, Audience, history_points
 from tenants.monitoring.language import lexicons
 from tenants.monitoring.language.detect import post_words
 from tenants.monitoring.models import Keyword, Mention

@@ -12,10 +12,11 @@ from saas import db, signals, tenancy
 from saas.auth.models import Agency
 from saas.db import utcnow
 from tenants.crisis.alerts import alert_link, plan_buzz_deliveries, plan_deliveries, recipients_of
+from tenants.crisis.baseline import WINDOW
 from tenants.crisis.buckets import from_epoch
 from tenants.crisis.crisis_card import card_of, close_card, open_card, skip_board_emails, update_card
 from tenants.crisis.deliveries import queue_delivery
-from tenants.crisis.detector import WINDOW, cooldown_seconds
+from tenants.crisis.detector import cooldown_seconds
 from tenants.crisis.evidence import build_evidence, sample_mentions
 from tenants.crisis.models import AlertRule, Crisis, CrisisAlert
 

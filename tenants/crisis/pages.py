@@ -5,7 +5,7 @@ from sqlalchemy import select
 from saas import db, params
 from saas.db import utcnow
 from saas.i18n import format_datetime, format_time
-from tenants.crisis import backtest, charts, detector, explain, incidents, service
+from tenants.crisis import backtest, baseline, charts, detector, explain, incidents, service
 from tenants.crisis.alerts import list_deliveries, sample_mentions_of
 from tenants.crisis.buckets import from_epoch, to_epoch
 from tenants.crisis.crisis_card import card_of
@@ -49,7 +49,7 @@ def client_page(client, values=None, errors=None):
 
 def learning_state(rule, now=None):
     """"Still learning this client's usual levels (x of y hours)" for a rule whose series is young, else None."""
-    hours, needed = detector.learning_hours(detector.floor_step(to_epoch(now or utcnow())),
+    hours, needed = baseline.learning_hours(baseline.floor_step(to_epoch(now or utcnow())),
                                             to_epoch(rule.series_start) if rule.series_start else None)
     return explain.learning_words(hours, needed)
 

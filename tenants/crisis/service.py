@@ -8,7 +8,7 @@ from saas import db
 from saas.auth.service import members_of_agency
 from saas.db import utcnow
 from saas.http_errors import FetchError, error_text
-from tenants.crisis import buckets, detector
+from tenants.crisis import baseline, buckets, detector
 from tenants.crisis.models import AlertRule, MentionBucket
 from tenants.crisis.webhooks import check_webhook_url
 from tenants.monitoring.models import Keyword
@@ -89,19 +89,19 @@ def rule_form_values(rule):
 
 def client_signal(client_id, keyword_id=None, days=OVERVIEW_DAYS, now=None):
     """The client's hourly volume over the last days, with the usual band (chart points)."""
-    end = detector.floor_step(buckets.to_epoch(now or utcnow()))
-    end -= end % detector.HOUR
+    end = baseline.floor_step(buckets.to_epoch(now or utcnow()))
+    end -= end % baseline.HOUR
     start = buckets.first_bucket(client_id, keyword_id)
     series_start = buckets.to_epoch(start) if start else None
-    history_start = end - days * detector.DAY - 4 * detector.WEEK - detector.DAY  # the baseline looks back 4 weeks
+    history_start = end - days * baseline.DAY - 4 * baseline.WEEK - baseline.DAY  # the baseline looks back 4 weeks
     counts = buckets.load_range(client_id, keyword_id, history_start, end)
-    ends = range(end - days * detector.DAY + detector.HOUR, end + 1, detector.HOUR)
+    ends = range(end - days * baseline.DAY + baseline.HOUR, end + 1, baseline.HOUR)
     return detector.history_points(counts, series_start, ends)
 
 
 def keyword_summary(client_id, days=OVERVIEW_DAYS, now=None):
     """Each keyword's mentions and negative share over the last days: [(keyword, mentions, share)]."""
-    since = buckets.from_epoch(buckets.to_epoch(now or utcnow()) - days * detector.DAY)
+    since = buckets.from_epoch(buckets.to_epoch(now or utcnow()) - days * baseline.DAY)
     totals = {keyword_id: (m, n) for keyword_id, m, n in db.session.execute(
         select(MentionBucket.keyword_id, func.sum(MentionBucket.mentions), func.sum(MentionBucket.negative))
         .where(MentionBucket.client_id == client_id, MentionBucket.width == 60, MentionBucket.start >= since)

@@ -1,6 +1,6 @@
 """The crisis detector's statistics: a quantile, a variance-stabilised count, and the tails its tests read.
 
-Pure functions, no state: the detector (`detector.py`) decides with them.
+Pure functions, no state: the baseline (`baseline.py`) and the detector (`detector.py`) read them.
 """
 import math
 
