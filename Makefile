@@ -58,7 +58,7 @@ test-citus: venv translations
 # the wall there (no row-level security); the PostgreSQL-only tests are skipped and say why. About 2 minutes.
 SQLITE_TESTS ?= tests/test_tenancy.py tests/test_isolation.py tests/test_ingest.py tests/test_inbox.py \
 	tests/test_boards.py tests/test_crisis.py tests/test_pagecache.py tests/test_audit.py tests/test_rollups.py \
-	tests/test_competitors_pages.py
+	tests/test_competitors_pages.py tests/test_crisis_patterns.py
 test-sqlite: venv translations
 	TEST_SQLITE=1 $(PY) -m pytest $(SQLITE_TESTS) $(PYTEST_ARGS)
 

@@ -12,6 +12,7 @@ from saas import db, tenancy
 from saas.db import utcnow
 from tenants.crisis import baseline, detector, explain
 from tenants.crisis.models import AlertDelivery, AlertRule, Crisis, CrisisAlert, CrisisCard
+from tenants.monitoring.models import ClientSource, Source
 from tests.conftest import login
 from tests.test_crisis import T, WEEKS, add_mentions, count, detect, history, spike_rows, steady, stream
 from tests.test_crisis import agency, watched  # noqa: F401  (fixtures)
@@ -174,6 +175,30 @@ def test_a_new_client_says_it_is_learning_and_what_alerts_meanwhile(app, client,
     french = client.get(f"/a/{agency.slug}/crisis/clients/{client_id}",
                         headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Apprentissage des niveaux habituels de ce client en cours" in french
+
+
+def test_what_a_new_client_s_first_fetch_brings_from_before_is_not_its_usual_past(app, client, agency, watched):
+    agency_id, client_id, keyword_id, rule_id = watched
+    now = utcnow().replace(second=0, microsecond=0)
+    with app.app_context(), tenancy.agency_scope(agency_id):  # its feed, first fetched 50 minutes ago
+        source = Source(kind="rss", key="https://presse.example/rss", url="https://presse.example/rss",
+                        created_at=now - timedelta(minutes=50))
+        db.session.add(source)
+        db.session.flush()
+        db.session.add(ClientSource(client_id=client_id, source_id=source.id))
+        db.commit()
+    # the feed still listed a few items of the last three days (a partial past), then the client's usual hour
+    add_mentions(app, agency_id, client_id, keyword_id, stream(steady(0.3), now - timedelta(days=3),
+                                                               now - timedelta(hours=1), seed=27))
+    add_mentions(app, agency_id, client_id, keyword_id, stream(steady(16), now - timedelta(hours=1), now, seed=28,
+                                                               negative=0.05))
+    assert detect(app, agency_id, now).alerts == []  # read as a quiet past, this hour was a buzz
+    with app.app_context(), tenancy.agency_scope(agency_id):
+        rule = db.session.get(AlertRule, rule_id)
+        assert rule.series_start == (now - timedelta(minutes=50)).replace(minute=0) + timedelta(hours=1)
+    login(client, agency.owner_email)
+    page = client.get(f"/a/{agency.slug}/crisis/clients/{client_id}", headers=EN).get_data(as_text=True)
+    assert "Still learning this client&#39;s usual levels (0 of 336 hours)" in page
 
 
 def test_a_client_with_two_weeks_of_history_is_no_longer_learning(app, client, agency, watched):

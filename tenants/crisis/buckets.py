@@ -14,7 +14,7 @@ from saas import db, tenancy
 from saas.db import utcnow
 from tenants.crisis.baseline import DAY, HOUR, STEP
 from tenants.crisis.models import MentionBucket
-from tenants.monitoring.models import Mention
+from tenants.monitoring.models import ClientSource, Mention, Source
 
 RECENT = 3 * HOUR
 MAX_NEW = 200_000  # mentions read per pass; the rest waits for the next pass
@@ -201,10 +201,34 @@ def client_totals(series):
     return {client_id: dict(counts) for client_id, counts in totals.items()}
 
 
+def coverage_starts(client_ids):
+    """{client id: epoch of the first whole hour after its oldest source's first fetch}, for clients with sources.
+
+    A source's first fetch also brings what it still lists from before (a feed's latest items): a
+    partial past. A series never starts before its client's listening did, so that a new client on
+    new sources learns its usual levels instead of reading that sparse backlog as its quiet past.
+    """
+    if not client_ids:
+        return {}
+    rows = db.session.execute(select(ClientSource.client_id, func.min(Source.created_at))
+                              .join(Source, Source.id == ClientSource.source_id)
+                              .where(ClientSource.client_id.in_(client_ids)).group_by(ClientSource.client_id))
+    return {client_id: -(-to_epoch(first) // HOUR) * HOUR for client_id, first in rows if first is not None}
+
+
+def series_start(first_epoch, client_id, coverage):
+    """A series' start in epoch seconds: its first hourly bucket, never before its client's listening began."""
+    floor = coverage.get(client_id)
+    return max(first_epoch, floor) if floor is not None else first_epoch
+
+
 def first_bucket(client_id, keyword_id):
-    """The start of a series' first hourly bucket, or None when it has none yet."""
+    """The start of a series (`series_start`) as a datetime, or None when it has no bucket yet."""
     query = select(func.min(MentionBucket.start)).where(MentionBucket.width == 60,
                                                         MentionBucket.client_id == client_id)
     if keyword_id is not None:
         query = query.where(MentionBucket.keyword_id == keyword_id)
-    return db.session.scalar(query)
+    first = db.session.scalar(query)
+    if first is None:
+        return None
+    return from_epoch(series_start(to_epoch(first), client_id, coverage_starts([client_id])))

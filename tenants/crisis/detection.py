@@ -44,15 +44,20 @@ def active_rules():
 
 
 def note_series_starts(rules, firsts):
-    """Move a rule's first-bucket date back when older mentions of its series arrived."""
+    """Move a rule's series start back when older mentions of its series arrived (never before its client's
+    sources were first fetched: what they listed from before is a partial past, `buckets.coverage_starts`)."""
     by_client = {}
     for (client_id, keyword_id), hour in firsts.items():
         by_client.setdefault(client_id, []).append((keyword_id, hour))
+    coverage = buckets.coverage_starts(set(by_client))
     for rule in rules:
         hours = [hour for keyword_id, hour in by_client.get(rule.client_id, ())
                  if rule.keyword_id in (None, keyword_id)]
-        if hours and (rule.series_start is None or min(hours) < buckets.to_epoch(rule.series_start)):
-            rule.series_start = buckets.from_epoch(min(hours))
+        if not hours:
+            continue
+        start = buckets.series_start(min(hours), rule.client_id, coverage)
+        if rule.series_start is None or start < buckets.to_epoch(rule.series_start):
+            rule.series_start = buckets.from_epoch(start)
 
 
 def series_start_of(rule):
