@@ -1,4 +1,5 @@
 """Crisis pages: rules (form, errors, edit), the backtest, "why this alert", closing a crisis, who may see them."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -141,4 +142,8 @@ def test_the_client_page_charts_one_keyword_and_sums_up_each(app, owner, agency,
     keyword = one(app, agency, Keyword)
     page = owner.get(f"/a/{agency.slug}/crisis/clients/{client_id}?keyword={keyword.id}").get_data(as_text=True)
     assert f'keyword={keyword.id}" class="active"' in page and 'data-testid="keyword-summary"' in page
+    for language, separator in (("en", ","), ("fr", "\u202f")):  # over a thousand mentions, through Babel
+        page = owner.get(f"/a/{agency.slug}/crisis/clients/{client_id}", headers={"Accept-Language": language})
+        count = re.search(r"<td><code>danone</code></td><td>([^<]+)</td>", page.get_data(as_text=True)).group(1)
+        assert re.fullmatch(rf"\d{{1,3}}({separator}\d{{3}})+", count), count
     assert owner.get(f"/a/{agency.slug}/crisis/clients/{client_id}?keyword=999999").status_code == 200
