@@ -461,10 +461,17 @@ def test_on_a_phone_the_board_shows_one_column_at_a_time_and_cards_open_and_move
         assert columns.nth(1).bounding_box()["x"] + 24 > width  # the next one only peeks in
 
         third = columns.nth(2)
+        page.evaluate("""() => { window.marked = [];  // every name the strip marks while the board scrolls there
+            const links = () => [...document.querySelectorAll('[data-testid=column-picker] a')];
+            new MutationObserver(changes => changes.forEach(c => { if (c.target.getAttribute('aria-current') === 'true') marked.push(links().indexOf(c.target)); }))
+              .observe(document.querySelector('[data-testid=column-picker]'), {attributes: true, subtree: true, attributeFilter: ['aria-current']}); }""")
         picker.locator("a").nth(2).click()
-        page.wait_for_function("id => { const c = document.getElementById(id).getBoundingClientRect(); return c.left >= 0 && c.right <= innerWidth; }",
-                               arg=third.get_attribute("id"))
+        settled = """id => { const box = document.getElementById('board-columns'), c = document.getElementById(id).getBoundingClientRect();
+                         return c.left >= 0 && c.right <= innerWidth
+                           && Math.abs(c.left - box.getBoundingClientRect().left - parseFloat(getComputedStyle(box).scrollPaddingLeft)) < 2; }"""
+        page.wait_for_function(settled, arg=third.get_attribute("id"))  # snapped to the third column
         page.wait_for_function("() => document.querySelectorAll('[data-testid=column-picker] a')[2].getAttribute('aria-current') === 'true'")
+        assert set(page.evaluate("() => marked")) == {2}  # the strip did not follow the columns passed on the way
         screenshot(page, "pages/phone-en-board-third-column")
 
         card = page.locator(".card", has_text="Dossier de presse")  # in the first column, off screen now

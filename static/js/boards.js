@@ -166,6 +166,14 @@
   // its count; a tap scrolls to that column, and swiping marks the column in view. Redrawn after every swap,
   // since moves, live updates and column changes redraw the columns.
   var picker = null;
+  // While the board scrolls to a tapped column, the strip keeps the tapped name marked and stays still (it
+  // would otherwise follow each column passed on the way, and move a name from under the next tap); the
+  // column in view is marked again once the scroll has been still for a moment.
+  var steering = null;
+  function steer() {
+    clearTimeout(steering);
+    steering = setTimeout(function () { steering = null; markCurrent(); }, 180);
+  }
   function columnsBox() { return document.getElementById("board-columns"); }
   function currentColumn(box) {
     var best = null, distance = Infinity, left = box.getBoundingClientRect().left;
@@ -177,7 +185,7 @@
   }
   function markCurrent() {
     var box = columnsBox();
-    if (!box || !picker) { return; }
+    if (!box || !picker || steering) { return; }
     var column = currentColumn(box);
     Array.prototype.forEach.call(picker.querySelectorAll("a"), function (link) {
       var here = column && link.getAttribute("href") === "#" + column.id;
@@ -200,6 +208,7 @@
         var column = link && document.getElementById(link.getAttribute("href").slice(1));
         if (!column) { return; }
         evt.preventDefault();
+        steer();
         var scroller = columnsBox();
         scroller.scrollTo({ left: scroller.scrollLeft + column.getBoundingClientRect().left - scroller.getBoundingClientRect().left
           - parseFloat(getComputedStyle(scroller).scrollPaddingLeft || 0), behavior: "smooth" });
@@ -229,6 +238,7 @@
       box.dataset.pickerTracked = "1";
       var pending = false;
       box.addEventListener("scroll", function () {
+        if (steering) { steer(); return; }
         if (pending) { return; }
         pending = true;
         requestAnimationFrame(function () { pending = false; markCurrent(); });
