@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from saas.charts import label_starts, nice_top
+
 WIDTH, HEIGHT = 760, 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 44, 14, 14, 30
 
@@ -30,17 +32,6 @@ class Chart:
     empty: bool = True
 
 
-def nice_ceiling(value):
-    """A round number at or above `value` for the top of the axis (5, 10, 20, 50, 100...)."""
-    if value <= 5:
-        return 5
-    magnitude = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return int(step * magnitude)
-    return int(10 * magnitude)
-
-
 def _path(pairs):
     return " ".join(f"{x:.1f},{y:.1f}" for x, y in pairs)
 
@@ -51,7 +42,7 @@ def volume_chart(points, label_time, marks=(), highlight=None, width=WIDTH, heig
     if not points:
         return chart
     first, last = points[0][0], points[-1][0]
-    top = nice_ceiling(max(max(p[1] for p in points), max((p[4] or 0) for p in points), 1))
+    top = nice_top(max(max(p[1] for p in points), max((p[4] or 0) for p in points), 1))
     plot_w, plot_h = width - PAD_LEFT - PAD_RIGHT, height - PAD_TOP - PAD_BOTTOM
 
     def x(epoch):
@@ -70,9 +61,9 @@ def volume_chart(points, label_time, marks=(), highlight=None, width=WIDTH, heig
         upper = [(x(p[0]), y(p[4])) for p in known]
         chart.band = _path(upper + lower[::-1])
         chart.median = _path((x(p[0]), y(p[3])) for p in known)
-    chart.y_ticks = [(round(y(top * i / 4), 1), round(top * i / 4)) for i in range(5)]
-    step = max(1, (len(points) - 1) // max(x_ticks - 1, 1))
-    chart.x_ticks = [(round(x(p[0]), 1), label_time(_moment(p[0]))) for p in points[::step]]
+    chart.y_ticks = [(round(y(top // 4 * i), 1), top // 4 * i) for i in range(5)]
+    labels = [label_time(_moment(p[0])) for p in points]
+    chart.x_ticks = [(round(x(points[i][0]), 1), labels[i]) for i in label_starts(labels, x_ticks)]
     chart.marks = [(round(x(t), 1), label) for t, label in marks if first <= t <= last]
     if highlight is not None:
         left, right = max(highlight[0], first), min(highlight[1], last)

@@ -7,6 +7,8 @@ table), so a chart reads without JavaScript, prints, and speaks to a screen read
 import math
 from dataclasses import dataclass, field
 
+from saas.charts import nice_top
+
 WIDTH, HEIGHT = 720, 220
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 40, 10, 12, 28
 COLOURS = {"positive": "#15803d", "neutral": "#94a3b8", "negative": "#dc2626"}
@@ -38,16 +40,6 @@ class BarChart:
     x_ticks: list = field(default_factory=list)  # (x, label)
     baseline: float = HEIGHT - PAD_BOTTOM
     empty: bool = True
-
-
-def nice_top(value, steps=4):
-    """A round top for an axis of `steps` whole-number steps at or above `value` (4, 8, 12, 20, 40, 60...)."""
-    raw = max(value, 1) / steps
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
-        if raw <= step * magnitude and (step * magnitude) % 1 == 0:
-            return int(step * magnitude) * steps
-    return int(10 * magnitude) * steps
 
 
 def _frame(count, top, label_of, width, height, ticks=6):
