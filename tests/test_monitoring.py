@@ -177,6 +177,35 @@ def test_new_keyword_backfills_from_search_connectors(app, local_server, allow_l
     assert any("/api/v1/search_by_date?query=Danone" in path for path in local_server.paths_seen())
 
 
+def test_a_new_keyword_gets_the_whole_month_a_busy_feed_still_holds(app, feed_url, make_agency):
+    """A feed bringing ~90 items a day holds 2,600 from the last 29 days: the new keyword's backfill reads them
+    all, oldest included (it read the newest 2,000 only, so the crisis baseline's first weeks were short)."""
+    from datetime import timedelta
+
+    from saas.db import utcnow
+    from tenants.monitoring.models import SourceItem
+
+    agency = make_agency()
+    web = app.test_client()
+    login(web, agency.owner_email)
+    client_id = add_client(app, web, agency, "Danone")
+    assert web.post(f"/a/{agency.slug}/clients/{client_id}/feeds", data={"url": feed_url}).status_code == 302
+    run_worker(app)  # the feed's first fetch
+    now = utcnow()
+    with app.app_context(), tenancy.all_agencies():
+        source_id = db.session.scalars(select(Source.id)).one()
+        db.session.add_all(SourceItem(source_id=source_id, external_id=f"busy-{n}", url=f"https://busy.example/{n}",
+                                      title=f"Danone, dépêche {n}" if n % 100 == 0 else f"Dépêche {n}", text="",
+                                      published_at=now - timedelta(minutes=16 * n), language="fr")
+                           for n in range(2600))
+        db.commit()
+    assert web.post(f"/a/{agency.slug}/clients/{client_id}/keywords", data={"query": "Danone"}).status_code == 302
+    run_worker(app)
+    mentions = mentions_of(app, agency)
+    assert len(mentions) == 26 + 1  # one in a hundred of the busy month, and the feed's recall notice
+    assert min(m.published_at for m in mentions) <= now - timedelta(days=27)
+
+
 @pytest.mark.parametrize("query, fragment", [
     ('"Danone', "quote opened at position 1"),
     ("(Danone OR Evian", "parenthesis opened at position 1"),

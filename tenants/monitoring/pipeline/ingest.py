@@ -197,14 +197,25 @@ def ingest(source, items):
     return insert_mentions(mentions_for(source, fresh, followers))
 
 
+BACKFILL_CHUNK = 1000  # items read and matched at a time
+
+
 def backfill(keyword, source_ids):
-    """Match one new keyword against the items already stored for its client's sources."""
+    """Match one new keyword against every item its client's sources still hold (their last 30 days: see
+    `purge_old_source_items`), a chunk at a time in key order, so a busy feed's oldest items count too and
+    its whole month gives the keyword its history (the crisis baseline reads weeks back)."""
     follower = follower_of(keyword)
     total = 0
     for source_id in source_ids:
         source = db.session.get(Source, source_id)
-        items = db.session.scalars(
-            select(SourceItem).where(SourceItem.source_id == source_id).order_by(SourceItem.published_at.desc()).limit(2000)
-        ).all()
-        total += sum(insert_mentions(mentions_for(source, items, {keyword.id: follower})).values())
+        after = 0
+        while True:
+            items = db.session.scalars(select(SourceItem).where(SourceItem.source_id == source_id, SourceItem.id > after)
+                                       .order_by(SourceItem.id).limit(BACKFILL_CHUNK)).all()
+            if not items:
+                break
+            total += sum(insert_mentions(mentions_for(source, items, {keyword.id: follower})).values())
+            after = items[-1].id
+            for item in items:
+                db.session.expunge(item)  # read once: a month of a busy feed is not held in memory
     return total
