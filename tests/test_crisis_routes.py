@@ -147,3 +147,37 @@ def test_the_client_page_charts_one_keyword_and_sums_up_each(app, owner, agency,
         count = re.search(r"<td><code>danone</code></td><td>([^<]+)</td>", page.get_data(as_text=True)).group(1)
         assert re.fullmatch(rf"\d{{1,3}}({separator}\d{{3}})+", count), count
     assert owner.get(f"/a/{agency.slug}/crisis/clients/{client_id}?keyword=999999").status_code == 200
+
+
+def test_the_crisis_page_names_the_clients_no_rule_watches_and_watches_one_in_a_click(app, owner, agency):
+    from tenants.clients.models import Client
+
+    watched, _keyword = make_client(app, agency.id)
+    add_rule(app, agency.id, watched)
+    bel, _ = make_client(app, agency.id, "Bel", "bel")
+    paused, _ = make_client(app, agency.id, "Lactalis", "lactalis")
+    add_rule(app, agency.id, paused, active=False)  # a paused rule watches nothing
+    gone, _ = make_client(app, agency.id, "Yoplait", "yoplait")
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        db.session.get(Client, gone).archived_at = utcnow()
+        db.commit()
+    page = owner.get(f"/a/{agency.slug}/crisis/").get_data(as_text=True)
+    section = page[page.index('data-testid="unwatched-clients"'):]
+    section = section[:section.index("</section>")]
+    assert "2 clients are not watched" in section and "Every watched client is within its usual range." in page
+    assert "Bel" in section and "Lactalis" in section and "Danone" not in section and "Yoplait" not in section
+    form = re.search(rf'<form method="post" action="(/a/{agency.slug}/crisis/clients/{bel}/rules)">(.*?)</form>', section, re.S)
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)">', form.group(2)))
+    response = owner.post(form.group(1), data=fields)
+    assert response.status_code == 302 and "/crisis/rules/" in response.headers["Location"]
+    rule = scoped_rule(app, agency, bel)
+    assert (rule.name, rule.sensitivity, rule.min_volume, rule.active, rule.notify_email) == (
+        "Crisis watch", "medium", 10, True, True)
+    french = owner.get(f"/a/{agency.slug}/crisis/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "1 client n’est pas surveillé" in french and "Surveiller les crises" in french
+    assert 'name="name" value="Veille de crise"' in french
+
+
+def scoped_rule(app, agency, client_id):
+    with app.app_context(), tenancy.agency_scope(agency.id):
+        return db.session.scalars(select(AlertRule).where(AlertRule.client_id == client_id)).one()

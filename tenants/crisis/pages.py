@@ -5,6 +5,7 @@ from sqlalchemy import select
 from saas import db, params
 from saas.db import utcnow
 from saas.i18n import format_datetime, format_time
+from tenants.clients.models import Client
 from tenants.crisis import backtest, baseline, charts, detector, explain, incidents, service
 from tenants.crisis.alerts import list_deliveries, sample_mentions_of
 from tenants.crisis.buckets import from_epoch, to_epoch
@@ -87,10 +88,18 @@ def crisis_page(crisis):
             "ring": charts.score_ring(crisis.peak_score), "threshold": detector.SENSITIVITY["medium"].score}
 
 
+def unwatched_clients():
+    """The agency's clients (not archived) that no active rule watches: no crisis of theirs can alert."""
+    watched = select(AlertRule.id).where(AlertRule.client_id == Client.id, AlertRule.active.is_(True))
+    return db.session.scalars(select(Client).where(Client.archived_at.is_(None), ~watched.exists())
+                              .order_by(Client.name, Client.id)).all()
+
+
 def index_page():
-    """Every crisis of the agency and every rule, open crises first."""
+    """Every crisis of the agency and every rule, open crises first; the clients no rule watches."""
     rules = db.session.scalars(select(AlertRule).order_by(AlertRule.client_id, AlertRule.id)).all()
     return {"crises": incidents.list_crises(), "rules": rules, "sensitivity_labels": explain.SENSITIVITY_LABELS,
+            "unwatched": unwatched_clients(), "rule_defaults": service.RULE_DEFAULTS,
             "buzz": incidents.recent_buzz(limit=10),
             "thresholds": detector.SENSITIVITY, "threshold": detector.SENSITIVITY["medium"].score}
 
