@@ -16,8 +16,10 @@ def nice_top(value, steps=4):
 def label_starts(labels, most):
     """The indexes of at most `most` ticks among `labels` (one per point, in order): each at the first point of
     a new label, evenly thinned; a first label cut short (a day begun at 14:00) gives way to the next one
-    rather than crowd it."""
+    rather than crowd it, and a last one begun just before the end (at the chart's edge) is left out."""
     starts = [i for i, label in enumerate(labels) if i == 0 or label != labels[i - 1]]
     if len(starts) > 2 and starts[1] - starts[0] < (starts[2] - starts[1]) / 2:
         starts = starts[1:]
+    if len(starts) > 2 and len(labels) - starts[-1] < (starts[-1] - starts[-2]) / 2:
+        starts = starts[:-1]
     return starts[::max(1, math.ceil(len(starts) / max(most, 1)))]

@@ -21,6 +21,8 @@ def test_a_week_of_hours_labels_each_day_once_at_its_start():
     assert [labels[i] for i in starts] == [f"{day} nov." for day in range(23, 30)]
     assert all(hours[i].hour == 0 for i in starts)
     assert [labels[i] for i in label_starts(labels, 4)] == ["23 nov.", "25 nov.", "27 nov.", "29 nov."]
+    till_just_after_midnight = labels[:155]  # ends at 29 Nov 00:00: that day would be a tick at the chart's edge
+    assert [till_just_after_midnight[i] for i in label_starts(till_just_after_midnight, 8)][-1] == "28 nov."
     quarter_hours = [f"{h:02d}:{m:02d}" for h in range(10, 16) for m in (0, 15, 30, 45)]
     assert len(label_starts(quarter_hours, 6)) <= 6 and label_starts(quarter_hours, 6)[0] == 0
 
