@@ -183,6 +183,23 @@ def test_the_last_half_hour_is_judged_against_its_own_part_of_the_usual_hour():
     assert m.short_usual[0] == 20 * (70 + 40 / 4) / (140 + 40)
 
 
+def test_the_usual_negative_share_reads_the_day_before_not_only_the_sample_hours():
+    t = int(T.timestamp())
+    start, step = t - 29 * baseline.DAY, baseline.STEP
+    counts = {s: (10, 4 if (s // step) % 2 else 3) for s in range(start, t - baseline.HOUR, step)}  # 35% negative
+    samples = set()
+    for end in baseline.baseline_plan(t, start).ends:
+        samples.update(range(end - baseline.WINDOW, end, step))
+    counts.update({s: (10, 2) for s in samples})  # the same hour of past weeks and days happened to hold 20%
+    counts.update({s: (10, 6) for s in range(t - baseline.HOUR, t, step)})  # this hour: 24 of 40, 60%
+    m = baseline.measure(counts, t, start)
+    assert 0.27 < m.base_share < 0.29  # the sample hours at 20% and a day of mentions at 35%
+    assert detector.assess(counts, t, start, "medium", 10).kind is None  # 60% where 35% is usual: no shift yet
+    flat = {s: (10, 2) for s in range(start, t - baseline.HOUR, step)}  # where 20% is usual, it is one
+    flat.update({s: (10, 6) for s in range(t - baseline.HOUR, t, step)})
+    assert detector.assess(flat, t, start, "medium", 10).kind == "crisis"
+
+
 def test_a_quiet_hour_with_no_mentions_scores_zero():
     t = int(T.timestamp())
     measure = baseline.measure({}, t, t - 29 * baseline.DAY)

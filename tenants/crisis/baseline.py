@@ -32,6 +32,10 @@ MAX_DISPERSION = 10.0
 OVERDISPERSION = 30.0  # an hour's variance is at least mean + mean²/30 (gamma-Poisson)
 FULL_HISTORY_HOURS = 14 * 24  # two weeks: the hour-of-week baseline
 MIN_MAD_SAMPLES = 4
+# the usual negative share also reads the day before the window (a day of mentions, where the sample hours hold
+# a few hundred at most: their share alone strays by chance, and a share read too low made a usual hour look
+# like a negative shift); the hour just before the window is left out, where a turn may have begun
+SHARE_HOURS, SHARE_SKIP = 24, 2
 SHAPE_STRENGTH = 40  # mentions: the usual shape of an hour's last 15 and 30 minutes is shrunk towards an even one
 
 
@@ -118,6 +122,7 @@ def learning_hours(t, series_start):
 def starts_needed(t, series_start):
     """The bucket starts a measure at time t reads: the window's and every sample window's."""
     starts = set(range(t - GROWTH_BUCKETS * STEP, t, STEP))
+    starts.update(range(t - (SHARE_SKIP + SHARE_HOURS) * HOUR, t - SHARE_SKIP * HOUR, STEP))
     for end in baseline_plan(t, series_start).ends:
         starts.update(range(end - WINDOW, end, STEP))
     return starts
@@ -169,7 +174,10 @@ def measure(counts, t, series_start, prior=None):
     middle = (GROWTH_BUCKETS - 1) / 2
     spread = sum((i - middle) ** 2 for i in range(GROWTH_BUCKETS))
     slope = sum((i - middle) * b for i, b in enumerate(buckets)) / spread  # least squares, mentions per 15 min
-    base_total, base_negative = sum(m for m, _ in sums), sum(n for _, n in sums)
+    share_end = t - SHARE_SKIP * HOUR
+    share_start = max(share_end - SHARE_HOURS * HOUR, series_start or 0)  # never the backlog before the series
+    share_sums = sums + ([window_sum(counts, share_end, share_end - share_start)] if share_end > share_start else [])
+    base_total, base_negative = sum(m for m, _ in share_sums), sum(n for _, n in share_sums)
     strength = min(base_total, MAX_SHARE_STRENGTH)
     base_share = (base_negative / base_total if base_total else PRIOR_SHARE)
     base_share = (base_share * strength + PRIOR_SHARE * PRIOR_STRENGTH) / (strength + PRIOR_STRENGTH)
