@@ -63,6 +63,12 @@ def test_why_this_alert_in_a_browser(app, live_server, make_agency, make_member)
         page.goto(f"{base}/crisis/clients/{client_id}")
         page.locator("[data-testid=rules]", has_text="Veille crise Danone").wait_for()
         screenshot(page, "crisis-03-client-watch")
+        ticks_read_apart(page)
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: the chart drawn 760 wide shrinks
+        page.reload()
+        ticks_read_apart(page)
+        screenshot(page, "crisis-06-client-watch-phone")
+        page.set_viewport_size({"width": 1280, "height": 900})
 
         page.goto(f"{base}/crisis/rules/{rule_id}")
         page.locator("[data-testid=backtest-summary]").wait_for()
@@ -71,3 +77,16 @@ def test_why_this_alert_in_a_browser(app, live_server, make_agency, make_member)
         page.click("[data-testid=run-backtest]")
         page.locator("#backtest", has_text="low sensitivity").wait_for()
         screenshot(page, "crisis-04-rule-backtest")
+
+
+def ticks_read_apart(page):
+    """The week chart's visible tick labels are readable (9 px high at least) and none touches another."""
+    boxes = page.evaluate("""() => [...document.querySelectorAll('[data-testid=crisis-chart] svg .chart-tick')]
+        .filter(t => getComputedStyle(t).display !== 'none')
+        .map(t => { const r = t.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom, t.textContent]; })""")
+    assert len(boxes) >= 6
+    for _left, top, _right, bottom, text in boxes:
+        assert bottom - top >= 9, text
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
